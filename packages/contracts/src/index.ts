@@ -1,0 +1,6 @@
+export * from './article.js';
+export * from './cloudevents.js';
+export * from './enriched.js';
+export * from './subscription.js';
+export * from './text.js';
+export * from './topics.js';

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { ArticleEventType } from './article.js';
+import { lineText } from './text.js';
+
+/** An article matches when every field given here shares at least one value with it. */
+export const SubscriptionFilter = z
+  .object({
+    categories: z.array(lineText(100)).max(100),
+    tags: z.array(lineText(100)).max(100),
+    entities: z.array(lineText(200)).max(100),
+    topics: z.array(z.string().regex(/^medtop:\d{8}$/, 'must be an IPTC Media Topic qcode like medtop:16000000')).max(100),
+  })
+  .partial()
+  .strict();
+export type SubscriptionFilter = z.infer<typeof SubscriptionFilter>;
+
+const Slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be 1-64 characters of a-z 0-9 - (not starting with -)');
+const PartnerId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1-64 characters of a-z 0-9 _ -');
+
+/** What `POST /v1/subscriptions` accepts. */
+export const SubscriptionRequest = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('webhook'),
+    url: z.url({ protocol: /^https?$/ }).max(2048),
+    eventTypes: z.array(ArticleEventType).min(1).optional(),
+    filter: SubscriptionFilter.optional(),
+  }),
+  z.object({
+    type: z.literal('feed'),
+    slug: Slug.refine((s) => s !== 'all', 'the slug "all" is reserved'),
+    filter: SubscriptionFilter.optional(),
+  }),
+  z.object({
+    type: z.literal('partner-queue'),
+    partnerId: PartnerId,
+    format: z.enum(['ninjs', 'native']).default('native'),
+    filter: SubscriptionFilter.optional(),
+  }),
+]);
+export type SubscriptionRequest = z.input<typeof SubscriptionRequest>;
+
+const Stored = { id: z.string().min(1), createdAt: z.iso.datetime({ offset: true }) };
+
+/** A subscription as stored on the compacted `subscriptions` topic (key = id; a null value deletes it). */
+export const Subscription = z.discriminatedUnion('type', [
+  SubscriptionRequest.options[0].extend({ ...Stored, secret: z.string().startsWith('whsec_') }),
+  SubscriptionRequest.options[1].extend(Stored),
+  SubscriptionRequest.options[2].extend(Stored),
+]);
+export type Subscription = z.infer<typeof Subscription>;
+export type WebhookSubscription = Extract<Subscription, { type: 'webhook' }>;
+export type FeedSubscription = Extract<Subscription, { type: 'feed' }>;
+export type PartnerQueueSubscription = Extract<Subscription, { type: 'partner-queue' }>;

@@ -1,0 +1,165 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DLQ_HEADERS, deadLetterTopic, normaliseHeaders } from '@syndicate/contracts';
+import type { Logger } from '@syndicate/observability';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { KeyedProducer } from './producer.js';
+import { deadLetter, type StepResult, TransientError } from './results.js';
+
+export interface MessageContext {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  logger: Logger;
+}
+
+export interface ConsumerLoopOptions<T> {
+  kafka: Kafka;
+  groupId: string;
+  topics: string[];
+  /** Producer used for dead letters. */
+  producer: KeyedProducer;
+  logger: Logger;
+  /** Turns raw bytes into a typed value; throwing here dead-letters the message (stage `decode`). */
+  decode: (message: KafkaMessage, topic: string) => T;
+  handle: (value: T, context: MessageContext) => Promise<StepResult>;
+  /** A new group starts at the beginning of the topic, so nothing produced before it joined is missed. */
+  fromBeginning?: boolean;
+  /** How long a `TransientError` is retried in place before the batch is handed back to kafkajs to restart. */
+  transientRetries?: number;
+  onResult?: (result: StepResult, topic: string) => void;
+}
+
+/**
+ * Consumes, validates and handles messages one by one, per partition in order. An offset is committed only
+ * once the handler's effects are durable or the message is safely in the dead-letter topic; a bad message
+ * never stops the stream.
+ */
+export class ConsumerLoop<T> {
+  private readonly consumer: Consumer;
+  private running = false;
+  private joined?: Promise<void>;
+
+  constructor(private readonly options: ConsumerLoopOptions<T>) {
+    this.consumer = options.kafka.consumer({
+      groupId: options.groupId,
+      // Short session so a crashed member's partitions move on quickly; heartbeats run during long batches.
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
+      rebalanceTimeout: 20_000,
+      maxWaitTimeInMs: 250,
+    });
+  }
+
+  /** Resolves once this member has joined the group and been given partitions. */
+  async start(): Promise<void> {
+    if (this.running) return this.joined;
+    this.running = true;
+    const { consumer, options } = this;
+    this.joined = new Promise((resolve) => {
+      consumer.on(consumer.events.GROUP_JOIN, () => resolve());
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? true });
+    await consumer.run({
+      autoCommit: true,
+      autoCommitInterval: 1_000,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.processBatch(payload),
+    });
+    await this.joined;
+  }
+
+  /** Stops fetching, lets the message in hand finish, commits what was resolved, leaves the group. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    await this.consumer.disconnect();
+  }
+
+  private async processBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload) {
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale()) break;
+      await this.processMessage(batch.topic, batch.partition, message);
+      resolveOffset(message.offset);
+      await heartbeat();
+    }
+    await commitOffsetsIfNecessary();
+  }
+
+  private async processMessage(topic: string, partition: number, message: KafkaMessage): Promise<void> {
+    const { options } = this;
+    const key = message.key?.toString() ?? null;
+    const logger = options.logger.child({ topic, partition, offset: message.offset, key });
+    const context: MessageContext = { topic, partition, offset: message.offset, key, logger };
+
+    let result: StepResult;
+    let value: T;
+    try {
+      value = options.decode(message, topic);
+    } catch (error) {
+      result = deadLetter('decode', describe(error));
+      return this.settle(result, topic, partition, message, logger);
+    }
+    const retries = options.transientRetries ?? 5;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        result = await options.handle(value, context);
+        break;
+      } catch (error) {
+        if (error instanceof TransientError) {
+          // Not the message's fault: keep it, back off, and after a while let kafkajs restart the batch.
+          if (attempt >= retries) throw error;
+          logger.warn({ err: error, attempt }, 'transient failure, retrying');
+          await sleep(Math.min(200 * 2 ** attempt, 5_000));
+          continue;
+        }
+        result = deadLetter('handle', describe(error));
+        break;
+      }
+    }
+    await this.settle(result, topic, partition, message, logger);
+  }
+
+  private async settle(result: StepResult, topic: string, partition: number, message: KafkaMessage, logger: Logger) {
+    switch (result.kind) {
+      case 'ok':
+        break;
+      case 'drop':
+        logger.info({ reason: result.reason }, 'message dropped');
+        break;
+      case 'dlq':
+        logger.warn({ reason: result.reason, stage: result.stage }, 'message dead-lettered');
+        await this.options.producer.send(deadLetterTopic(topic), [
+          {
+            key: message.key?.toString() ?? '',
+            value: message.value,
+            headers: {
+              ...stringHeaders(message.headers),
+              [DLQ_HEADERS.error]: result.reason.slice(0, 4_000),
+              [DLQ_HEADERS.stage]: result.stage,
+              [DLQ_HEADERS.retries]: '0',
+              [DLQ_HEADERS.originalTopic]: topic,
+              [DLQ_HEADERS.originalPartition]: String(partition),
+              [DLQ_HEADERS.originalOffset]: message.offset,
+            },
+          },
+        ]);
+        break;
+      default: {
+        const exhaustive: never = result;
+        throw new Error(`unknown step result ${JSON.stringify(exhaustive)}`);
+      }
+    }
+    this.options.onResult?.(result, topic);
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function stringHeaders(headers: KafkaMessage['headers']): Record<string, string> {
+  const entries = Object.entries(normaliseHeaders(headers)).filter((e): e is [string, string] => e[1] !== undefined);
+  return Object.fromEntries(entries);
+}
