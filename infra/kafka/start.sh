@@ -4,7 +4,7 @@
 # Prints nothing but progress on stderr; exits non-zero if the broker is not ready in time.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-data="${SYNDICATE_DATA_DIR:-$here/../.data}/kafka"
+data="$(realpath -m "${SYNDICATE_DATA_DIR:-$here/../.data}")/kafka"
 port="${KAFKA_PORT:-9092}"
 controller_port="${KAFKA_CONTROLLER_PORT:-$((port + 1))}"
 ready_timeout_s="${KAFKA_READY_TIMEOUT_S:-120}"
@@ -58,9 +58,9 @@ PROPS
 
 cp=("$here/lib/*")
 if [[ ! -f "$data/logs/meta.properties" ]]; then
-  cluster_id="$(java -cp "${cp[0]}" kafka.tools.StorageTool random-uuid)"
+  cluster_id="$(java -cp "${cp[0]}" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)"
   say "formatting storage (cluster $cluster_id)"
-  java -cp "${cp[0]}" kafka.tools.StorageTool format --standalone -t "$cluster_id" -c "$props" >&2
+  java -cp "${cp[0]}" kafka.tools.StorageTool format --standalone -t "$cluster_id" -c "$props" >"$data/format.log" 2>&1 || { cat "$data/format.log" >&2; exit 1; }
 fi
 
 say "starting on 127.0.0.1:$port (log: $log)"

@@ -2,7 +2,7 @@
 # Stops the broker that infra/kafka/start.sh started (and nothing else). Harmless when none runs.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-pidfile="${SYNDICATE_DATA_DIR:-$here/../.data}/kafka/kafka.pid"
+pidfile="$(realpath -m "${SYNDICATE_DATA_DIR:-$here/../.data}")/kafka/kafka.pid"
 [[ -f "$pidfile" ]] || exit 0
 pid="$(cat "$pidfile")"
 if kill -0 "$pid" 2>/dev/null; then

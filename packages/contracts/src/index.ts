@@ -4,3 +4,4 @@ export * from './enriched.js';
 export * from './subscription.js';
 export * from './text.js';
 export * from './topics.js';
+export { jsonSchemas } from './json-schema.js';

@@ -1,3 +1,4 @@
+import { deadLetterTopic } from '@syndicate/contracts';
 import type { Logger } from '@syndicate/observability';
 import { type ITopicConfig, Kafka, logLevel as KafkaLogLevel, type LogEntry } from 'kafkajs';
 
@@ -56,3 +57,15 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<vo
 
 /** Settings for topics whose latest value per key is the state (`article-enriched`, `subscriptions`). */
 export const COMPACTED = { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '60000' } as const;
+
+/** The topics every deployment has, with their dead-letter topics; each service ensures them on start. */
+export function coreTopicSpecs(names: { articleEvents: string; articleEnriched: string; subscriptions: string }): TopicSpec[] {
+  return [
+    { topic: names.articleEvents },
+    { topic: deadLetterTopic(names.articleEvents) },
+    { topic: names.articleEnriched, config: COMPACTED },
+    { topic: deadLetterTopic(names.articleEnriched) },
+    // One partition: subscription changes are few and must be read in one total order.
+    { topic: names.subscriptions, numPartitions: 1, config: COMPACTED },
+  ];
+}

@@ -1,0 +1,37 @@
+import type { EnrichedRecord } from '@syndicate/contracts';
+import { Enricher, extractEntities, TopicClassifier } from '@syndicate/enrichment';
+import { z } from 'zod';
+import { printJson, stdinLines } from '../io.js';
+import { parseFileToEvent } from './parse.js';
+
+const JsonlInput = z.object({ id: z.union([z.string(), z.number()]), text: z.string().max(5_000_000), headline: z.string().optional() });
+
+/** `syndicate enrich FILE`: the enriched record the pipeline would write for this file. */
+export function enrichFile(path: string): EnrichedRecord {
+  const { data } = parseFileToEvent(path);
+  return { type: 'article.published', article: data, enrichment: new Enricher().enrich(data), enrichedAt: new Date().toISOString() };
+}
+
+/**
+ * `syndicate enrich --jsonl`: one output line per input line; offsets point into the given `text`. A bad line
+ * gets an `error` line of its own and the stream goes on.
+ */
+export async function enrichJsonl(): Promise<number> {
+  const topics = new TopicClassifier();
+  let failures = 0;
+  for await (const { line, number } of stdinLines()) {
+    let input: z.infer<typeof JsonlInput>;
+    try {
+      input = JsonlInput.parse(JSON.parse(line));
+    } catch (error) {
+      failures++;
+      printJson({ line: number, error: error instanceof z.ZodError ? z.prettifyError(error) : (error as Error).message }, false);
+      continue;
+    }
+    const leadEnd = input.text.indexOf('\n\n') === -1 ? input.text.length : input.text.indexOf('\n\n');
+    const entities = extractEntities(input.text, leadEnd);
+    const classified = topics.classify(input.headline ? `${input.headline}\n\n${input.text}` : input.text);
+    printJson({ id: input.id, entities, topics: classified }, false);
+  }
+  return failures === 0 ? 0 : 1;
+}

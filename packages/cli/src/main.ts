@@ -1,0 +1,93 @@
+import { parseArgs } from 'node:util';
+import { PageParseError } from '@syndicate/article-parser';
+import { z } from 'zod';
+import { enrichFile, enrichJsonl } from './commands/enrich.js';
+import { renderFeed } from './commands/feed.js';
+import { parseFileToEvent } from './commands/parse.js';
+import { publishFiles } from './commands/publish.js';
+import { printJson, UsageError } from './io.js';
+import { progressReporter } from './progress.js';
+
+const USAGE = `usage: syndicate <command>
+
+  parse FILE                          print the article.published event FILE stands for
+  enrich FILE                         print the enriched article for FILE
+  enrich --jsonl                      JSON lines {"id","text","headline"?} on stdin -> entities and topics per line
+  feed render --format rss            enriched articles (JSON lines) on stdin -> the feed document
+  publish [--api URL] FILE...         publish files through the API (token: SYNDICATE_ADMIN_TOKEN)
+
+FILE is a saved article page, a plain-text article (headline on the first line) or a JSON event.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'parse': {
+      const file = single(rest, 'parse FILE');
+      printJson(parseFileToEvent(file));
+      return 0;
+    }
+    case 'enrich': {
+      const { values, positionals } = parseArgs({ args: rest, options: { jsonl: { type: 'boolean' } }, allowPositionals: true });
+      if (values.jsonl) return enrichJsonl();
+      printJson(enrichFile(single(positionals, 'enrich FILE')));
+      return 0;
+    }
+    case 'feed': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        options: { format: { type: 'string', default: 'rss' }, 'site-url': { type: 'string', default: 'http://127.0.0.1:8080' } },
+        allowPositionals: true,
+      });
+      if (positionals[0] !== 'render') throw new UsageError('usage: syndicate feed render --format rss|atom|json');
+      await renderFeed(values.format, values['site-url']);
+      return 0;
+    }
+    case 'publish': {
+      const { values, positionals } = parseArgs({ args: rest, options: { api: { type: 'string' } }, allowPositionals: true });
+      if (positionals.length === 0) throw new UsageError('usage: syndicate publish [--api URL] FILE...');
+      const token = process.env.SYNDICATE_ADMIN_TOKEN;
+      if (!token) throw new UsageError('set SYNDICATE_ADMIN_TOKEN to the token `npm start` printed');
+      const apiUrl = values.api ?? `http://127.0.0.1:${process.env.PORT ?? 8080}`;
+      const report = progressReporter();
+      const results = await publishFiles(positionals, { apiUrl, token, onProgress: (done, total, last) => report(done, total, last.file) });
+      const rejected = results.filter((r) => !r.ok);
+      process.stdout.write(`accepted ${results.length - rejected.length}, rejected ${rejected.length}\n`);
+      for (const r of rejected) process.stdout.write(`  rejected ${r.file}: ${r.detail}\n`);
+      return rejected.length === 0 ? 0 : 1;
+    }
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      process.stdout.write(`${USAGE}\n`);
+      return command === undefined ? 2 : 0;
+    default:
+      throw new UsageError(`unknown command ${command}\n${USAGE}`);
+  }
+}
+
+function single(args: string[], usage: string): string {
+  if (args.length !== 1 || !args[0]) throw new UsageError(`usage: syndicate ${usage}`);
+  return args[0];
+}
+
+/** Runs the CLI; bad input ends with a message and a non-zero code, never a stack trace. */
+export async function runCli(argv: string[]): Promise<number> {
+  try {
+    return await main(argv);
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof PageParseError) {
+      process.stderr.write(`syndicate: ${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof z.ZodError) {
+      process.stderr.write(`syndicate: invalid article:\n${z.prettifyError(error)}\n`);
+      return 2;
+    }
+    if (error instanceof SyntaxError) {
+      process.stderr.write(`syndicate: invalid JSON: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,44 @@
+import type { Logger } from '@syndicate/observability';
+
+/** Anything long-lived: `start()` may be called once; `stop()` is idempotent. */
+export interface Service {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the service and stops it on SIGTERM or SIGINT: the service's own `stop()` decides the order (stop
+ * taking work, finish in-flight work, commit, close connections). Exits 0 after a clean stop, 1 if it failed
+ * or took longer than `stopTimeoutMs`.
+ */
+export async function runUntilSignalled(service: Service, logger: Logger, stopTimeoutMs = 15_000): Promise<void> {
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    const deadline = setTimeout(() => {
+      logger.error({ stopTimeoutMs }, 'did not stop in time; exiting');
+      process.exit(1);
+    }, stopTimeoutMs);
+    deadline.unref();
+    try {
+      await service.stop();
+      logger.info('stopped');
+      process.exit(0);
+    } catch (error) {
+      logger.error({ err: error }, 'stop failed');
+      process.exit(1);
+    }
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  try {
+    await service.start();
+    logger.info('started');
+  } catch (error) {
+    logger.fatal({ err: error }, 'failed to start');
+    await service.stop().catch(() => undefined);
+    process.exit(1);
+  }
+}

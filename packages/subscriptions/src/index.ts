@@ -1,0 +1,2 @@
+export * from './matching.js';
+export * from './registry.js';

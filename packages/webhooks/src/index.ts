@@ -1,0 +1,4 @@
+export * from './jobs.js';
+export * from './sender.js';
+export * from './signing.js';
+export * from './url-policy.js';

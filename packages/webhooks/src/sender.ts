@@ -1,0 +1,92 @@
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import type { LookupFunction } from 'node:net';
+import { Agent, request } from 'undici';
+import { refusedAddressReason, type UrlPolicy } from './url-policy.js';
+
+export interface DeliveryOutcome {
+  ok: boolean;
+  status: number;
+  latencyMs: number;
+  /** The first bytes of the response, for the attempt log. */
+  responseSnippet: string;
+  retryAfterMs?: number;
+}
+
+export class AddressRefusedError extends Error {}
+
+/**
+ * A DNS lookup that refuses forbidden addresses. Because undici connects to exactly the address this returns,
+ * the address checked is the address used: a host name cannot resolve to a public address for the check and
+ * to a private one for the connection (DNS rebinding).
+ */
+export function guardedLookup(policy: UrlPolicy): LookupFunction {
+  return (hostname, options, callback) => {
+    dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
+      if (error) return callback(error, '', 0);
+      const list = addresses as LookupAddress[];
+      const allowed = list.filter((a) => refusedAddressReason(a.address, policy.allowlist) === null);
+      const first = allowed[0];
+      if (!first) {
+        return callback(new AddressRefusedError(`${hostname} resolves only to refused addresses (${list.map((a) => a.address).join(', ')})`), '', 0);
+      }
+      if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, allowed);
+      callback(null, first.address, first.family);
+    });
+  };
+}
+
+const SNIPPET_BYTES = 2_048;
+
+/** POSTs a signed payload once. Redirects are not followed (a 3xx is a failure); the body read is bounded. */
+export class WebhookSender {
+  private readonly agent: Agent;
+
+  constructor(policy: UrlPolicy, private readonly timeoutMs: number) {
+    this.agent = new Agent({ connect: { lookup: guardedLookup(policy), timeout: timeoutMs } });
+  }
+
+  async send(url: string, body: string, headers: Record<string, string>): Promise<DeliveryOutcome> {
+    const started = performance.now();
+    const response = await request(url, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', 'user-agent': 'Syndicate-Webhooks/1', ...headers },
+      dispatcher: this.agent,
+      headersTimeout: this.timeoutMs,
+      bodyTimeout: this.timeoutMs,
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
+    const snippet = await readSnippet(response.body);
+    const retryAfter = response.headers['retry-after'];
+    return {
+      ok: response.statusCode >= 200 && response.statusCode < 300,
+      status: response.statusCode,
+      latencyMs: Math.round(performance.now() - started),
+      responseSnippet: snippet,
+      retryAfterMs: typeof retryAfter === 'string' ? parseRetryAfter(retryAfter) : undefined,
+    };
+  }
+
+  close(): Promise<void> {
+    return this.agent.close();
+  }
+}
+
+async function readSnippet(body: AsyncIterable<Buffer> & { destroy(): void }): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size >= SNIPPET_BYTES) break; // a huge response is not read to its end
+  }
+  body.destroy();
+  return Buffer.concat(chunks).subarray(0, SNIPPET_BYTES).toString('utf8');
+}
+
+/** `Retry-After` as delay-seconds or an HTTP date, in milliseconds from now. */
+export function parseRetryAfter(value: string, now = Date.now()): number | undefined {
+  if (/^\d+$/.test(value.trim())) return Number(value) * 1_000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}

@@ -1,0 +1,28 @@
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+
+const SECRET_PREFIX = 'whsec_';
+
+/** A new endpoint secret: 32 random bytes, base64, with the Standard Webhooks prefix. */
+export function generateSecret(): string {
+  return `${SECRET_PREFIX}${randomBytes(32).toString('base64')}`;
+}
+
+/**
+ * `webhook-signature` per Standard Webhooks v1: base64 HMAC-SHA256 over "id.timestamp.body", keyed with the
+ * base64-decoded secret.
+ */
+export function signWebhook(secret: string, messageId: string, timestampSeconds: number, body: string): string {
+  if (!secret.startsWith(SECRET_PREFIX)) throw new Error('webhook secrets start with whsec_');
+  const key = Buffer.from(secret.slice(SECRET_PREFIX.length), 'base64');
+  const mac = createHmac('sha256', key).update(`${messageId}.${timestampSeconds}.${body}`).digest('base64');
+  return `v1,${mac}`;
+}
+
+/**
+ * The `webhook-id`: the same for every attempt of one (endpoint, article, version, event), so a receiver can
+ * drop duplicates, and different for anything else.
+ */
+export function webhookMessageId(parts: { endpointId: string; articleId: string; version: number; type: string }): string {
+  const digest = createHash('sha256').update(`${parts.endpointId}\n${parts.articleId}\n${parts.version}\n${parts.type}`).digest('hex');
+  return `msg_${digest.slice(0, 32)}`;
+}

@@ -1,0 +1,118 @@
+/**
+ * `npm start`: brings up Kafka and Redis (or uses what already runs), starts every service as its own
+ * process, prints where everything is, and on Ctrl-C / SIGTERM stops the services and then whatever
+ * infrastructure it started itself.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const SERVICES = ['api', 'enricher', 'fanout', 'delivery'] as const;
+const STOP_TIMEOUT_MS = 10_000;
+
+const log = (message: string) => process.stderr.write(`[syndicate] ${message}\n`);
+
+function startInfrastructure(): string[] {
+  log('starting infrastructure (Kafka, Redis)…');
+  const out = execFileSync('bash', [join(root, 'infra/up.sh')], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  return out.split('\n').filter(Boolean);
+}
+
+function stopInfrastructure(parts: string[]) {
+  if (parts.length === 0) return;
+  log(`stopping ${parts.join(' and ')}…`);
+  execFileSync('bash', [join(root, 'infra/down.sh'), ...parts], { cwd: root, stdio: 'inherit' });
+}
+
+async function waitForReady(url: string, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`${url}/readyz`)).ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`the API did not become ready within ${timeoutMs / 1_000} s`);
+}
+
+const startedInfra = startInfrastructure();
+const port = process.env.PORT ?? '8080';
+const token = process.env.SYNDICATE_ADMIN_TOKEN ?? randomBytes(24).toString('base64url');
+const env = {
+  ...process.env,
+  PORT: port,
+  SYNDICATE_ADMIN_TOKEN: token,
+  KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
+  REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+};
+
+const children = new Map<string, ChildProcess>();
+let stopping = false;
+
+async function stopAll(code: number) {
+  if (stopping) return;
+  stopping = true;
+  log('stopping services…');
+  await Promise.all(
+    [...children.entries()].map(
+      ([name, child]) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          const timer = setTimeout(() => {
+            log(`${name} did not stop within ${STOP_TIMEOUT_MS / 1_000} s; killing it`);
+            child.kill('SIGKILL');
+          }, STOP_TIMEOUT_MS);
+          child.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+  stopInfrastructure(startedInfra);
+  log('stopped');
+  process.exit(code);
+}
+
+process.on('SIGINT', () => void stopAll(0));
+process.on('SIGTERM', () => void stopAll(0));
+
+for (const name of SERVICES) {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'services', name, 'src/main.ts')], {
+    cwd: root,
+    env,
+    // Services log JSON on stdout; pass it through so `npm start | pino-pretty` works.
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  children.set(name, child);
+  child.once('exit', (code, signal) => {
+    if (stopping) return;
+    log(`${name} exited (${signal ?? `code ${code}`}); stopping everything`);
+    void stopAll(1);
+  });
+}
+
+const apiUrl = `http://127.0.0.1:${port}`;
+try {
+  await waitForReady(apiUrl, 60_000);
+} catch (error) {
+  log((error as Error).message);
+  await stopAll(1);
+}
+process.stderr.write(`
+  Syndicate is running.
+
+  API           ${apiUrl}            (POST /v1/articles, /v1/subscriptions; OpenAPI at /openapi.json)
+  Feeds         ${apiUrl}/feeds/all.rss
+  Ops           ${apiUrl}/ops              (needs the admin token)
+  Health        ${apiUrl}/healthz  ${apiUrl}/readyz  ${apiUrl}/metrics
+  Admin token   ${token}
+  Kafka         ${env.KAFKA_BROKERS}     Redis  ${env.REDIS_URL}
+
+  Try:  SYNDICATE_ADMIN_TOKEN=${token} npx syndicate publish ../shared/seeds/000_6082e137c817fc36.txt
+  Ctrl-C stops everything this command started.
+
+`);

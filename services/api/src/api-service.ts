@@ -1,0 +1,92 @@
+import { brokerList, connectRedis } from '@syndicate/config';
+import { deadLetterTopic, topicNames } from '@syndicate/contracts';
+import { FeedStore } from '@syndicate/feeds';
+import { coreTopicSpecs, createKafka, ensureTopics, KeyedProducer } from '@syndicate/kafka-runtime';
+import { Counter, createMetricsRegistry, type Logger } from '@syndicate/observability';
+import { SubscriptionRegistry, SubscriptionWriter } from '@syndicate/subscriptions';
+import { parseAllowlist, WEBHOOK_QUEUE } from '@syndicate/webhooks';
+import { Queue } from 'bullmq';
+import type { FastifyInstance } from 'fastify';
+import type { Admin } from 'kafkajs';
+import { buildApp } from './app.js';
+import { ArticleVersions } from './article-versions.js';
+import type { ApiConfig } from './config.js';
+import type { ApiDeps } from './deps.js';
+
+/** The HTTP process: owns its Kafka, Redis and BullMQ connections and the Fastify app. */
+export class ApiService {
+  readonly app: FastifyInstance;
+  readonly deps: ApiDeps;
+  private readonly admin: Admin;
+  private readonly kafka;
+  private adminConnected?: Promise<void>;
+
+  constructor(
+    private readonly config: ApiConfig,
+    private readonly logger: Logger,
+  ) {
+    const topics = topicNames(config.TOPIC_PREFIX);
+    this.kafka = createKafka({ brokers: brokerList(config.KAFKA_BROKERS), clientId: 'syndicate-api', logger });
+    this.admin = this.kafka.admin();
+    const redis = connectRedis(config.REDIS_URL);
+    const producer = new KeyedProducer(this.kafka);
+    const metrics = createMetricsRegistry('api');
+    const registry = new SubscriptionRegistry({ kafka: this.kafka, topic: topics.subscriptions, logger });
+    this.deps = {
+      config,
+      publicBaseUrl: (config.PUBLIC_BASE_URL ?? `http://${config.HOST}:${config.PORT}`).replace(/\/$/, ''),
+      topics,
+      producer,
+      redis,
+      metrics,
+      registry,
+      versions: new ArticleVersions(redis, config.REDIS_KEY_PREFIX),
+      subscriptions: new SubscriptionWriter(producer, topics.subscriptions),
+      feeds: new FeedStore({ redis, keyPrefix: config.REDIS_KEY_PREFIX }),
+      queue: new Queue(WEBHOOK_QUEUE, { connection: redis, prefix: `${config.REDIS_KEY_PREFIX}bull` }),
+      urlPolicy: { allowlist: parseAllowlist(config.SYNDICATE_WEBHOOK_ALLOWLIST) },
+      articlesAccepted: new Counter({ name: 'syndicate_articles_accepted_total', help: 'Article events accepted, by type', labelNames: ['type'], registers: [metrics] }),
+      checkKafka: async () => {
+        await this.connectAdmin();
+        await this.admin.describeCluster();
+      },
+      deadLetterCounts: async () => {
+        await this.connectAdmin();
+        const counts: Record<string, number> = {};
+        for (const topic of [deadLetterTopic(topics.articleEvents), deadLetterTopic(topics.articleEnriched)]) {
+          const offsets = await this.admin.fetchTopicOffsets(topic);
+          counts[topic] = offsets.reduce((sum, p) => sum + Number(BigInt(p.high) - BigInt(p.low)), 0);
+        }
+        return counts;
+      },
+    };
+    this.app = buildApp(this.deps, logger);
+  }
+
+  private connectAdmin() {
+    this.adminConnected ??= this.admin.connect();
+    return this.adminConnected;
+  }
+
+  /** The address it listens on (useful with PORT=0). */
+  get url(): string {
+    const address = this.app.server.address();
+    if (!address || typeof address === 'string') throw new Error('not listening');
+    return `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  }
+
+  async start(): Promise<void> {
+    await ensureTopics(this.kafka, coreTopicSpecs(this.deps.topics));
+    await this.deps.producer.start();
+    await this.deps.registry.start();
+    await this.app.listen({ port: this.config.PORT, host: this.config.HOST });
+    this.logger.info({ url: this.url }, 'api listening');
+  }
+
+  /** HTTP first (in-flight requests finish, new ones get 503), then Kafka (flush), then Redis. */
+  async stop(): Promise<void> {
+    await this.app.close();
+    await Promise.allSettled([this.deps.registry.stop(), this.deps.producer.stop(), this.deps.queue.close(), this.adminConnected && this.admin.disconnect()]);
+    this.deps.redis.disconnect();
+  }
+}

@@ -1,0 +1,48 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from '@syndicate/observability';
+import { Histogram } from '@syndicate/observability';
+import { requireBearer } from './auth.js';
+import type { ApiDeps } from './deps.js';
+import { installErrorHandling } from './errors.js';
+import { openApiDocument } from './openapi.js';
+import { articleRoutes } from './routes/articles.js';
+import { feedRoutes } from './routes/feeds.js';
+import { healthRoutes } from './routes/health.js';
+import { opsRoutes } from './routes/ops.js';
+import { subscriptionRoutes } from './routes/subscriptions.js';
+
+/** Admin routes; feeds, health and metrics are public. */
+const isProtected = (url: string) => url.startsWith('/v1/') || url === '/ops' || url.startsWith('/ops/') || url.startsWith('/ops?');
+
+export function buildApp(deps: ApiDeps, logger: Logger): FastifyInstance {
+  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, disableRequestLogging: true, bodyLimit: deps.config.MAX_BODY_BYTES, return503OnClosing: true });
+  installErrorHandling(app);
+
+  const auth = requireBearer(deps.config.SYNDICATE_ADMIN_TOKEN);
+  app.addHook('onRequest', async (request, reply) => {
+    if (isProtected(request.url)) return auth(request, reply);
+  });
+
+  const duration = new Histogram({
+    name: 'syndicate_http_request_seconds',
+    help: 'HTTP request duration by route and status',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+    registers: [deps.metrics],
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    duration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1_000,
+    );
+  });
+
+  articleRoutes(app, deps);
+  subscriptionRoutes(app, deps);
+  feedRoutes(app, deps);
+  healthRoutes(app, deps);
+  opsRoutes(app, deps);
+  const openapi = openApiDocument(deps.publicBaseUrl);
+  app.get('/openapi.json', async () => openapi);
+  return app;
+}

@@ -1,0 +1,29 @@
+import type { TopicNames } from '@syndicate/contracts';
+import type { FeedStore } from '@syndicate/feeds';
+import type { KeyedProducer } from '@syndicate/kafka-runtime';
+import type { Counter, Registry } from '@syndicate/observability';
+import type { SubscriptionRegistry, SubscriptionWriter } from '@syndicate/subscriptions';
+import type { UrlPolicy } from '@syndicate/webhooks';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { ArticleVersions } from './article-versions.js';
+import type { ApiConfig } from './config.js';
+
+/** Everything the routes use, passed in by `ApiService` (or a test). */
+export interface ApiDeps {
+  config: ApiConfig;
+  publicBaseUrl: string;
+  topics: TopicNames;
+  producer: KeyedProducer;
+  versions: ArticleVersions;
+  registry: SubscriptionRegistry;
+  subscriptions: SubscriptionWriter;
+  feeds: FeedStore;
+  queue: Queue;
+  redis: Redis;
+  urlPolicy: UrlPolicy;
+  metrics: Registry;
+  articlesAccepted: Counter;
+  checkKafka: () => Promise<void>;
+  deadLetterCounts: () => Promise<Record<string, number>>;
+}

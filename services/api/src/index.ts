@@ -1,0 +1,2 @@
+export * from './api-service.js';
+export * from './config.js';

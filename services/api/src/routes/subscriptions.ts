@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import { type Subscription, SubscriptionRequest } from '@syndicate/contracts';
+import { checkWebhookUrl, generateSecret, WebhookUrlError } from '@syndicate/webhooks';
+import type { FastifyInstance } from 'fastify';
+import type { ApiDeps } from '../deps.js';
+import { HttpError } from '../errors.js';
+
+/** Secrets are shown once, in the response that creates them. */
+const withoutSecret = (s: Subscription) => {
+  if (s.type !== 'webhook') return s;
+  const { secret: _secret, ...rest } = s;
+  return rest;
+};
+
+export function subscriptionRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  app.post('/v1/subscriptions', async (request, reply) => {
+    const body = SubscriptionRequest.parse(request.body);
+    const base = { id: `sub_${randomUUID().replaceAll('-', '')}`, createdAt: new Date().toISOString() };
+    let subscription: Subscription;
+    switch (body.type) {
+      case 'webhook':
+        try {
+          checkWebhookUrl(body.url, deps.urlPolicy);
+        } catch (error) {
+          if (error instanceof WebhookUrlError) throw new HttpError(400, 'invalid_webhook_url', `webhook url ${error.message}`);
+          throw error;
+        }
+        subscription = { ...body, ...base, secret: generateSecret() };
+        break;
+      case 'feed':
+        if (deps.registry.ofType('feed').some((f) => f.slug === body.slug)) {
+          throw new HttpError(409, 'slug_taken', `a feed with slug ${body.slug} exists already`);
+        }
+        subscription = { ...body, ...base };
+        break;
+      case 'partner-queue':
+        subscription = { ...body, ...base };
+        break;
+      default: {
+        const exhaustive: never = body;
+        throw new Error(`unknown subscription type ${JSON.stringify(exhaustive)}`);
+      }
+    }
+    await deps.subscriptions.put(subscription);
+    // Read-your-writes: once this answers, this instance serves the new feed or lists the endpoint.
+    await deps.registry.waitFor(subscription.id);
+    return reply.code(201).send(subscription);
+  });
+
+  app.get('/v1/subscriptions', async () => ({ subscriptions: deps.registry.all().map(withoutSecret) }));
+
+  app.get<{ Params: { id: string } }>('/v1/subscriptions/:id', async (request) => {
+    const found = deps.registry.get(request.params.id);
+    if (!found) throw new HttpError(404, 'not_found', `no subscription ${request.params.id}`);
+    return withoutSecret(found);
+  });
+
+  app.delete<{ Params: { id: string } }>('/v1/subscriptions/:id', async (request, reply) => {
+    if (!deps.registry.get(request.params.id)) throw new HttpError(404, 'not_found', `no subscription ${request.params.id}`);
+    await deps.subscriptions.delete(request.params.id);
+    return reply.code(204).send();
+  });
+}

@@ -1,0 +1,39 @@
+import type { Redis } from 'ioredis';
+
+export interface Attempt {
+  at: string;
+  messageId: string;
+  attempt: number;
+  status: number | null;
+  latencyMs: number;
+  ok: boolean;
+  error?: string;
+  response?: string;
+}
+
+/** The last attempts per endpoint, newest first, bounded in length and age: "what happened to my webhook?". */
+export class AttemptLog {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keyPrefix: string,
+    private readonly maxLength: number,
+    private readonly ttlSeconds = 7 * 24 * 3600,
+  ) {}
+
+  private key = (endpointId: string) => `${this.keyPrefix}webhooks:attempts:${endpointId}`;
+
+  async record(endpointId: string, attempt: Attempt): Promise<void> {
+    const key = this.key(endpointId);
+    await this.redis
+      .multi()
+      .lpush(key, JSON.stringify(attempt))
+      .ltrim(key, 0, this.maxLength - 1)
+      .expire(key, this.ttlSeconds)
+      .exec();
+  }
+
+  async list(endpointId: string, limit = 50): Promise<Attempt[]> {
+    const rows = await this.redis.lrange(this.key(endpointId), 0, limit - 1);
+    return rows.map((r) => JSON.parse(r) as Attempt);
+  }
+}

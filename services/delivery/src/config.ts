@@ -1,0 +1,10 @@
+import { InfraConfig } from '@syndicate/config';
+import { z } from 'zod';
+
+export const DeliveryConfig = InfraConfig.extend({
+  DELIVERY_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000), // per attempt; Standard Webhooks suggests 15-30 s
+  DELIVERY_CONCURRENCY: z.coerce.number().int().positive().default(50), // requests in flight per worker process
+  SYNDICATE_WEBHOOK_ALLOWLIST: z.string().default(''), // CIDRs webhooks may reach although private, e.g. 127.0.0.0/8
+  ATTEMPT_LOG_LENGTH: z.coerce.number().int().positive().default(100), // attempts kept per endpoint
+});
+export type DeliveryConfig = z.infer<typeof DeliveryConfig>;

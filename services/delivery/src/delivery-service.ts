@@ -1,0 +1,119 @@
+import { brokerList, connectRedis } from '@syndicate/config';
+import { topicNames } from '@syndicate/contracts';
+import { createKafka } from '@syndicate/kafka-runtime';
+import { Counter, createMetricsRegistry, Histogram, type Logger, type Registry } from '@syndicate/observability';
+import { SubscriptionRegistry } from '@syndicate/subscriptions';
+import { AddressRefusedError, parseAllowlist, signWebhook, WEBHOOK_QUEUE, WebhookJob, WebhookSender } from '@syndicate/webhooks';
+import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { AttemptLog } from './attempt-log.js';
+import type { DeliveryConfig } from './config.js';
+
+/** A non-2xx answer; the job is retried on the queue's backoff schedule. */
+export class DeliveryFailedError extends Error {}
+
+/**
+ * Takes webhook jobs off BullMQ, signs them (Standard Webhooks v1) with the endpoint's current secret and
+ * POSTs them. Failures are retried by BullMQ; jobs that exhaust their attempts stay in the failed set as dead
+ * letters. A killed worker's in-flight jobs become stalled and are picked up again, so none is lost.
+ */
+export class DeliveryService {
+  readonly metrics: Registry;
+  readonly registry: SubscriptionRegistry;
+  readonly attempts: AttemptLog;
+  private readonly redis: Redis;
+  private readonly sender: WebhookSender;
+  private worker?: Worker<WebhookJob>;
+  private readonly deliveries: Counter;
+  private readonly latency: Histogram;
+
+  constructor(
+    private readonly config: DeliveryConfig,
+    private readonly logger: Logger,
+  ) {
+    const kafka = createKafka({ brokers: brokerList(config.KAFKA_BROKERS), clientId: 'syndicate-delivery', logger });
+    this.registry = new SubscriptionRegistry({ kafka, topic: topicNames(config.TOPIC_PREFIX).subscriptions, logger });
+    this.redis = connectRedis(config.REDIS_URL);
+    this.attempts = new AttemptLog(this.redis, config.REDIS_KEY_PREFIX, config.ATTEMPT_LOG_LENGTH);
+    this.sender = new WebhookSender({ allowlist: parseAllowlist(config.SYNDICATE_WEBHOOK_ALLOWLIST) }, config.DELIVERY_TIMEOUT_MS);
+    this.metrics = createMetricsRegistry('delivery');
+    this.deliveries = new Counter({
+      name: 'syndicate_webhook_attempts_total',
+      help: 'Webhook delivery attempts, by outcome',
+      labelNames: ['outcome'],
+      registers: [this.metrics],
+    });
+    this.latency = new Histogram({
+      name: 'syndicate_webhook_attempt_seconds',
+      help: 'Time from request to response of one attempt',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15],
+      registers: [this.metrics],
+    });
+  }
+
+  private async process(job: Job<WebhookJob>): Promise<{ status: number }> {
+    const parsed = WebhookJob.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`malformed job: ${z.prettifyError(parsed.error)}`);
+    const delivery = parsed.data;
+    const endpoint = this.registry.get(delivery.subscriptionId);
+    if (!endpoint || endpoint.type !== 'webhook') throw new UnrecoverableError(`endpoint ${delivery.subscriptionId} no longer exists`);
+
+    const timestamp = Math.floor(Date.now() / 1_000);
+    const headers = {
+      'webhook-id': delivery.messageId,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': signWebhook(endpoint.secret, delivery.messageId, timestamp, delivery.body),
+    };
+    const attempt = job.attemptsMade + 1;
+    const log = this.logger.child({ jobId: job.id, articleId: delivery.articleId, endpointId: endpoint.id, attempt });
+    try {
+      const outcome = await this.sender.send(endpoint.url, delivery.body, headers);
+      this.latency.observe(outcome.latencyMs / 1_000);
+      await this.attempts.record(endpoint.id, {
+        at: new Date().toISOString(),
+        messageId: delivery.messageId,
+        attempt,
+        status: outcome.status,
+        latencyMs: outcome.latencyMs,
+        ok: outcome.ok,
+        response: outcome.responseSnippet,
+      });
+      this.deliveries.inc({ outcome: outcome.ok ? 'delivered' : 'failed' });
+      if (outcome.ok) return { status: outcome.status };
+      log.warn({ status: outcome.status }, 'webhook attempt failed');
+      if (outcome.status === 410) throw new UnrecoverableError('410 Gone: the endpoint asked for no more deliveries');
+      throw new DeliveryFailedError(`HTTP ${outcome.status}`);
+    } catch (error) {
+      if (error instanceof UnrecoverableError || error instanceof DeliveryFailedError) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      await this.attempts.record(endpoint.id, { at: new Date().toISOString(), messageId: delivery.messageId, attempt, status: null, latencyMs: 0, ok: false, error: message });
+      this.deliveries.inc({ outcome: 'error' });
+      log.warn({ err: error }, 'webhook attempt errored');
+      if (error instanceof AddressRefusedError) throw new UnrecoverableError(message);
+      throw error;
+    }
+  }
+
+  async start(): Promise<void> {
+    await this.registry.start();
+    this.worker = new Worker<WebhookJob>(WEBHOOK_QUEUE, (job) => this.process(job), {
+      connection: this.redis,
+      prefix: `${this.config.REDIS_KEY_PREFIX}bull`,
+      concurrency: this.config.DELIVERY_CONCURRENCY,
+      // A job whose worker died is handed to another after this long.
+      stalledInterval: 5_000,
+      maxStalledCount: 5,
+    });
+    this.worker.on('error', (error) => this.logger.error({ err: error }, 'worker error'));
+    await this.worker.waitUntilReady();
+  }
+
+  /** Worker first (in-flight deliveries finish), then the registry, HTTP agent and Redis. */
+  async stop(): Promise<void> {
+    await this.worker?.close();
+    this.worker = undefined;
+    await Promise.allSettled([this.registry.stop(), this.sender.close()]);
+    this.redis.disconnect();
+  }
+}

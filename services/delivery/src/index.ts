@@ -1,0 +1,3 @@
+export * from './attempt-log.js';
+export * from './config.js';
+export * from './delivery-service.js';

@@ -1,0 +1,75 @@
+import { brokerList } from '@syndicate/config';
+import { ArticleEvent, type EnrichedRecord, fromKafkaRecord, newEventAttributes, toKafkaRecord, topicNames } from '@syndicate/contracts';
+import { Enricher } from '@syndicate/enrichment';
+import { ConsumerLoop, coreTopicSpecs, createKafka, ensureTopics, KeyedProducer, ok } from '@syndicate/kafka-runtime';
+import { Counter, createMetricsRegistry, type Logger, type Registry } from '@syndicate/observability';
+import type { KafkaMessage } from 'kafkajs';
+import { z } from 'zod';
+import type { EnricherConfig } from './config.js';
+
+/** Decodes a CloudEvent from `article-events` into a validated event; throws with a readable reason. */
+export function decodeArticleEvent(message: KafkaMessage): ArticleEvent {
+  const { attributes, data } = fromKafkaRecord(message.headers, message.value);
+  const parsed = ArticleEvent.safeParse({ type: attributes.type, data });
+  if (!parsed.success) throw new Error(`invalid ${attributes.type} event: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+/** article-events → enrichment → article-enriched. Offsets are committed once the enriched record is written. */
+export class EnricherService {
+  readonly metrics: Registry;
+  private readonly producer: KeyedProducer;
+  private readonly loop: ConsumerLoop<ArticleEvent>;
+  private readonly topics: ReturnType<typeof topicNames>;
+  private readonly kafka;
+
+  constructor(
+    private readonly config: EnricherConfig,
+    private readonly logger: Logger,
+    private readonly enricher = new Enricher(),
+  ) {
+    this.topics = topicNames(config.TOPIC_PREFIX);
+    this.kafka = createKafka({ brokers: brokerList(config.KAFKA_BROKERS), clientId: 'syndicate-enricher', logger });
+    this.producer = new KeyedProducer(this.kafka);
+    this.metrics = createMetricsRegistry('enricher');
+    const results = new Counter({
+      name: 'syndicate_enricher_messages_total',
+      help: 'Messages handled, by outcome',
+      labelNames: ['outcome'],
+      registers: [this.metrics],
+    });
+    this.loop = new ConsumerLoop({
+      kafka: this.kafka,
+      groupId: config.ENRICHER_GROUP_ID,
+      topics: [this.topics.articleEvents],
+      producer: this.producer,
+      logger,
+      decode: decodeArticleEvent,
+      handle: (event) => this.handle(event),
+      onResult: (result) => results.inc({ outcome: result.kind }),
+    });
+  }
+
+  private async handle(event: ArticleEvent) {
+    const record: EnrichedRecord =
+      event.type === 'article.withdrawn'
+        ? { type: event.type, ...event.data }
+        : { type: event.type, article: event.data, enrichment: this.enricher.enrich(event.data), enrichedAt: new Date().toISOString() };
+    const attributes = newEventAttributes({ source: 'syndicate/enricher', type: event.type, partitionkey: event.data.id, subject: event.data.id });
+    await this.producer.send(this.topics.articleEnriched, [toKafkaRecord(attributes, record)]);
+    return ok();
+  }
+
+  async start(): Promise<void> {
+    await ensureTopics(this.kafka, coreTopicSpecs(this.topics));
+    await this.producer.start();
+    await this.loop.start();
+    this.logger.info({ topic: this.topics.articleEvents }, 'enricher consuming');
+  }
+
+  /** Consumer first (finishes the message in hand and commits), then the producer. */
+  async stop(): Promise<void> {
+    await this.loop.stop();
+    await this.producer.stop();
+  }
+}
