@@ -17,7 +17,7 @@ export interface ParsedPage {
 export class PageParseError extends Error {}
 
 const CATEGORIES_LINE = /^categor(?:y|ies)\s*:\s*(.+)$/i;
-const BYLINE = /^by\s+([A-Z][^.!?]{1,150})$/;
+const BYLINE = /^[Bb]y\s+(\p{Lu}[^.!?]{1,150})$/u;
 const VIDEO_STUB = /^close video\b/i;
 const END_OF_ARTICLE = /^(recent posts|more from|related articles|trending)$/i;
 const TOPICS_HEADING = /^related topics$/i;

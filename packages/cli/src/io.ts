@@ -27,4 +27,5 @@ export async function* stdinLines(): AsyncGenerator<{ line: string; number: numb
   }
 }
 
-export const printJson = (value: unknown, pretty = true) => process.stdout.write(`${JSON.stringify(value, null, pretty ? 2 : undefined)}\n`);
+export const printJson = (value: unknown, pretty = true) =>
+  process.stdout.write(`${JSON.stringify(value, null, pretty ? 2 : undefined)}\n`);

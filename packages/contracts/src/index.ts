@@ -1,7 +1,7 @@
 export * from './article.js';
 export * from './cloudevents.js';
 export * from './enriched.js';
+export { jsonSchemas } from './json-schema.js';
 export * from './subscription.js';
 export * from './text.js';
 export * from './topics.js';
-export { jsonSchemas } from './json-schema.js';

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { Topic } from '@syndicate/contracts';
 import { words } from './text-stats.js';
 
@@ -18,7 +19,10 @@ const STOPWORDS = new Set(
 /** Crude stemming: enough to let "soldiers" meet "soldier" and "elections" meet "election". */
 const stem = (w: string) => w.replace(/['’]s$/, '').replace(/(?<=\w{3})(ies|es|s)$/, (m) => (m === 'ies' ? 'y' : ''));
 
-const terms = (text: string) => words(text).filter((w) => w.length > 2 && !STOPWORDS.has(w)).map(stem);
+const terms = (text: string) =>
+  words(text)
+    .filter((w) => w.length > 2 && !STOPWORDS.has(w))
+    .map(stem);
 
 /**
  * A lexical first version of topic classification: every active IPTC Media Topic is scored by how often its
@@ -30,7 +34,8 @@ export class TopicClassifier {
   private readonly termsOf: Map<string, Map<string, number>>;
   private readonly byId: Map<string, Concept>;
 
-  constructor(vocabularyPath = new URL('../data/iptc-media-topics.json', import.meta.url)) {
+  // Resolved through the package, so it is found from a bundled service too.
+  constructor(vocabularyPath = createRequire(import.meta.url).resolve('@syndicate/enrichment/data/iptc-media-topics.json')) {
     const vocabulary = JSON.parse(readFileSync(vocabularyPath, 'utf8')) as { concepts: Concept[] };
     this.concepts = vocabulary.concepts;
     this.byId = new Map(this.concepts.map((c) => [c.id, c]));

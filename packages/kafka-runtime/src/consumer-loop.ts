@@ -101,6 +101,7 @@ export class ConsumerLoop<T> {
       result = deadLetter('decode', describe(error));
       return this.settle(result, topic, partition, message, logger);
     }
+    logger.debug('handling message');
     const retries = options.transientRetries ?? 5;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -124,6 +125,7 @@ export class ConsumerLoop<T> {
   private async settle(result: StepResult, topic: string, partition: number, message: KafkaMessage, logger: Logger) {
     switch (result.kind) {
       case 'ok':
+        logger.debug('message handled');
         break;
       case 'drop':
         logger.info({ reason: result.reason }, 'message dropped');

@@ -27,7 +27,11 @@ export function guardedLookup(policy: UrlPolicy): LookupFunction {
       const allowed = list.filter((a) => refusedAddressReason(a.address, policy.allowlist) === null);
       const first = allowed[0];
       if (!first) {
-        return callback(new AddressRefusedError(`${hostname} resolves only to refused addresses (${list.map((a) => a.address).join(', ')})`), '', 0);
+        return callback(
+          new AddressRefusedError(`${hostname} resolves only to refused addresses (${list.map((a) => a.address).join(', ')})`),
+          '',
+          0,
+        );
       }
       if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, allowed);
       callback(null, first.address, first.family);
@@ -41,7 +45,10 @@ const SNIPPET_BYTES = 2_048;
 export class WebhookSender {
   private readonly agent: Agent;
 
-  constructor(policy: UrlPolicy, private readonly timeoutMs: number) {
+  constructor(
+    policy: UrlPolicy,
+    private readonly timeoutMs: number,
+  ) {
     this.agent = new Agent({ connect: { lookup: guardedLookup(policy), timeout: timeoutMs } });
   }
 

@@ -40,7 +40,10 @@ export class WebhookUrlError extends Error {}
 /** Parses `SYNDICATE_WEBHOOK_ALLOWLIST`: comma-separated CIDRs that may be targeted although refused above. */
 export function parseAllowlist(cidrs: string): BlockList {
   const allow = new BlockList();
-  for (const cidr of cidrs.split(',').map((c) => c.trim()).filter(Boolean)) {
+  for (const cidr of cidrs
+    .split(',')
+    .map((c) => c.trim())
+    .filter(Boolean)) {
     const [net, bits] = cidr.split('/');
     const family = isIP(net ?? '');
     if (!net || family === 0) throw new Error(`SYNDICATE_WEBHOOK_ALLOWLIST: ${cidr} is not an address or CIDR`);

@@ -34,7 +34,7 @@ export class ApiService {
     const registry = new SubscriptionRegistry({ kafka: this.kafka, topic: topics.subscriptions, logger });
     this.deps = {
       config,
-      publicBaseUrl: (config.PUBLIC_BASE_URL ?? `http://${config.HOST}:${config.PORT}`).replace(/\/$/, ''),
+      publicBaseUrl: () => (config.PUBLIC_BASE_URL ?? this.url).replace(/\/$/, ''),
       topics,
       producer,
       redis,
@@ -45,7 +45,12 @@ export class ApiService {
       feeds: new FeedStore({ redis, keyPrefix: config.REDIS_KEY_PREFIX }),
       queue: new Queue(WEBHOOK_QUEUE, { connection: redis, prefix: `${config.REDIS_KEY_PREFIX}bull` }),
       urlPolicy: { allowlist: parseAllowlist(config.SYNDICATE_WEBHOOK_ALLOWLIST) },
-      articlesAccepted: new Counter({ name: 'syndicate_articles_accepted_total', help: 'Article events accepted, by type', labelNames: ['type'], registers: [metrics] }),
+      articlesAccepted: new Counter({
+        name: 'syndicate_articles_accepted_total',
+        help: 'Article events accepted, by type',
+        labelNames: ['type'],
+        registers: [metrics],
+      }),
       checkKafka: async () => {
         await this.connectAdmin();
         await this.admin.describeCluster();
@@ -86,7 +91,12 @@ export class ApiService {
   /** HTTP first (in-flight requests finish, new ones get 503), then Kafka (flush), then Redis. */
   async stop(): Promise<void> {
     await this.app.close();
-    await Promise.allSettled([this.deps.registry.stop(), this.deps.producer.stop(), this.deps.queue.close(), this.adminConnected && this.admin.disconnect()]);
+    await Promise.allSettled([
+      this.deps.registry.stop(),
+      this.deps.producer.stop(),
+      this.deps.queue.close(),
+      this.adminConnected && this.admin.disconnect(),
+    ]);
     this.deps.redis.disconnect();
   }
 }

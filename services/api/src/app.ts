@@ -1,6 +1,6 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '@syndicate/observability';
 import { Histogram } from '@syndicate/observability';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { requireBearer } from './auth.js';
 import type { ApiDeps } from './deps.js';
 import { installErrorHandling } from './errors.js';
@@ -15,7 +15,13 @@ import { subscriptionRoutes } from './routes/subscriptions.js';
 const isProtected = (url: string) => url.startsWith('/v1/') || url === '/ops' || url.startsWith('/ops/') || url.startsWith('/ops?');
 
 export function buildApp(deps: ApiDeps, logger: Logger): FastifyInstance {
-  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, disableRequestLogging: true, bodyLimit: deps.config.MAX_BODY_BYTES, return503OnClosing: true });
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    // Per-request lines would drown the JSON logs at feed-polling rates; request metrics cover them.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: deps.config.MAX_BODY_BYTES,
+    return503OnClosing: true,
+  });
   installErrorHandling(app);
 
   const auth = requireBearer(deps.config.SYNDICATE_ADMIN_TOKEN);
@@ -42,7 +48,11 @@ export function buildApp(deps: ApiDeps, logger: Logger): FastifyInstance {
   feedRoutes(app, deps);
   healthRoutes(app, deps);
   opsRoutes(app, deps);
-  const openapi = openApiDocument(deps.publicBaseUrl);
-  app.get('/openapi.json', async () => openapi);
+  // Built on first request: the base URL is known only once the server listens.
+  let openapi: ReturnType<typeof openApiDocument> | undefined;
+  app.get('/openapi.json', async () => {
+    openapi ??= openApiDocument(deps.publicBaseUrl());
+    return openapi;
+  });
   return app;
 }

@@ -12,7 +12,8 @@ import type { ApiConfig } from './config.js';
 /** Everything the routes use, passed in by `ApiService` (or a test). */
 export interface ApiDeps {
   config: ApiConfig;
-  publicBaseUrl: string;
+  /** How partners reach this API; feed links are built on it. */
+  publicBaseUrl: () => string;
   topics: TopicNames;
   producer: KeyedProducer;
   versions: ArticleVersions;

@@ -44,12 +44,16 @@ export function installErrorHandling(app: FastifyInstance): void {
       });
     }
     if (error instanceof HttpError) {
-      return reply.code(error.statusCode).send({ error: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) });
+      return reply
+        .code(error.statusCode)
+        .send({ error: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) });
     }
     const status = error.statusCode ?? 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     return reply.code(status).send({ error: error.code ?? 'internal_error', message: status >= 500 ? 'internal error' : error.message });
   });
 
-  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'not_found', message: `no route for ${request.method} ${request.url}` }));
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: 'not_found', message: `no route for ${request.method} ${request.url}` }),
+  );
 }

@@ -35,7 +35,13 @@ export function openApiDocument(serverUrl: string) {
           security: [{ admin: [] }],
           requestBody: { required: true, content: json(ref('ArticleSubmission')) },
           responses: {
-            202: { description: 'accepted', content: json({ type: 'object', properties: { id: { type: 'string' }, version: { type: 'integer' }, type: { type: 'string' } } }) },
+            202: {
+              description: 'accepted',
+              content: json({
+                type: 'object',
+                properties: { id: { type: 'string' }, version: { type: 'integer' }, type: { type: 'string' } },
+              }),
+            },
             400: error,
             401: error,
             409: error,
@@ -58,23 +64,52 @@ export function openApiDocument(serverUrl: string) {
           requestBody: { required: true, content: json(ref('SubscriptionRequest')) },
           responses: { 201: { description: 'created', content: json(ref('Subscription')) }, 400: error, 401: error, 409: error },
         },
-        get: { summary: 'List subscriptions (without secrets)', security: [{ admin: [] }], responses: { 200: { description: 'ok' }, 401: error } },
+        get: {
+          summary: 'List subscriptions (without secrets)',
+          security: [{ admin: [] }],
+          responses: { 200: { description: 'ok' }, 401: error },
+        },
       },
       '/v1/subscriptions/{id}': {
-        get: { summary: 'One subscription', security: [{ admin: [] }], parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { 200: { description: 'ok' }, 404: error } },
-        delete: { summary: 'Delete a subscription', security: [{ admin: [] }], parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { 204: { description: 'deleted' }, 404: error } },
+        get: {
+          summary: 'One subscription',
+          security: [{ admin: [] }],
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { 200: { description: 'ok' }, 404: error },
+        },
+        delete: {
+          summary: 'Delete a subscription',
+          security: [{ admin: [] }],
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { 204: { description: 'deleted' }, 404: error },
+        },
       },
       '/feeds/{slug}.rss': {
         get: {
           summary: 'RSS 2.0 feed of a feed subscription, or of everything with slug "all"',
           parameters: [{ name: 'slug', in: 'path', required: true, schema: { type: 'string' } }],
-          responses: { 200: { description: 'the feed', content: { 'application/rss+xml': {} } }, 304: { description: 'not modified' }, 404: error },
+          responses: {
+            200: { description: 'the feed', content: { 'application/rss+xml': {} } },
+            304: { description: 'not modified' },
+            404: error,
+          },
         },
       },
       '/healthz': { get: { summary: 'Liveness', responses: { 200: { description: 'alive' } } } },
-      '/readyz': { get: { summary: 'Readiness: Kafka and Redis reachable', responses: { 200: { description: 'ready' }, 503: { description: 'not ready' } } } },
+      '/readyz': {
+        get: {
+          summary: 'Readiness: Kafka and Redis reachable',
+          responses: { 200: { description: 'ready' }, 503: { description: 'not ready' } },
+        },
+      },
       '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: { description: 'text format' } } } },
-      '/ops': { get: { summary: "Operators' view: queues, dead letters, subscriptions", security: [{ admin: [] }], responses: { 200: { description: 'ok' }, 401: error } } },
+      '/ops': {
+        get: {
+          summary: "Operators' view: queues, dead letters, subscriptions",
+          security: [{ admin: [] }],
+          responses: { 200: { description: 'ok' }, 401: error },
+        },
+      },
     },
   };
 }

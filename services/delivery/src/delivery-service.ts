@@ -57,7 +57,7 @@ export class DeliveryService {
     if (!parsed.success) throw new UnrecoverableError(`malformed job: ${z.prettifyError(parsed.error)}`);
     const delivery = parsed.data;
     const endpoint = this.registry.get(delivery.subscriptionId);
-    if (!endpoint || endpoint.type !== 'webhook') throw new UnrecoverableError(`endpoint ${delivery.subscriptionId} no longer exists`);
+    if (endpoint?.type !== 'webhook') throw new UnrecoverableError(`endpoint ${delivery.subscriptionId} no longer exists`);
 
     const timestamp = Math.floor(Date.now() / 1_000);
     const headers = {
@@ -87,7 +87,15 @@ export class DeliveryService {
     } catch (error) {
       if (error instanceof UnrecoverableError || error instanceof DeliveryFailedError) throw error;
       const message = error instanceof Error ? error.message : String(error);
-      await this.attempts.record(endpoint.id, { at: new Date().toISOString(), messageId: delivery.messageId, attempt, status: null, latencyMs: 0, ok: false, error: message });
+      await this.attempts.record(endpoint.id, {
+        at: new Date().toISOString(),
+        messageId: delivery.messageId,
+        attempt,
+        status: null,
+        latencyMs: 0,
+        ok: false,
+        error: message,
+      });
       this.deliveries.inc({ outcome: 'error' });
       log.warn({ err: error }, 'webhook attempt errored');
       if (error instanceof AddressRefusedError) throw new UnrecoverableError(message);

@@ -24,7 +24,7 @@ export class EnricherService {
   private readonly kafka;
 
   constructor(
-    private readonly config: EnricherConfig,
+    config: EnricherConfig,
     private readonly logger: Logger,
     private readonly enricher = new Enricher(),
   ) {
@@ -55,7 +55,12 @@ export class EnricherService {
       event.type === 'article.withdrawn'
         ? { type: event.type, ...event.data }
         : { type: event.type, article: event.data, enrichment: this.enricher.enrich(event.data), enrichedAt: new Date().toISOString() };
-    const attributes = newEventAttributes({ source: 'syndicate/enricher', type: event.type, partitionkey: event.data.id, subject: event.data.id });
+    const attributes = newEventAttributes({
+      source: 'syndicate/enricher',
+      type: event.type,
+      partitionkey: event.data.id,
+      subject: event.data.id,
+    });
     await this.producer.send(this.topics.articleEnriched, [toKafkaRecord(attributes, record)]);
     return ok();
   }

@@ -1,11 +1,5 @@
 import { brokerList, connectRedis } from '@syndicate/config';
-import {
-  EnrichedRecord,
-  fromKafkaRecord,
-  type Subscription,
-  topicNames,
-  type WebhookSubscription,
-} from '@syndicate/contracts';
+import { EnrichedRecord, fromKafkaRecord, type Subscription, topicNames, type WebhookSubscription } from '@syndicate/contracts';
 import { FeedStore } from '@syndicate/feeds';
 import {
   ConsumerLoop,

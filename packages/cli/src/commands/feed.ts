@@ -7,7 +7,8 @@ const RENDERERS = { rss: renderRss } as const;
 
 /** `syndicate feed render --format rss`: enriched records on stdin (one JSON per line), the feed on stdout. */
 export async function renderFeed(format: string, siteUrl: string): Promise<void> {
-  if (!(format in RENDERERS)) throw new UsageError(`--format ${format} is not supported yet; supported: ${Object.keys(RENDERERS).join(', ')}`);
+  if (!(format in RENDERERS))
+    throw new UsageError(`--format ${format} is not supported yet; supported: ${Object.keys(RENDERERS).join(', ')}`);
   const items = [];
   for await (const { line, number } of stdinLines()) {
     let parsed: EnrichedRecord;

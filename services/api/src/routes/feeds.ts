@@ -13,12 +13,13 @@ export function feedRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const match = request.params.file.match(/^([a-z0-9][a-z0-9-]{0,63})\.([a-z]+)$/);
     const [, slug, extension] = match ?? [];
     if (!slug || !extension) throw new HttpError(404, 'not_found', 'feeds are at /feeds/{slug}.rss');
-    if (!(extension in FORMATS)) throw new HttpError(404, 'unsupported_format', `no .${extension} feeds; available: ${Object.keys(FORMATS).join(', ')}`);
+    if (!(extension in FORMATS))
+      throw new HttpError(404, 'unsupported_format', `no .${extension} feeds; available: ${Object.keys(FORMATS).join(', ')}`);
     const feed = slug === ALL_FEED ? undefined : deps.registry.ofType('feed').find((f) => f.slug === slug);
     if (slug !== ALL_FEED && !feed) throw new HttpError(404, 'not_found', `no feed ${slug}`);
 
     const items = await deps.feeds.list(slug, deps.config.FEED_PAGE_ITEMS);
-    const base = deps.publicBaseUrl;
+    const base = deps.publicBaseUrl();
     const body = renderRss(
       { title: feed ? `Syndicate: ${slug}` : 'Syndicate: all articles', selfUrl: `${base}/feeds/${slug}.${extension}`, siteUrl: base },
       items,

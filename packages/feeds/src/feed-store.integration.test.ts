@@ -1,0 +1,65 @@
+import type { EnrichedArticle } from '@syndicate/contracts';
+import { cleanRedis, isolation, testRedis } from '@syndicate/test-support';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FeedStore } from './feed-store.js';
+
+const redis = testRedis();
+const iso = isolation();
+afterAll(async () => {
+  await cleanRedis(redis, iso.redisKeyPrefix);
+  redis.disconnect();
+});
+
+const record = (id: string, version: number, publishedAt: string, headline = `story ${id} v${version}`) =>
+  ({
+    type: version === 1 ? 'article.published' : 'article.updated',
+    article: {
+      id,
+      version,
+      headline,
+      body: ['x'],
+      authors: [],
+      categories: [],
+      tags: [],
+      images: [],
+      language: 'en',
+      publishedAt,
+      source: 's',
+    },
+    enrichment: { entities: [], topics: [], language: 'en', wordCount: 1, summary: 'x', engine: 't' },
+    enrichedAt: publishedAt,
+  }) as EnrichedArticle;
+
+describe('FeedStore on a real Redis', () => {
+  const store = new FeedStore({ redis, keyPrefix: iso.redisKeyPrefix, maxItemsPerFeed: 3 });
+
+  it('lists newest first, bounded per feed, and files items in the named feeds too', async () => {
+    for (let i = 1; i <= 4; i++) await store.put(record(`a${i}`, 1, `2026-01-0${i}T00:00:00Z`), i % 2 === 0 ? ['even'] : []);
+    expect((await store.list('all')).map((r) => r.article.id)).toEqual(['a4', 'a3', 'a2']);
+    expect((await store.list('even')).map((r) => r.article.id)).toEqual(['a4', 'a2']);
+  });
+
+  it('never lets an older version overwrite a newer one (version 3 before version 2)', async () => {
+    expect(await store.put(record('b', 3, '2026-02-01T00:00:00Z'), [])).toBe(true);
+    expect(await store.put(record('b', 2, '2026-02-01T00:00:00Z'), [])).toBe(false);
+    expect(await store.put(record('b', 3, '2026-02-01T00:00:00Z'), [])).toBe(false);
+    expect((await store.get('b'))?.record?.article.headline).toBe('story b v3');
+  });
+
+  it('moves an updated article out of feeds it no longer matches', async () => {
+    await store.put(record('c', 1, '2026-03-01T00:00:00Z'), ['sport']);
+    await store.put(record('c', 2, '2026-03-01T00:00:00Z'), ['culture']);
+    expect((await store.list('sport')).map((r) => r.article.id)).not.toContain('c');
+    expect((await store.list('culture')).map((r) => r.article.id)).toContain('c');
+  });
+
+  it('takes a withdrawn article out of every feed, and refuses a stale withdrawal', async () => {
+    await store.put(record('d', 1, '2026-04-01T00:00:00Z'), ['sport']);
+    expect(await store.withdraw('d', 2)).toBe(true);
+    expect((await store.list('sport')).map((r) => r.article.id)).not.toContain('d');
+    expect((await store.list('all')).map((r) => r.article.id)).not.toContain('d');
+    expect(await store.get('d')).toMatchObject({ version: 2, withdrawn: true });
+    await store.put(record('e', 5, '2026-04-01T00:00:00Z'), []);
+    expect(await store.withdraw('e', 4)).toBe(false);
+  });
+});

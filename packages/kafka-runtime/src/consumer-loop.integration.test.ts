@@ -1,0 +1,94 @@
+import { DLQ_HEADERS, deadLetterTopic } from '@syndicate/contracts';
+import { eventually, isolation, readTopic, testKafka, testLogger, testProducer } from '@syndicate/test-support';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ensureTopics } from './client.js';
+import { ConsumerLoop } from './consumer-loop.js';
+import type { KeyedProducer } from './producer.js';
+import { drop, ok } from './results.js';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function decodeNumber(value: Buffer | null): { n: number } {
+  const parsed = JSON.parse(value?.toString() ?? 'null') as { n?: unknown } | null;
+  if (typeof parsed?.n !== 'number') throw new Error('n must be a number');
+  return { n: parsed.n };
+}
+
+async function setUp() {
+  const iso = isolation();
+  const kafka = testKafka();
+  const topic = `${iso.topicPrefix}numbers`;
+  await ensureTopics(kafka, [
+    { topic, numPartitions: 1 },
+    { topic: deadLetterTopic(topic), numPartitions: 1 },
+  ]);
+  const producer = await testProducer(kafka);
+  cleanups.push(() => producer.stop());
+  const send = (...values: string[]) =>
+    producer.send(
+      topic,
+      values.map((value) => ({ key: 'k', value, headers: { trace: 'abc' } })),
+    );
+  return { iso, kafka, topic, producer, send };
+}
+
+function numberLoop(kafka: ReturnType<typeof testKafka>, producer: KeyedProducer, topic: string, groupId: string, seen: number[]) {
+  const loop = new ConsumerLoop<{ n: number }>({
+    kafka,
+    groupId,
+    topics: [topic],
+    producer,
+    logger: testLogger(),
+    decode: (message) => decodeNumber(message.value),
+    handle: async ({ n }) => {
+      if (n === 13) throw new Error('unlucky number');
+      if (n < 0) return drop('negative');
+      seen.push(n);
+      return ok();
+    },
+  });
+  cleanups.push(() => loop.stop());
+  return loop;
+}
+
+describe('ConsumerLoop against a real broker', () => {
+  it('dead-letters undecodable and failing messages with the reason, and keeps consuming', async () => {
+    const { kafka, topic, producer, send, iso } = await setUp();
+    const seen: number[] = [];
+    await numberLoop(kafka, producer, topic, `g-${iso.id}`, seen).start();
+
+    await send('{"n":1}', 'not json at all', '{"n":13}', '{"n":-1}', '{"n":2}');
+    await eventually(() => (seen.length === 2 ? seen : undefined), 20_000, 'both good messages');
+    expect(seen).toEqual([1, 2]);
+
+    const dead = await readTopic(kafka, deadLetterTopic(topic), 2);
+    expect(dead.map((m) => m.value)).toEqual(['not json at all', '{"n":13}']);
+    expect(dead[0]?.headers).toMatchObject({ [DLQ_HEADERS.stage]: 'decode', [DLQ_HEADERS.originalTopic]: topic, trace: 'abc' });
+    expect(dead[0]?.headers[DLQ_HEADERS.error]).toMatch(/JSON/);
+    expect(dead[1]?.headers).toMatchObject({
+      [DLQ_HEADERS.stage]: 'handle',
+      [DLQ_HEADERS.error]: 'unlucky number',
+      [DLQ_HEADERS.originalOffset]: '2',
+    });
+  });
+
+  it('commits what it handled: a restarted member of the group resumes after it, none twice, none lost', async () => {
+    const { kafka, topic, producer, send, iso } = await setUp();
+    const groupId = `g-${iso.id}`;
+    const seen: number[] = [];
+    const first = numberLoop(kafka, producer, topic, groupId, seen);
+    await first.start();
+    await send('{"n":1}', '{"n":2}');
+    await eventually(() => (seen.length === 2 ? true : undefined), 20_000, 'first two');
+    await first.stop(); // like SIGTERM: finish, commit, leave
+
+    await send('{"n":3}');
+    const second = numberLoop(kafka, producer, topic, groupId, seen);
+    await second.start();
+    await eventually(() => (seen.length === 3 ? true : undefined), 20_000, 'the third');
+    expect(seen).toEqual([1, 2, 3]);
+  });
+});

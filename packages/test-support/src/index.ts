@@ -1,0 +1,107 @@
+import { randomBytes } from 'node:crypto';
+import { brokerList, connectRedis } from '@syndicate/config';
+import { createKafka, KeyedProducer } from '@syndicate/kafka-runtime';
+import { createLogger } from '@syndicate/observability';
+import type { Redis } from 'ioredis';
+import type { Kafka } from 'kafkajs';
+
+export const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** A fresh name space per test: topics, consumer groups, Redis keys and queues never collide. */
+export function isolation() {
+  const id = `t${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  return { id, topicPrefix: `${id}.`, redisKeyPrefix: `test:${id}:`, groupSuffix: id };
+}
+
+export const testLogger = (name = 'test') => createLogger(name, process.env.LOG_LEVEL ?? 'warn');
+
+export function testKafka(clientId = 'syndicate-test'): Kafka {
+  return createKafka({ brokers: brokerList(KAFKA_BROKERS), clientId, logger: testLogger('kafka') });
+}
+
+export function testRedis(): Redis {
+  return connectRedis(REDIS_URL);
+}
+
+export async function testProducer(kafka: Kafka): Promise<KeyedProducer> {
+  const producer = new KeyedProducer(kafka);
+  await producer.start();
+  return producer;
+}
+
+/** Deletes every key under a test's prefix, so a shared Redis keeps nothing of ours. */
+export async function cleanRedis(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== '0');
+}
+
+/** Polls `probe` until it returns a value (not undefined) or `timeoutMs` passes. */
+export async function eventually<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 20_000,
+  what = 'condition',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+}
+
+export interface ReadMessage {
+  key: string | null;
+  value: string | null;
+  headers: Record<string, string>;
+  partition: number;
+  offset: string;
+}
+
+/** Reads a topic from the beginning with a throw-away group until `count` messages have arrived. */
+export async function readTopic(kafka: Kafka, topic: string, count: number, timeoutMs = 20_000): Promise<ReadMessage[]> {
+  const consumer = kafka.consumer({ groupId: `reader-${randomBytes(6).toString('hex')}`, maxWaitTimeInMs: 100 });
+  const messages: ReadMessage[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    let done!: () => void;
+    const enough = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ partition, message }) => {
+        const headers: Record<string, string> = {};
+        for (const [name, value] of Object.entries(message.headers ?? {})) if (value !== undefined) headers[name] = value.toString();
+        messages.push({
+          key: message.key?.toString() ?? null,
+          value: message.value?.toString() ?? null,
+          headers,
+          partition,
+          offset: message.offset,
+        });
+        if (messages.length >= count) done();
+      },
+    });
+    await Promise.race([
+      enough,
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error(`read ${messages.length} of ${count} messages from ${topic} in ${timeoutMs} ms`)), timeoutMs),
+      ),
+    ]);
+    return messages;
+  } finally {
+    await consumer.disconnect();
+  }
+}

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# `npm start`: install what is missing, then hand the process over to the supervisor (exec, so Ctrl-C and
+# SIGTERM reach it directly).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/ensure-deps.sh
+exec node --import tsx scripts/start.ts
