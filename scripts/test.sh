@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# `npm test`: install what is missing, lint, type-check every workspace, then run every test (the
+# integration project starts Kafka and Redis itself if they are not running). Arguments go to vitest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/ensure-deps.sh
+export TURBO_TELEMETRY_DISABLED=1
+echo "[test] lint (biome)" >&2
+npx biome check .
+echo "[test] type check" >&2
+npx tsc -p tsconfig.json --noEmit
+npx turbo run typecheck --output-logs=errors-only
+echo "[test] unit, integration and end-to-end tests" >&2
+exec npx vitest run "$@"
