@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DLQ_HEADERS, deadLetterTopic, normaliseHeaders } from '@syndicate/contracts';
-import type { Logger } from '@syndicate/observability';
+import { Counter, type Logger, type Registry } from '@syndicate/observability';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { KeyedProducer } from './producer.js';
 import { deadLetter, type StepResult, TransientError } from './results.js';
@@ -27,7 +27,8 @@ export interface ConsumerLoopOptions<T> {
   fromBeginning?: boolean;
   /** How long a `TransientError` is retried in place before the batch is handed back to kafkajs to restart. */
   transientRetries?: number;
-  onResult?: (result: StepResult, topic: string) => void;
+  /** Where `syndicate_consumer_messages_total{group, topic, outcome}` is counted. */
+  metrics?: Registry;
 }
 
 /**
@@ -37,6 +38,7 @@ export interface ConsumerLoopOptions<T> {
  */
 export class ConsumerLoop<T> {
   private readonly consumer: Consumer;
+  private readonly outcomes?: Counter;
   private running = false;
   private joined?: Promise<void>;
 
@@ -49,6 +51,14 @@ export class ConsumerLoop<T> {
       rebalanceTimeout: 20_000,
       maxWaitTimeInMs: 250,
     });
+    if (options.metrics) {
+      this.outcomes = new Counter({
+        name: 'syndicate_consumer_messages_total',
+        help: 'Messages consumed, by outcome (ok, drop, dlq)',
+        labelNames: ['group', 'topic', 'outcome'],
+        registers: [options.metrics],
+      });
+    }
   }
 
   /** Resolves once this member has joined the group and been given partitions. */
@@ -153,7 +163,7 @@ export class ConsumerLoop<T> {
         throw new Error(`unknown step result ${JSON.stringify(exhaustive)}`);
       }
     }
-    this.options.onResult?.(result, topic);
+    this.outcomes?.inc({ group: this.options.groupId, topic, outcome: result.kind });
   }
 }
 

@@ -2,7 +2,7 @@ import { brokerList } from '@syndicate/config';
 import { ArticleEvent, type EnrichedRecord, fromKafkaRecord, newEventAttributes, toKafkaRecord, topicNames } from '@syndicate/contracts';
 import { Enricher } from '@syndicate/enrichment';
 import { ConsumerLoop, coreTopicSpecs, createKafka, ensureTopics, KeyedProducer, ok } from '@syndicate/kafka-runtime';
-import { Counter, createMetricsRegistry, type Logger, type Registry } from '@syndicate/observability';
+import { createMetricsRegistry, type Logger, type Registry } from '@syndicate/observability';
 import type { KafkaMessage } from 'kafkajs';
 import { z } from 'zod';
 import type { EnricherConfig } from './config.js';
@@ -32,12 +32,6 @@ export class EnricherService {
     this.kafka = createKafka({ brokers: brokerList(config.KAFKA_BROKERS), clientId: 'syndicate-enricher', logger });
     this.producer = new KeyedProducer(this.kafka);
     this.metrics = createMetricsRegistry('enricher');
-    const results = new Counter({
-      name: 'syndicate_enricher_messages_total',
-      help: 'Messages handled, by outcome',
-      labelNames: ['outcome'],
-      registers: [this.metrics],
-    });
     this.loop = new ConsumerLoop({
       kafka: this.kafka,
       groupId: config.ENRICHER_GROUP_ID,
@@ -46,7 +40,7 @@ export class EnricherService {
       logger,
       decode: decodeArticleEvent,
       handle: (event) => this.handle(event),
-      onResult: (result) => results.inc({ outcome: result.kind }),
+      metrics: this.metrics,
     });
   }
 

@@ -64,12 +64,6 @@ export class FanoutService {
       labelNames: ['channel'],
       registers: [this.metrics],
     });
-    const results = new Counter({
-      name: 'syndicate_fanout_messages_total',
-      help: 'Messages handled, by outcome',
-      labelNames: ['outcome'],
-      registers: [this.metrics],
-    });
     this.loop = new ConsumerLoop({
       kafka: this.kafka,
       groupId: config.FANOUT_GROUP_ID,
@@ -78,7 +72,7 @@ export class FanoutService {
       logger,
       decode: decodeEnrichedRecord,
       handle: (record) => this.handle(record).catch(asTransient),
-      onResult: (result) => results.inc({ outcome: result.kind }),
+      metrics: this.metrics,
     });
   }
 
