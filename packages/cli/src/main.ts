@@ -13,7 +13,7 @@ const USAGE = `usage: syndicate <command>
   parse FILE                          print the article.published event FILE stands for
   enrich FILE                         print the enriched article for FILE
   enrich --jsonl                      JSON lines {"id","text","headline"?} on stdin -> entities and topics per line
-  feed render --format rss            enriched articles (JSON lines) on stdin -> the feed document
+  feed render --format rss|atom|json  enriched articles (JSON lines) on stdin -> the feed document
   publish [--api URL] FILE...         publish files through the API (token: SYNDICATE_ADMIN_TOKEN)
 
 FILE is a saved article page, a plain-text article (headline on the first line) or a JSON event.`;

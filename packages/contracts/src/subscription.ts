@@ -28,6 +28,9 @@ export const SubscriptionRequest = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('feed'),
     slug: Slug.refine((s) => s !== 'all', 'the slug "all" is reserved'),
+    title: z.string().min(1).max(200).optional(),
+    /** `token`: a partner-only feed, readable with the token shown once at creation. */
+    access: z.enum(['public', 'token']).default('public'),
     filter: SubscriptionFilter.optional(),
   }),
   z.object({
@@ -44,7 +47,7 @@ const Stored = { id: z.string().min(1), createdAt: z.iso.datetime({ offset: true
 /** A subscription as stored on the compacted `subscriptions` topic (key = id; a null value deletes it). */
 export const Subscription = z.discriminatedUnion('type', [
   SubscriptionRequest.options[0].extend({ ...Stored, secret: z.string().startsWith('whsec_') }),
-  SubscriptionRequest.options[1].extend(Stored),
+  SubscriptionRequest.options[1].extend({ ...Stored, token: z.string().min(24).optional() }),
   SubscriptionRequest.options[2].extend(Stored),
 ]);
 export type Subscription = z.infer<typeof Subscription>;

@@ -5,45 +5,76 @@ export const ALL_FEED = 'all';
 
 /**
  * Stores an article version unless the store already holds that version or a newer one, then files it in
- * the given feeds (and takes it out of feeds it no longer belongs to). One script, so a racing older
- * version can never overwrite a newer one. KEYS: item, memberships; ARGV: version, json, score, max items,
- * feed key prefix, then the feed slugs.
+ * the given feeds, takes it out of feeds it no longer belongs to, and clears any tombstone it left there.
+ * One script, so a racing older version can never overwrite a newer one. Returns the slugs of every feed
+ * that changed (none when the version was stale).
+ * KEYS: item, memberships. ARGV: version, json, score, max items, key prefix, id, slugs...
  */
 const UPSERT = `
 local current = redis.call('HGET', KEYS[1], 'version')
-if current and tonumber(current) >= tonumber(ARGV[1]) then return 0 end
+if current and tonumber(current) >= tonumber(ARGV[1]) then return {} end
 redis.call('HSET', KEYS[1], 'version', ARGV[1], 'json', ARGV[2], 'withdrawn', '0')
-local id = ARGV[6]
-local wanted = {}
+local prefix, id, max = ARGV[5], ARGV[6], tonumber(ARGV[4])
+local wanted, changed = {}, {}
 for i = 7, #ARGV do wanted[ARGV[i]] = true end
 for _, slug in ipairs(redis.call('SMEMBERS', KEYS[2])) do
-  if not wanted[slug] then redis.call('ZREM', ARGV[5] .. slug, id) end
+  if not wanted[slug] then
+    redis.call('ZREM', prefix .. 'feed:' .. slug, id)
+    table.insert(changed, slug)
+  end
 end
 redis.call('DEL', KEYS[2])
 for i = 7, #ARGV do
-  local feed = ARGV[5] .. ARGV[i]
+  local slug = ARGV[i]
+  local feed = prefix .. 'feed:' .. slug
   redis.call('ZADD', feed, ARGV[3], id)
-  redis.call('ZREMRANGEBYRANK', feed, 0, -(tonumber(ARGV[4]) + 1))
-  redis.call('SADD', KEYS[2], ARGV[i])
+  redis.call('ZREMRANGEBYRANK', feed, 0, -(max + 1))
+  redis.call('ZREM', prefix .. 'tomb:' .. slug, id)
+  redis.call('SADD', KEYS[2], slug)
+  table.insert(changed, slug)
 end
-return 1
+return changed
 `;
 
-/** Marks an article withdrawn (unless a newer version is stored) and takes it out of every feed. */
+/**
+ * Marks an article withdrawn (unless a newer version is stored), takes it out of every feed and leaves a
+ * tombstone there (for Atom's deleted-entry). Returns the slugs of the feeds that changed.
+ * KEYS: item, memberships. ARGV: version, key prefix, id, withdrawn-at (ms), max tombstones.
+ */
 const WITHDRAW = `
 local current = redis.call('HGET', KEYS[1], 'version')
-if current and tonumber(current) > tonumber(ARGV[1]) then return 0 end
-redis.call('HSET', KEYS[1], 'version', ARGV[1], 'withdrawn', '1')
-for _, slug in ipairs(redis.call('SMEMBERS', KEYS[2])) do redis.call('ZREM', ARGV[2] .. slug, ARGV[3]) end
+if current and tonumber(current) > tonumber(ARGV[1]) then return {} end
+redis.call('HSET', KEYS[1], 'version', ARGV[1], 'withdrawn', '1', 'withdrawnAt', ARGV[4])
+local prefix, id = ARGV[2], ARGV[3]
+local changed = redis.call('SMEMBERS', KEYS[2])
+for _, slug in ipairs(changed) do
+  redis.call('ZREM', prefix .. 'feed:' .. slug, id)
+  local tombs = prefix .. 'tomb:' .. slug
+  redis.call('ZADD', tombs, ARGV[4], id)
+  redis.call('ZREMRANGEBYRANK', tombs, 0, -(tonumber(ARGV[5]) + 1))
+end
 redis.call('DEL', KEYS[2])
-return 1
+return changed
 `;
 
 export interface FeedStoreOptions {
   redis: Redis;
   keyPrefix: string;
-  /** Items kept per feed; older ones fall off the end. */
+  /** Items kept per feed; older ones fall off the end (archive pages reach back this far). */
   maxItemsPerFeed?: number;
+}
+
+export interface Tombstone {
+  id: string;
+  withdrawnAt: string;
+}
+
+export interface FeedPage {
+  items: EnrichedArticle[];
+  /** Recently withdrawn articles of this feed, newest first. */
+  tombstones: Tombstone[];
+  /** Publication time (ms) of the oldest item on the page, when older items exist: the next archive page. */
+  olderThan?: number;
 }
 
 /** Feed contents in Redis: one hash per article (latest version) and one sorted set per feed, newest first. */
@@ -60,31 +91,38 @@ export class FeedStore {
 
   private itemKey = (id: string) => `${this.prefix}item:${id}`;
   private membershipKey = (id: string) => `${this.prefix}in:${id}`;
-  private feedKeyPrefix = () => `${this.prefix}feed:`;
 
-  /** Returns false when a newer (or the same) version was already stored: nothing changed. */
-  async put(record: EnrichedArticle, feedSlugs: string[]): Promise<boolean> {
+  /** Stores the article in `all` and the given feeds. Returns the feeds that changed; none if the version was stale. */
+  async put(record: EnrichedArticle, feedSlugs: string[]): Promise<string[]> {
     const { article } = record;
-    const score = Date.parse(article.publishedAt);
-    const stored = await this.redis.eval(
+    return (await this.redis.eval(
       UPSERT,
       2,
       this.itemKey(article.id),
       this.membershipKey(article.id),
       article.version,
       JSON.stringify(record),
-      score,
+      Date.parse(article.publishedAt),
       this.maxItems,
-      this.feedKeyPrefix(),
+      this.prefix,
       article.id,
       ...new Set([ALL_FEED, ...feedSlugs]),
-    );
-    return stored === 1;
+    )) as string[];
   }
 
-  async withdraw(id: string, version: number): Promise<boolean> {
-    const done = await this.redis.eval(WITHDRAW, 2, this.itemKey(id), this.membershipKey(id), version, this.feedKeyPrefix(), id);
-    return done === 1;
+  /** Returns the feeds that changed; none if a newer version is stored. */
+  async withdraw(id: string, version: number, withdrawnAt = new Date()): Promise<string[]> {
+    return (await this.redis.eval(
+      WITHDRAW,
+      2,
+      this.itemKey(id),
+      this.membershipKey(id),
+      version,
+      this.prefix,
+      id,
+      withdrawnAt.getTime(),
+      this.maxItems,
+    )) as string[];
   }
 
   /** The stored version of an article, withdrawn or not; null if never seen. */
@@ -96,7 +134,37 @@ export class FeedStore {
 
   /** The newest items of a feed, newest first. */
   async list(slug: string, limit = 50): Promise<EnrichedArticle[]> {
-    const ids = await this.redis.zrevrange(`${this.feedKeyPrefix()}${slug}`, 0, limit - 1);
+    return (await this.page(slug, { limit })).items;
+  }
+
+  /**
+   * One page of a feed, newest first: the current page, or with `olderThan` (ms) an archive page of the
+   * items published before that time.
+   */
+  async page(slug: string, { limit, olderThan }: { limit: number; olderThan?: number }): Promise<FeedPage> {
+    const feedKey = `${this.prefix}feed:${slug}`;
+    const max = olderThan === undefined ? '+inf' : `(${olderThan}`;
+    const [rows, tombRows] = await Promise.all([
+      this.redis.zrevrangebyscore(feedKey, max, '-inf', 'WITHSCORES', 'LIMIT', 0, limit + 1),
+      olderThan === undefined ? this.redis.zrevrange(`${this.prefix}tomb:${slug}`, 0, limit - 1, 'WITHSCORES') : Promise.resolve([]),
+    ]);
+    const ids: string[] = [];
+    const scores: number[] = [];
+    for (let i = 0; i < rows.length; i += 2) {
+      ids.push(rows[i] as string);
+      scores.push(Number(rows[i + 1]));
+    }
+    const hasOlder = ids.length > limit;
+    const pageIds = ids.slice(0, limit);
+    const items = await this.records(pageIds);
+    const tombstones: Tombstone[] = [];
+    for (let i = 0; i < tombRows.length; i += 2) {
+      tombstones.push({ id: tombRows[i] as string, withdrawnAt: new Date(Number(tombRows[i + 1])).toISOString() });
+    }
+    return { items, tombstones, olderThan: hasOlder ? scores[limit - 1] : undefined };
+  }
+
+  private async records(ids: string[]): Promise<EnrichedArticle[]> {
     if (ids.length === 0) return [];
     const pipeline = this.redis.pipeline();
     for (const id of ids) pipeline.hget(this.itemKey(id), 'json');

@@ -1,3 +1,9 @@
+export { renderAtom } from './atom.js';
+export * from './document.js';
+export * from './feed-cache.js';
+export * from './feed-documents.js';
 export * from './feed-store.js';
-export * from './rss.js';
+export * from './formats.js';
+export { renderJsonFeed } from './json-feed.js';
+export { renderRss } from './rss.js';
 export { paragraphsToHtml, xmlSafe } from './xml-text.js';

@@ -1,71 +1,45 @@
-import type { EnrichedArticle } from '@syndicate/contracts';
-import fc from 'fast-check';
 import { XMLValidator } from 'fast-xml-parser';
 import Parser from 'rss-parser';
 import { describe, expect, it } from 'vitest';
 import { renderRss } from './rss.js';
-
-// XML 1.0 "Char" production; fast-xml-parser's validator checks structure but not this.
-const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
-const wellFormed = (xml: string) => XMLValidator.validate(xml) === true && !NOT_XML_CHAR.test(xml);
-
-const meta = { title: 'Test feed', selfUrl: 'http://127.0.0.1:8080/feeds/all.rss', siteUrl: 'http://127.0.0.1:8080' };
-
-function item(id: string, headline: string, body: string[], extra: Partial<EnrichedArticle['article']> = {}): EnrichedArticle {
-  return {
-    type: 'article.published',
-    article: {
-      id,
-      version: 1,
-      headline,
-      body,
-      authors: [{ name: 'Ada Reporter' }],
-      categories: ['World'],
-      tags: [],
-      images: [],
-      language: 'en',
-      publishedAt: '2026-11-01T10:00:00Z',
-      source: 'newsroom',
-      ...extra,
-    },
-    enrichment: {
-      entities: [],
-      topics: [{ id: 'medtop:16000000', label: 'conflict, war and peace', score: 1, evidence: [] }],
-      language: 'en',
-      wordCount: 3,
-      summary: body[0] ?? '',
-      engine: 'test',
-    },
-    enrichedAt: '2026-11-01T10:00:01Z',
-  };
-}
+import { sampleDocument, sampleItem } from './test-fixtures.js';
 
 describe('renderRss', () => {
   it('writes an RSS 2.0 feed that a feed parser reads back item by item', async () => {
-    const xml = renderRss(meta, [
-      item('a1', 'First <b>story</b> & more', ['Body ]]> with <script>alert(1)</script>']),
-      item('a2', 'Second', ['Two']),
+    const doc = sampleDocument([
+      sampleItem('a1', 'First <b>story</b> & more', ['Body ]]> with <script>alert(1)</script>'], {
+        images: [
+          { url: 'https://img.example/1.jpg', caption: 'A harbour at dawn', credit: 'Jo Lens' },
+          { caption: 'no url, no media element' },
+        ],
+      }),
+      sampleItem('a2', 'Second', ['Two']),
     ]);
-    expect(wellFormed(xml)).toBe(true);
-    const feed = await new Parser().parseString(xml);
+    const xml = renderRss(doc);
+    expect(XMLValidator.validate(xml)).toBe(true);
+    const feed = await new Parser({ customFields: { item: [['media:content', 'media', { keepArray: true }]] } }).parseString(xml);
     expect(feed.items).toHaveLength(2);
-    expect(feed.items[0]).toMatchObject({ title: 'First <b>story</b> & more', guid: 'urn:syndicate:article:a1', creator: 'Ada Reporter' });
-    expect(feed.items[0]?.['content:encoded']).toContain('&lt;script&gt;');
+    expect(feed.items[0]).toMatchObject({
+      title: 'First <b>story</b> & more',
+      guid: 'tag:feeds.test,2026-01-01:article:a1',
+      creator: 'Ada Reporter',
+    });
+    expect((feed.items[0] as unknown as Record<string, unknown>)['content:encoded']).toContain('&lt;script&gt;');
     expect(feed.items[0]?.categories).toContain('World');
+    expect(feed.items[0]?.media).toHaveLength(1);
+    expect(xml).toContain('<media:credit>Jo Lens</media:credit>');
+    expect(xml).toContain('rel="hub"');
+    expect(xml).toContain('domain="http://cv.iptc.org/newscodes/mediatopic/16000000"');
   });
 
-  it('stays well-formed for any text (property test over arbitrary Unicode, markup and control characters)', () => {
-    const hostile = fc.oneof(
-      fc.string({ unit: 'grapheme' }),
-      fc.string({ unit: 'binary' }),
-      fc.constantFrom(']]>', '<![CDATA[', '&amp;', '\u0000\u0008\uFFFE', '\uD800'),
-    );
-    fc.assert(
-      fc.property(hostile, hostile, (headline, paragraph) => {
-        const xml = renderRss(meta, [item('p1', headline || 'x', [paragraph])]);
-        return wellFormed(xml);
-      }),
-      { numRuns: 300 },
-    );
+  it('marks archive pages (RFC 5005) and links back to the current feed', () => {
+    const xml = renderRss({
+      ...sampleDocument([sampleItem('a', 'A', ['x'])]),
+      archive: true,
+      links: { self: 's', alternate: 'a', current: 'c', prevArchive: 'p' },
+    });
+    expect(xml).toContain('<fh:archive/>');
+    expect(xml).toContain('rel="current"');
+    expect(xml).toContain('rel="prev-archive"');
   });
 });

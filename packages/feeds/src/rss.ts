@@ -1,27 +1,18 @@
-import type { EnrichedArticle } from '@syndicate/contracts';
 import { XMLBuilder } from 'fast-xml-parser';
+import { type FeedDocument, lastUpdated, topicUri } from './document.js';
 import { paragraphsToHtml, xmlSafe } from './xml-text.js';
-
-export interface FeedMeta {
-  /** e.g. "Syndicate: all articles" */
-  title: string;
-  /** The feed's own URL (rel=self). */
-  selfUrl: string;
-  /** The site the feed stands for. */
-  siteUrl: string;
-  description?: string;
-}
 
 const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', suppressEmptyNode: true });
 
-const IPTC_SCHEME = 'http://cv.iptc.org/newscodes/mediatopic/';
+const atomLink = (href: string | undefined, rel: string, type?: string) =>
+  href ? { '@_href': href, '@_rel': rel, ...(type ? { '@_type': type } : {}) } : undefined;
 
-/** A link for an article that has no canonical URL of its own. */
-export const articleLink = (meta: FeedMeta, id: string) => `${meta.siteUrl.replace(/\/$/, '')}/articles/${encodeURIComponent(id)}`;
-
-/** RSS 2.0 with the content, Dublin Core and Atom namespaces; the guid is the article id, never a URL. */
-export function renderRss(meta: FeedMeta, items: EnrichedArticle[], now = new Date()): string {
-  const newest = items.reduce((max, { article }) => Math.max(max, Date.parse(article.updatedAt ?? article.publishedAt)), 0);
+/**
+ * RSS 2.0 with content:encoded (full text), dc:creator (bylines), Media RSS (pictures with captions and
+ * credits), IPTC categories, and atom:link for self, hub and RFC 5005 archives. Every namespace used is
+ * declared; guids are the tag: entry ids, never permalinks.
+ */
+export function renderRss(doc: FeedDocument): string {
   const document = {
     '?xml': { '@_version': '1.0', '@_encoding': 'UTF-8' },
     rss: {
@@ -29,28 +20,50 @@ export function renderRss(meta: FeedMeta, items: EnrichedArticle[], now = new Da
       '@_xmlns:content': 'http://purl.org/rss/1.0/modules/content/',
       '@_xmlns:dc': 'http://purl.org/dc/elements/1.1/',
       '@_xmlns:atom': 'http://www.w3.org/2005/Atom',
+      '@_xmlns:media': 'http://search.yahoo.com/mrss/',
+      '@_xmlns:fh': 'http://purl.org/syndication/history/1.0',
       channel: {
-        title: xmlSafe(meta.title),
-        link: meta.siteUrl,
-        description: xmlSafe(meta.description ?? meta.title),
-        'atom:link': { '@_href': meta.selfUrl, '@_rel': 'self', '@_type': 'application/rss+xml' },
-        lastBuildDate: new Date(newest || now.getTime()).toUTCString(),
+        title: xmlSafe(doc.title),
+        link: doc.links.alternate,
+        description: xmlSafe(doc.description),
+        'atom:link': [
+          atomLink(doc.links.self, 'self', 'application/rss+xml'),
+          atomLink(doc.links.hub, 'hub'),
+          atomLink(doc.links.prevArchive, 'prev-archive'),
+          atomLink(doc.links.current, 'current'),
+        ].filter(Boolean),
+        ...(doc.archive ? { 'fh:archive': '' } : {}),
+        lastBuildDate: lastUpdated(doc).toUTCString(),
         generator: 'Syndicate',
-        item: items.map(({ article, enrichment }) => ({
+        item: doc.items.map(({ article, enrichment }) => ({
           title: xmlSafe(article.headline),
-          link: article.url ?? articleLink(meta, article.id),
-          guid: { '#text': `urn:syndicate:article:${article.id}`, '@_isPermaLink': 'false' },
+          ...(article.url ? { link: article.url } : {}),
+          guid: { '#text': doc.entryId(article.id), '@_isPermaLink': 'false' },
           pubDate: new Date(article.publishedAt).toUTCString(),
           description: xmlSafe(article.standfirst ?? enrichment.summary),
           'content:encoded': paragraphsToHtml(article.body),
           'dc:creator': article.authors.map((a) => xmlSafe(a.name)),
           category: [
             ...article.categories.map((c) => xmlSafe(c)),
-            ...enrichment.topics.map((t) => ({ '#text': xmlSafe(t.label), '@_domain': `${IPTC_SCHEME}${t.id.slice('medtop:'.length)}` })),
+            ...enrichment.topics.map((t) => ({ '#text': xmlSafe(t.label), '@_domain': topicUri(t.id) })),
           ],
+          'media:content': article.images.flatMap((image) =>
+            image.url
+              ? [
+                  {
+                    '@_url': image.url,
+                    '@_medium': 'image',
+                    'media:description': xmlSafe(image.caption),
+                    ...(image.credit ? { 'media:credit': xmlSafe(image.credit) } : {}),
+                  },
+                ]
+              : [],
+          ),
+          ...(article.images[0]?.url ? { 'media:thumbnail': { '@_url': article.images[0].url } } : {}),
         })),
       },
     },
   };
-  return builder.build(document) as string;
+  // An empty element such as <fh:archive/> must survive suppressEmptyNode.
+  return (builder.build(document) as string).replace('<fh:archive></fh:archive>', '<fh:archive/>');
 }

@@ -1,6 +1,6 @@
 import { brokerList, connectRedis } from '@syndicate/config';
 import { deadLetterTopic, topicNames } from '@syndicate/contracts';
-import { FeedStore } from '@syndicate/feeds';
+import { FeedCache, FeedDocuments, FeedStore, feedChangesChannel } from '@syndicate/feeds';
 import { coreTopicSpecs, createKafka, ensureTopics, KeyedProducer } from '@syndicate/kafka-runtime';
 import { Counter, createMetricsRegistry, type Logger } from '@syndicate/observability';
 import { SubscriptionRegistry, SubscriptionWriter } from '@syndicate/subscriptions';
@@ -42,7 +42,15 @@ export class ApiService {
       registry,
       versions: new ArticleVersions(redis, config.REDIS_KEY_PREFIX),
       subscriptions: new SubscriptionWriter(producer, topics.subscriptions),
-      feeds: new FeedStore({ redis, keyPrefix: config.REDIS_KEY_PREFIX }),
+      feedDocuments: new FeedDocuments(new FeedStore({ redis, keyPrefix: config.REDIS_KEY_PREFIX }), {
+        baseUrl: () => this.deps.publicBaseUrl(),
+        tagAuthority: config.FEED_TAG_AUTHORITY ?? new URL(config.PUBLIC_BASE_URL ?? 'http://localhost').hostname,
+        tagDate: config.FEED_TAG_DATE,
+        pageItems: config.FEED_PAGE_ITEMS,
+        maxBytes: config.FEED_MAX_BYTES,
+      }),
+      // Its own connection: a Redis connection in subscriber mode can do nothing else.
+      feedCache: new FeedCache(connectRedis(config.REDIS_URL), feedChangesChannel(config.REDIS_KEY_PREFIX)),
       queue: new Queue(WEBHOOK_QUEUE, { connection: redis, prefix: `${config.REDIS_KEY_PREFIX}bull` }),
       urlPolicy: { allowlist: parseAllowlist(config.SYNDICATE_WEBHOOK_ALLOWLIST) },
       articlesAccepted: new Counter({
@@ -83,6 +91,12 @@ export class ApiService {
   async start(): Promise<void> {
     await ensureTopics(this.kafka, coreTopicSpecs(this.deps.topics));
     await this.deps.producer.start();
+    await this.deps.feedCache.start();
+    // A feed's title or access may change with its subscription.
+    this.deps.registry.on('change', (change) => {
+      if ('slug' in change) this.deps.feedCache.invalidate(change.slug);
+      else if ('deleted' in change) this.deps.feedCache.clear();
+    });
     await this.deps.registry.start();
     await this.app.listen({ port: this.config.PORT, host: this.config.HOST });
     this.logger.info({ url: this.url }, 'api listening');

@@ -1,5 +1,5 @@
 import type { TopicNames } from '@syndicate/contracts';
-import type { FeedStore } from '@syndicate/feeds';
+import type { FeedCache, FeedDocuments } from '@syndicate/feeds';
 import type { KeyedProducer } from '@syndicate/kafka-runtime';
 import type { Counter, Registry } from '@syndicate/observability';
 import type { SubscriptionRegistry, SubscriptionWriter } from '@syndicate/subscriptions';
@@ -19,7 +19,8 @@ export interface ApiDeps {
   versions: ArticleVersions;
   registry: SubscriptionRegistry;
   subscriptions: SubscriptionWriter;
-  feeds: FeedStore;
+  feedDocuments: FeedDocuments;
+  feedCache: FeedCache;
   queue: Queue;
   redis: Redis;
   urlPolicy: UrlPolicy;

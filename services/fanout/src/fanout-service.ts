@@ -1,6 +1,6 @@
 import { brokerList, connectRedis } from '@syndicate/config';
 import { EnrichedRecord, fromKafkaRecord, type Subscription, topicNames, type WebhookSubscription } from '@syndicate/contracts';
-import { FeedStore } from '@syndicate/feeds';
+import { announceFeedChanges, FeedStore } from '@syndicate/feeds';
 import {
   ConsumerLoop,
   coreTopicSpecs,
@@ -89,13 +89,20 @@ export class FanoutService {
 
     await this.enqueueWebhooks(record, id, version, subscribers.filter(isWebhookFor(record.type)));
     await this.sendToPartners(record, id, subscribers);
-    if (record.type === 'article.withdrawn') {
-      await this.feeds.withdraw(id, version);
-    } else {
-      const slugs = subscribers.flatMap((s) => (s.type === 'feed' ? [s.slug] : []));
-      await this.feeds.put(record, slugs);
-    }
+    const changedFeeds =
+      record.type === 'article.withdrawn'
+        ? await this.feeds.withdraw(id, version, new Date(record.withdrawnAt))
+        : await this.feeds.put(
+            record,
+            subscribers.flatMap((s) => (s.type === 'feed' ? [s.slug] : [])),
+          );
+    await this.feedsChanged(changedFeeds);
     return ok();
+  }
+
+  /** Feed servers drop their cached copies of these feeds. */
+  private async feedsChanged(slugs: string[]) {
+    await announceFeedChanges(this.redis, this.config.REDIS_KEY_PREFIX, slugs);
   }
 
   private async enqueueWebhooks(record: EnrichedRecord, articleId: string, version: number, endpoints: WebhookSubscription[]) {

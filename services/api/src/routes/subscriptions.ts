@@ -1,15 +1,21 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { type Subscription, SubscriptionRequest } from '@syndicate/contracts';
 import { checkWebhookUrl, generateSecret, WebhookUrlError } from '@syndicate/webhooks';
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
 
-/** Secrets are shown once, in the response that creates them. */
+/** Secrets and feed tokens are shown once, in the response that creates them. */
 const withoutSecret = (s: Subscription) => {
-  if (s.type !== 'webhook') return s;
-  const { secret: _secret, ...rest } = s;
-  return rest;
+  if (s.type === 'webhook') {
+    const { secret: _secret, ...rest } = s;
+    return rest;
+  }
+  if (s.type === 'feed') {
+    const { token: _token, ...rest } = s;
+    return rest;
+  }
+  return s;
 };
 
 export function subscriptionRoutes(app: FastifyInstance, deps: ApiDeps): void {
@@ -31,7 +37,7 @@ export function subscriptionRoutes(app: FastifyInstance, deps: ApiDeps): void {
         if (deps.registry.ofType('feed').some((f) => f.slug === body.slug)) {
           throw new HttpError(409, 'slug_taken', `a feed with slug ${body.slug} exists already`);
         }
-        subscription = { ...body, ...base };
+        subscription = { ...body, ...base, ...(body.access === 'token' ? { token: randomBytes(24).toString('base64url') } : {}) };
         break;
       case 'partner-queue':
         subscription = { ...body, ...base };
