@@ -129,10 +129,10 @@ describe('one article through every stage', () => {
       30_000,
       'the article in /feeds/all.rss',
     );
-    expect(items[0]).toMatchObject({ title: seed.headline, guid: `urn:syndicate:article:${seed.id}` });
+    expect(items[0]).toMatchObject({ title: seed.headline, guid: `tag:localhost,2026:article:${seed.id}` });
     expect(items[0]?.categories).toContain('World');
     expect(items[0]?.['content:encoded']).toContain('Kursk');
-    expect((await feedItems('world')).map((i) => i.guid)).toEqual([`urn:syndicate:article:${seed.id}`]);
+    expect((await feedItems('world')).map((i) => i.guid)).toEqual([`tag:localhost,2026:article:${seed.id}`]);
     expect(await feedItems('sport')).toEqual([]);
 
     // The webhook: failed once (500), retried with the same id, and the signature verifies.
@@ -187,7 +187,7 @@ describe('one article through every stage', () => {
     const killed = await call('DELETE', `/v1/articles/${seed.id}`);
     expect(killed.status).toBe(202);
     expect(killed.json).toMatchObject({ id: seed.id, version: 2, type: 'article.withdrawn' });
-    const guid = `urn:syndicate:article:${seed.id}`;
+    const guid = `tag:localhost,2026:article:${seed.id}`;
     await eventually(
       async () => (!(await feedItems('world')).some((i) => i.guid === guid) ? true : undefined),
       30_000,

@@ -31,6 +31,7 @@ describe('SubscriptionRegistry on a real broker', () => {
       id: 'sub_feed',
       type: 'feed',
       slug: 'world',
+      access: 'public',
       filter: { categories: ['World'] },
       createdAt: new Date().toISOString(),
     };
