@@ -14,6 +14,33 @@ export const InfraConfig = z.object({
 });
 export type InfraConfig = z.infer<typeof InfraConfig>;
 
+/** How feeds are addressed and bounded; shared by the feed server and the WebSub hub's pushes. */
+export const FeedSiteConfig = z.object({
+  PUBLIC_BASE_URL: z.url().optional(), // how readers reach the API; feed links are built on it (default: the API's own address)
+  FEED_PAGE_ITEMS: z.coerce.number().int().positive().max(500).default(50), // items per feed document
+  FEED_MAX_BYTES: z.coerce.number().int().min(4_096).default(1_048_576), // larger documents move older items to archive pages
+  FEED_TAG_AUTHORITY: z
+    .string()
+    .regex(/^[a-z0-9.-]+$/)
+    .optional(), // tag: URI authority for entry ids (default: host of PUBLIC_BASE_URL); never change it
+  FEED_TAG_DATE: z
+    .string()
+    .regex(/^\d{4}(-\d{2}(-\d{2})?)?$/)
+    .default('2026'), // tag: URI date (RFC 4151); never change it
+});
+export type FeedSiteConfig = z.infer<typeof FeedSiteConfig>;
+
+/** The feed site settings as the feeds package takes them. */
+export function feedSite(config: FeedSiteConfig, baseUrl: () => string) {
+  return {
+    baseUrl,
+    tagAuthority: config.FEED_TAG_AUTHORITY ?? new URL(config.PUBLIC_BASE_URL ?? 'http://localhost').hostname,
+    tagDate: config.FEED_TAG_DATE,
+    pageItems: config.FEED_PAGE_ITEMS,
+    maxBytes: config.FEED_MAX_BYTES,
+  };
+}
+
 export const brokerList = (brokers: string) =>
   brokers
     .split(',')

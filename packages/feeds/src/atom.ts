@@ -1,11 +1,11 @@
 import { XMLBuilder } from 'fast-xml-parser';
 import { type FeedDocument, IPTC_SCHEME, lastUpdated, topicUri } from './document.js';
-import { paragraphsToHtml, xmlSafe } from './xml-text.js';
+import { escapeXml, paragraphsToHtml, XML_BUILDER_OPTIONS } from './xml-text.js';
 
-const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', suppressEmptyNode: true });
+const builder = new XMLBuilder(XML_BUILDER_OPTIONS);
 
 const link = (href: string | undefined, rel: string, type?: string) =>
-  href ? { '@_rel': rel, '@_href': href, ...(type ? { '@_type': type } : {}) } : undefined;
+  href ? { '@_rel': rel, '@_href': escapeXml(href), ...(type ? { '@_type': type } : {}) } : undefined;
 
 /**
  * Atom 1.0 (RFC 4287): tag: ids, `updated` per entry (a correction moves it), self/alternate/hub links,
@@ -19,9 +19,9 @@ export function renderAtom(doc: FeedDocument): string {
       '@_xmlns': 'http://www.w3.org/2005/Atom',
       '@_xmlns:at': 'http://purl.org/atompub/tombstones/1.0',
       '@_xmlns:fh': 'http://purl.org/syndication/history/1.0',
-      id: doc.id,
-      title: { '#text': xmlSafe(doc.title), '@_type': 'text' },
-      subtitle: { '#text': xmlSafe(doc.description), '@_type': 'text' },
+      id: escapeXml(doc.id),
+      title: { '#text': escapeXml(doc.title), '@_type': 'text' },
+      subtitle: { '#text': escapeXml(doc.description), '@_type': 'text' },
       updated: lastUpdated(doc).toISOString(),
       // A feed-level author makes every entry valid even when the article has no byline.
       author: { name: 'Syndicate' },
@@ -34,24 +34,24 @@ export function renderAtom(doc: FeedDocument): string {
       ].filter(Boolean),
       ...(doc.archive ? { 'fh:archive': '' } : {}),
       generator: 'Syndicate',
-      entry: doc.items.map(({ article, enrichment }) => ({
-        id: doc.entryId(article.id),
-        title: { '#text': xmlSafe(article.headline), '@_type': 'text' },
+      entry: doc.items.map(({ article, enrichment, bodyHtml }) => ({
+        id: escapeXml(doc.entryId(article.id)),
+        title: { '#text': escapeXml(article.headline), '@_type': 'text' },
         updated: new Date(article.updatedAt ?? article.publishedAt).toISOString(),
         published: new Date(article.publishedAt).toISOString(),
-        author: article.authors.map((a) => ({ name: xmlSafe(a.name), ...(a.url ? { uri: a.url } : {}) })),
-        ...(article.url ? { link: { '@_rel': 'alternate', '@_type': 'text/html', '@_href': article.url } } : {}),
+        author: article.authors.map((a) => ({ name: escapeXml(a.name), ...(a.url ? { uri: escapeXml(a.url) } : {}) })),
+        ...(article.url ? { link: { '@_rel': 'alternate', '@_type': 'text/html', '@_href': escapeXml(article.url) } } : {}),
         category: [
-          ...article.categories.map((c) => ({ '@_term': xmlSafe(c) })),
-          ...article.tags.map((t) => ({ '@_term': xmlSafe(t), '@_scheme': 'urn:syndicate:tags' })),
-          ...enrichment.topics.map((t) => ({ '@_term': topicUri(t.id), '@_scheme': IPTC_SCHEME, '@_label': xmlSafe(t.label) })),
+          ...article.categories.map((c) => ({ '@_term': escapeXml(c) })),
+          ...article.tags.map((t) => ({ '@_term': escapeXml(t), '@_scheme': 'urn:syndicate:tags' })),
+          ...enrichment.topics.map((t) => ({ '@_term': topicUri(t.id), '@_scheme': IPTC_SCHEME, '@_label': escapeXml(t.label) })),
         ],
-        summary: { '#text': xmlSafe(article.standfirst ?? enrichment.summary), '@_type': 'text' },
-        content: { '#text': paragraphsToHtml(article.body), '@_type': 'html' },
-        ...(article.usageTerms ? { rights: { '#text': xmlSafe(article.usageTerms), '@_type': 'text' } } : {}),
+        summary: { '#text': escapeXml(article.standfirst ?? enrichment.summary), '@_type': 'text' },
+        content: { __cdata: bodyHtml ?? paragraphsToHtml(article.body), '@_type': 'html' },
+        ...(article.usageTerms ? { rights: { '#text': escapeXml(article.usageTerms), '@_type': 'text' } } : {}),
       })),
       'at:deleted-entry': doc.tombstones.map((t) => ({
-        '@_ref': doc.entryId(t.id),
+        '@_ref': escapeXml(doc.entryId(t.id)),
         '@_when': t.withdrawnAt,
         'at:comment': 'withdrawn by the publisher',
       })),

@@ -1,6 +1,12 @@
 import type { EnrichedArticle } from '@syndicate/contracts';
 import type { Tombstone } from './feed-store.js';
 
+/**
+ * An item as the feed store returns it: the enriched article plus its body already as HTML (made once per
+ * version when stored, since a feed is rendered far more often than an article changes).
+ */
+export type FeedItem = EnrichedArticle & { bodyHtml?: string };
+
 /** Everything a renderer needs; the same document renders as RSS, Atom or JSON Feed. */
 export interface FeedDocument {
   /** Stable id of the feed itself (a tag: URI). */
@@ -20,7 +26,7 @@ export interface FeedDocument {
   };
   /** True for an RFC 5005 archive page, whose contents do not change. */
   archive: boolean;
-  items: EnrichedArticle[];
+  items: FeedItem[];
   tombstones: Tombstone[];
   /** Stable entry id for an article id: the same in every format and for every version. */
   entryId: (articleId: string) => string;

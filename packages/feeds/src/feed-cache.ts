@@ -15,6 +15,8 @@ export interface CachedFeed extends RenderedFeed {
   bytes: Buffer;
   /** Strong validator of the identity encoding; encoded variants append -gzip / -br. */
   etag: string;
+  /** Last-Modified as the header wants it, formatted once. */
+  lastModifiedHttp: string;
   cachedAt: number;
   gzip?: Buffer;
   br?: Buffer;
@@ -77,6 +79,7 @@ export class FeedCache {
       ...rendered,
       bytes,
       etag: `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"`,
+      lastModifiedHttp: rendered.lastModified.toUTCString(),
       cachedAt: Date.now(),
     };
     if (generation === this.generation(slug)) {

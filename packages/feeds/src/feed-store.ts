@@ -1,5 +1,7 @@
 import type { EnrichedArticle } from '@syndicate/contracts';
 import type { Redis } from 'ioredis';
+import type { FeedItem } from './document.js';
+import { paragraphsToHtml } from './xml-text.js';
 
 export const ALL_FEED = 'all';
 
@@ -8,15 +10,15 @@ export const ALL_FEED = 'all';
  * the given feeds, takes it out of feeds it no longer belongs to, and clears any tombstone it left there.
  * One script, so a racing older version can never overwrite a newer one. Returns the slugs of every feed
  * that changed (none when the version was stale).
- * KEYS: item, memberships. ARGV: version, json, score, max items, key prefix, id, slugs...
+ * KEYS: item, memberships. ARGV: version, json, score, max items, key prefix, id, body HTML, slugs...
  */
 const UPSERT = `
 local current = redis.call('HGET', KEYS[1], 'version')
 if current and tonumber(current) >= tonumber(ARGV[1]) then return {} end
-redis.call('HSET', KEYS[1], 'version', ARGV[1], 'json', ARGV[2], 'withdrawn', '0')
+redis.call('HSET', KEYS[1], 'version', ARGV[1], 'json', ARGV[2], 'html', ARGV[7], 'withdrawn', '0')
 local prefix, id, max = ARGV[5], ARGV[6], tonumber(ARGV[4])
 local wanted, changed = {}, {}
-for i = 7, #ARGV do wanted[ARGV[i]] = true end
+for i = 8, #ARGV do wanted[ARGV[i]] = true end
 for _, slug in ipairs(redis.call('SMEMBERS', KEYS[2])) do
   if not wanted[slug] then
     redis.call('ZREM', prefix .. 'feed:' .. slug, id)
@@ -24,7 +26,7 @@ for _, slug in ipairs(redis.call('SMEMBERS', KEYS[2])) do
   end
 end
 redis.call('DEL', KEYS[2])
-for i = 7, #ARGV do
+for i = 8, #ARGV do
   local slug = ARGV[i]
   local feed = prefix .. 'feed:' .. slug
   redis.call('ZADD', feed, ARGV[3], id)
@@ -70,7 +72,7 @@ export interface Tombstone {
 }
 
 export interface FeedPage {
-  items: EnrichedArticle[];
+  items: FeedItem[];
   /** Recently withdrawn articles of this feed, newest first. */
   tombstones: Tombstone[];
   /** Publication time (ms) of the oldest item on the page, when older items exist: the next archive page. */
@@ -106,6 +108,7 @@ export class FeedStore {
       this.maxItems,
       this.prefix,
       article.id,
+      paragraphsToHtml(article.body),
       ...new Set([ALL_FEED, ...feedSlugs]),
     )) as string[];
   }
@@ -133,7 +136,7 @@ export class FeedStore {
   }
 
   /** The newest items of a feed, newest first. */
-  async list(slug: string, limit = 50): Promise<EnrichedArticle[]> {
+  async list(slug: string, limit = 50): Promise<FeedItem[]> {
     return (await this.page(slug, { limit })).items;
   }
 
@@ -164,11 +167,15 @@ export class FeedStore {
     return { items, tombstones, olderThan: hasOlder ? scores[limit - 1] : undefined };
   }
 
-  private async records(ids: string[]): Promise<EnrichedArticle[]> {
+  private async records(ids: string[]): Promise<FeedItem[]> {
     if (ids.length === 0) return [];
     const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hget(this.itemKey(id), 'json');
+    for (const id of ids) pipeline.hmget(this.itemKey(id), 'json', 'html');
     const results = (await pipeline.exec()) ?? [];
-    return results.flatMap(([error, json]) => (error || typeof json !== 'string' ? [] : [JSON.parse(json) as EnrichedArticle]));
+    return results.flatMap(([error, fields]) => {
+      const [json, html] = (fields ?? []) as Array<string | null>;
+      if (error || !json) return [];
+      return [{ ...(JSON.parse(json) as EnrichedArticle), ...(html ? { bodyHtml: html } : {}) }];
+    });
   }
 }

@@ -6,4 +6,4 @@ export * from './feed-store.js';
 export * from './formats.js';
 export { renderJsonFeed } from './json-feed.js';
 export { renderRss } from './rss.js';
-export { paragraphsToHtml, xmlSafe } from './xml-text.js';
+export { escapeXml, paragraphsToHtml, xmlSafe } from './xml-text.js';

@@ -15,11 +15,11 @@ export function renderJsonFeed(doc: FeedDocument): string {
     description: doc.description,
     ...(doc.links.prevArchive ? { next_url: doc.links.prevArchive } : {}),
     ...(doc.links.hub ? { hubs: [{ type: 'WebSub', url: doc.links.hub }] } : {}),
-    items: doc.items.map(({ article, enrichment }) => ({
+    items: doc.items.map(({ article, enrichment, bodyHtml }) => ({
       id: doc.entryId(article.id),
       ...(article.url ? { url: article.url } : {}),
       title: article.headline,
-      content_html: paragraphsToHtml(article.body),
+      content_html: bodyHtml ?? paragraphsToHtml(article.body),
       summary: article.standfirst ?? enrichment.summary,
       date_published: new Date(article.publishedAt).toISOString(),
       date_modified: new Date(article.updatedAt ?? article.publishedAt).toISOString(),

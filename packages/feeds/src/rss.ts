@@ -1,11 +1,11 @@
 import { XMLBuilder } from 'fast-xml-parser';
 import { type FeedDocument, lastUpdated, topicUri } from './document.js';
-import { paragraphsToHtml, xmlSafe } from './xml-text.js';
+import { escapeXml, paragraphsToHtml, XML_BUILDER_OPTIONS } from './xml-text.js';
 
-const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', suppressEmptyNode: true });
+const builder = new XMLBuilder(XML_BUILDER_OPTIONS);
 
 const atomLink = (href: string | undefined, rel: string, type?: string) =>
-  href ? { '@_href': href, '@_rel': rel, ...(type ? { '@_type': type } : {}) } : undefined;
+  href ? { '@_href': escapeXml(href), '@_rel': rel, ...(type ? { '@_type': type } : {}) } : undefined;
 
 /**
  * RSS 2.0 with content:encoded (full text), dc:creator (bylines), Media RSS (pictures with captions and
@@ -23,9 +23,9 @@ export function renderRss(doc: FeedDocument): string {
       '@_xmlns:media': 'http://search.yahoo.com/mrss/',
       '@_xmlns:fh': 'http://purl.org/syndication/history/1.0',
       channel: {
-        title: xmlSafe(doc.title),
-        link: doc.links.alternate,
-        description: xmlSafe(doc.description),
+        title: escapeXml(doc.title),
+        link: escapeXml(doc.links.alternate),
+        description: escapeXml(doc.description),
         'atom:link': [
           atomLink(doc.links.self, 'self', 'application/rss+xml'),
           atomLink(doc.links.hub, 'hub'),
@@ -35,31 +35,31 @@ export function renderRss(doc: FeedDocument): string {
         ...(doc.archive ? { 'fh:archive': '' } : {}),
         lastBuildDate: lastUpdated(doc).toUTCString(),
         generator: 'Syndicate',
-        item: doc.items.map(({ article, enrichment }) => ({
-          title: xmlSafe(article.headline),
-          ...(article.url ? { link: article.url } : {}),
-          guid: { '#text': doc.entryId(article.id), '@_isPermaLink': 'false' },
+        item: doc.items.map(({ article, enrichment, bodyHtml }) => ({
+          title: escapeXml(article.headline),
+          ...(article.url ? { link: escapeXml(article.url) } : {}),
+          guid: { '#text': escapeXml(doc.entryId(article.id)), '@_isPermaLink': 'false' },
           pubDate: new Date(article.publishedAt).toUTCString(),
-          description: xmlSafe(article.standfirst ?? enrichment.summary),
-          'content:encoded': paragraphsToHtml(article.body),
-          'dc:creator': article.authors.map((a) => xmlSafe(a.name)),
+          description: escapeXml(article.standfirst ?? enrichment.summary),
+          'content:encoded': { __cdata: bodyHtml ?? paragraphsToHtml(article.body) },
+          'dc:creator': article.authors.map((a) => escapeXml(a.name)),
           category: [
-            ...article.categories.map((c) => xmlSafe(c)),
-            ...enrichment.topics.map((t) => ({ '#text': xmlSafe(t.label), '@_domain': topicUri(t.id) })),
+            ...article.categories.map((c) => escapeXml(c)),
+            ...enrichment.topics.map((t) => ({ '#text': escapeXml(t.label), '@_domain': topicUri(t.id) })),
           ],
           'media:content': article.images.flatMap((image) =>
             image.url
               ? [
                   {
-                    '@_url': image.url,
+                    '@_url': escapeXml(image.url),
                     '@_medium': 'image',
-                    'media:description': xmlSafe(image.caption),
-                    ...(image.credit ? { 'media:credit': xmlSafe(image.credit) } : {}),
+                    'media:description': escapeXml(image.caption),
+                    ...(image.credit ? { 'media:credit': escapeXml(image.credit) } : {}),
                   },
                 ]
               : [],
           ),
-          ...(article.images[0]?.url ? { 'media:thumbnail': { '@_url': article.images[0].url } } : {}),
+          ...(article.images[0]?.url ? { 'media:thumbnail': { '@_url': escapeXml(article.images[0].url) } } : {}),
         })),
       },
     },

@@ -1,14 +1,42 @@
-// Characters XML 1.0 does not allow anywhere in a document, even escaped.
-const XML_FORBIDDEN = /[^\u0009\u000A\u000D\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+// Characters XML 1.0 does not allow anywhere in a document, even escaped: C0 controls but tab, LF and CR,
+// U+FFFE/U+FFFF, and surrogates that are not part of a pair. (Without the u flag: measurably faster.)
+const XML_FORBIDDEN =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const MAYBE_FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF\uD800-\uDFFF]/;
+const MARKUP = /[&<>"]/;
 
 /** Text that any XML 1.0 parser accepts once escaped: forbidden characters and lone surrogates removed. */
 export function xmlSafe(text: string): string {
-  return text.replace(XML_FORBIDDEN, '');
+  return MAYBE_FORBIDDEN.test(text) ? text.replace(XML_FORBIDDEN, '') : text;
 }
 
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
+/**
+ * Text or an attribute value, ready to stand in XML (or HTML): forbidden characters removed and the markup
+ * characters escaped. The builders run with their own entity processing off, so this is the one place
+ * that escapes, once.
+ */
+export function escapeXml(text: string): string {
+  const safe = xmlSafe(text);
+  if (!MARKUP.test(safe)) return safe;
+  return safe.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
+}
 
-/** Paragraphs as HTML, for `content:encoded`; the XML builder then escapes the markup once more. */
+/**
+ * Paragraphs as HTML for `content:encoded` and Atom `content`. The result contains no `>` outside tags of
+ * our own, so it can never contain `]]>` and is safe inside CDATA.
+ */
 export function paragraphsToHtml(paragraphs: string[]): string {
-  return paragraphs.map((p) => `<p>${xmlSafe(p).replace(/[&<>"]/g, (c) => HTML_ESCAPES[c] ?? c)}</p>`).join('\n');
+  let html = '';
+  for (const p of paragraphs) html += `${html ? '\n' : ''}<p>${escapeXml(p)}</p>`;
+  return html;
 }
+
+/** Options shared by the XML renderers: entities off (we escape), CDATA where the value is HTML. */
+export const XML_BUILDER_OPTIONS = {
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  suppressEmptyNode: true,
+  processEntities: false,
+  cdataPropName: '__cdata',
+  jPath: false, // no path strings for callbacks we do not use: measurably faster
+} as const;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { Subscription } from '@syndicate/contracts';
+import { type FeedSubscription, Subscription } from '@syndicate/contracts';
 import type { KeyedProducer } from '@syndicate/kafka-runtime';
 import type { Logger } from '@syndicate/observability';
 import type { Consumer, Kafka } from 'kafkajs';
@@ -12,6 +12,8 @@ import type { Consumer, Kafka } from 'kafkajs';
  */
 export class SubscriptionRegistry extends EventEmitter<{ change: [Subscription | { id: string; deleted: true }] }> {
   private readonly subscriptions = new Map<string, Subscription>();
+  /** Feed reads look feeds up by slug on every request. */
+  private readonly feedsBySlug = new Map<string, FeedSubscription>();
   private consumer?: Consumer;
 
   constructor(private readonly options: { kafka: Kafka; topic: string; logger: Logger; instanceId?: string }) {
@@ -53,6 +55,8 @@ export class SubscriptionRegistry extends EventEmitter<{ change: [Subscription |
 
   private apply(id: string, value: Buffer | null) {
     if (!id) return;
+    const previous = this.subscriptions.get(id);
+    if (previous?.type === 'feed') this.feedsBySlug.delete(previous.slug);
     if (value === null) {
       this.subscriptions.delete(id);
       this.emit('change', { id, deleted: true });
@@ -64,11 +68,16 @@ export class SubscriptionRegistry extends EventEmitter<{ change: [Subscription |
       return;
     }
     this.subscriptions.set(id, parsed.data);
+    if (parsed.data.type === 'feed') this.feedsBySlug.set(parsed.data.slug, parsed.data);
     this.emit('change', parsed.data);
   }
 
   get(id: string): Subscription | undefined {
     return this.subscriptions.get(id);
+  }
+
+  feedBySlug(slug: string): FeedSubscription | undefined {
+    return this.feedsBySlug.get(slug);
   }
 
   all(): Subscription[] {

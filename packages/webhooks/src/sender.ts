@@ -41,7 +41,10 @@ export function guardedLookup(policy: UrlPolicy): LookupFunction {
 
 const SNIPPET_BYTES = 2_048;
 
-/** POSTs a signed payload once. Redirects are not followed (a 3xx is a failure); the body read is bounded. */
+/**
+ * HTTP to addresses outside our control: one attempt each, redirects not followed (a 3xx is a failure), the
+ * response read only up to a bound, and only to addresses the URL policy allows.
+ */
 export class WebhookSender {
   private readonly agent: Agent;
 
@@ -52,12 +55,27 @@ export class WebhookSender {
     this.agent = new Agent({ connect: { lookup: guardedLookup(policy), timeout: timeoutMs } });
   }
 
-  async send(url: string, body: string, headers: Record<string, string>): Promise<DeliveryOutcome> {
+  /** POSTs a body (JSON unless the headers say otherwise). */
+  send(url: string, body: string, headers: Record<string, string>): Promise<DeliveryOutcome> {
+    return this.exchange('POST', url, body, { 'content-type': 'application/json', ...headers });
+  }
+
+  /** GETs a URL (WebSub intent verification); the response snippet carries the challenge back. */
+  get(url: string): Promise<DeliveryOutcome> {
+    return this.exchange('GET', url, undefined, {});
+  }
+
+  private async exchange(
+    method: 'GET' | 'POST',
+    url: string,
+    body: string | undefined,
+    headers: Record<string, string>,
+  ): Promise<DeliveryOutcome> {
     const started = performance.now();
     const response = await request(url, {
-      method: 'POST',
+      method,
       body,
-      headers: { 'content-type': 'application/json', 'user-agent': 'Syndicate-Webhooks/1', ...headers },
+      headers: { 'user-agent': 'Syndicate-Webhooks/1', ...headers },
       dispatcher: this.agent,
       headersTimeout: this.timeoutMs,
       bodyTimeout: this.timeoutMs,

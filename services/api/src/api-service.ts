@@ -1,10 +1,11 @@
-import { brokerList, connectRedis } from '@syndicate/config';
+import { brokerList, connectRedis, feedSite } from '@syndicate/config';
 import { deadLetterTopic, topicNames } from '@syndicate/contracts';
 import { FeedCache, FeedDocuments, FeedStore, feedChangesChannel } from '@syndicate/feeds';
 import { coreTopicSpecs, createKafka, ensureTopics, KeyedProducer } from '@syndicate/kafka-runtime';
 import { Counter, createMetricsRegistry, type Logger } from '@syndicate/observability';
 import { SubscriptionRegistry, SubscriptionWriter } from '@syndicate/subscriptions';
 import { parseAllowlist, WEBHOOK_QUEUE } from '@syndicate/webhooks';
+import { WEBSUB_QUEUE } from '@syndicate/websub';
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Admin } from 'kafkajs';
@@ -42,16 +43,14 @@ export class ApiService {
       registry,
       versions: new ArticleVersions(redis, config.REDIS_KEY_PREFIX),
       subscriptions: new SubscriptionWriter(producer, topics.subscriptions),
-      feedDocuments: new FeedDocuments(new FeedStore({ redis, keyPrefix: config.REDIS_KEY_PREFIX }), {
-        baseUrl: () => this.deps.publicBaseUrl(),
-        tagAuthority: config.FEED_TAG_AUTHORITY ?? new URL(config.PUBLIC_BASE_URL ?? 'http://localhost').hostname,
-        tagDate: config.FEED_TAG_DATE,
-        pageItems: config.FEED_PAGE_ITEMS,
-        maxBytes: config.FEED_MAX_BYTES,
-      }),
+      feedDocuments: new FeedDocuments(
+        new FeedStore({ redis, keyPrefix: config.REDIS_KEY_PREFIX }),
+        feedSite(config, () => this.deps.publicBaseUrl()),
+      ),
       // Its own connection: a Redis connection in subscriber mode can do nothing else.
       feedCache: new FeedCache(connectRedis(config.REDIS_URL), feedChangesChannel(config.REDIS_KEY_PREFIX)),
       queue: new Queue(WEBHOOK_QUEUE, { connection: redis, prefix: `${config.REDIS_KEY_PREFIX}bull` }),
+      websubQueue: new Queue(WEBSUB_QUEUE, { connection: redis, prefix: `${config.REDIS_KEY_PREFIX}bull` }),
       urlPolicy: { allowlist: parseAllowlist(config.SYNDICATE_WEBHOOK_ALLOWLIST) },
       articlesAccepted: new Counter({
         name: 'syndicate_articles_accepted_total',

@@ -1,32 +1,40 @@
+import { createServer } from 'node:http';
 import type { Logger } from '@syndicate/observability';
 import { Histogram } from '@syndicate/observability';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { requireBearer } from './auth.js';
 import type { ApiDeps } from './deps.js';
 import { installErrorHandling } from './errors.js';
+import { FeedServer } from './feed-server.js';
 import { openApiDocument } from './openapi.js';
 import { articleRoutes } from './routes/articles.js';
-import { feedRoutes } from './routes/feeds.js';
 import { healthRoutes } from './routes/health.js';
 import { opsRoutes } from './routes/ops.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
-
-/** Admin routes; feeds, health and metrics are public. */
-const isProtected = (url: string) => url.startsWith('/v1/') || url === '/ops' || url.startsWith('/ops/') || url.startsWith('/ops?');
+import { websubRoutes } from './routes/websub.js';
 
 export function buildApp(deps: ApiDeps, logger: Logger): FastifyInstance {
+  const feeds = new FeedServer(deps, logger);
   const app = Fastify({
+    // Feed reads are served on node:http ahead of Fastify (see FeedServer); everything else by Fastify.
+    serverFactory: (handler) => createServer((req, res) => (FeedServer.handles(req) ? feeds.handle(req, res) : handler(req, res))),
     loggerInstance: logger as FastifyBaseLogger,
     // Per-request lines would drown the JSON logs at feed-polling rates; request metrics cover them.
     logController: new LogController({ disableRequestLogging: true }),
+    // No per-request child logger: at feed-polling rates creating one costs more than serving a 304.
+    childLoggerFactory: (parent) => parent,
     bodyLimit: deps.config.MAX_BODY_BYTES,
     return503OnClosing: true,
   });
   installErrorHandling(app);
 
+  // Only the admin routes pay for the token check; feeds, health and metrics are public and hot.
   const auth = requireBearer(deps.config.SYNDICATE_ADMIN_TOKEN);
-  app.addHook('onRequest', async (request, reply) => {
-    if (isProtected(request.url)) return auth(request, reply);
+  app.register(async (admin) => {
+    admin.addHook('onRequest', auth);
+    articleRoutes(admin, deps);
+    subscriptionRoutes(admin, deps);
+    opsRoutes(admin, deps);
   });
 
   const duration = new Histogram({
@@ -36,18 +44,22 @@ export function buildApp(deps: ApiDeps, logger: Logger): FastifyInstance {
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
     registers: [deps.metrics],
   });
-  app.addHook('onResponse', async (request, reply) => {
-    duration.observe(
-      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
-      reply.elapsedTime / 1_000,
-    );
+  // One child per (method, route template, status): label hashing once, not per request.
+  const series = new Map<string, { observe(value: number): void }>();
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const key = `${request.method} ${route} ${reply.statusCode}`;
+    let child = series.get(key);
+    if (!child) {
+      child = duration.labels({ method: request.method, route, status: String(reply.statusCode) });
+      series.set(key, child);
+    }
+    child.observe(reply.elapsedTime / 1_000);
+    done();
   });
 
-  articleRoutes(app, deps);
-  subscriptionRoutes(app, deps);
-  feedRoutes(app, deps);
   healthRoutes(app, deps);
-  opsRoutes(app, deps);
+  websubRoutes(app, deps);
   // Built on first request: the base URL is known only once the server listens.
   let openapi: ReturnType<typeof openApiDocument> | undefined;
   app.get('/openapi.json', async () => {

@@ -22,6 +22,7 @@ export interface ApiDeps {
   feedDocuments: FeedDocuments;
   feedCache: FeedCache;
   queue: Queue;
+  websubQueue: Queue;
   redis: Redis;
   urlPolicy: UrlPolicy;
   metrics: Registry;

@@ -1,14 +1,17 @@
-import { brokerList, connectRedis } from '@syndicate/config';
+import { brokerList, connectRedis, feedSite } from '@syndicate/config';
 import { topicNames } from '@syndicate/contracts';
+import { FeedDocuments, FeedStore } from '@syndicate/feeds';
 import { createKafka } from '@syndicate/kafka-runtime';
 import { Counter, createMetricsRegistry, Histogram, type Logger, type Registry } from '@syndicate/observability';
 import { SubscriptionRegistry } from '@syndicate/subscriptions';
 import { AddressRefusedError, parseAllowlist, signWebhook, WEBHOOK_QUEUE, WebhookJob, WebhookSender } from '@syndicate/webhooks';
-import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import { SubscriberStore, WEBSUB_QUEUE } from '@syndicate/websub';
+import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { AttemptLog } from './attempt-log.js';
 import type { DeliveryConfig } from './config.js';
+import { WebSubWorker } from './websub-worker.js';
 
 /** A non-2xx answer; the job is retried on the queue's backoff schedule. */
 export class DeliveryFailedError extends Error {}
@@ -25,6 +28,9 @@ export class DeliveryService {
   private readonly redis: Redis;
   private readonly sender: WebhookSender;
   private worker?: Worker<WebhookJob>;
+  private hubWorker?: Worker;
+  private readonly hubQueue: Queue;
+  private readonly hub: WebSubWorker;
   private readonly deliveries: Counter;
   private readonly latency: Histogram;
 
@@ -37,6 +43,19 @@ export class DeliveryService {
     this.redis = connectRedis(config.REDIS_URL);
     this.attempts = new AttemptLog(this.redis, config.REDIS_KEY_PREFIX, config.ATTEMPT_LOG_LENGTH);
     this.sender = new WebhookSender({ allowlist: parseAllowlist(config.SYNDICATE_WEBHOOK_ALLOWLIST) }, config.DELIVERY_TIMEOUT_MS);
+    const bullPrefix = `${config.REDIS_KEY_PREFIX}bull`;
+    this.hubQueue = new Queue(WEBSUB_QUEUE, { connection: this.redis, prefix: bullPrefix });
+    this.hub = new WebSubWorker({
+      queue: this.hubQueue,
+      subscribers: new SubscriberStore(this.redis, config.REDIS_KEY_PREFIX),
+      documents: new FeedDocuments(
+        new FeedStore({ redis: this.redis, keyPrefix: config.REDIS_KEY_PREFIX }),
+        feedSite(config, () => config.PUBLIC_BASE_URL ?? 'http://127.0.0.1:8080'),
+      ),
+      registry: this.registry,
+      http: this.sender,
+      logger,
+    });
     this.metrics = createMetricsRegistry('delivery');
     this.deliveries = new Counter({
       name: 'syndicate_webhook_attempts_total',
@@ -114,14 +133,22 @@ export class DeliveryService {
       maxStalledCount: 5,
     });
     this.worker.on('error', (error) => this.logger.error({ err: error }, 'worker error'));
-    await this.worker.waitUntilReady();
+    this.hubWorker = new Worker(WEBSUB_QUEUE, (job) => this.hub.process(job), {
+      connection: this.redis,
+      prefix: `${this.config.REDIS_KEY_PREFIX}bull`,
+      concurrency: this.config.DELIVERY_CONCURRENCY,
+      stalledInterval: 5_000,
+    });
+    this.hubWorker.on('error', (error) => this.logger.error({ err: error }, 'websub worker error'));
+    await Promise.all([this.worker.waitUntilReady(), this.hubWorker.waitUntilReady()]);
   }
 
-  /** Worker first (in-flight deliveries finish), then the registry, HTTP agent and Redis. */
+  /** Workers first (in-flight deliveries finish), then the registry, HTTP agent and Redis. */
   async stop(): Promise<void> {
-    await this.worker?.close();
+    await Promise.all([this.worker?.close(), this.hubWorker?.close()]);
     this.worker = undefined;
-    await Promise.allSettled([this.registry.stop(), this.sender.close()]);
+    this.hubWorker = undefined;
+    await Promise.allSettled([this.registry.stop(), this.hubQueue.close(), this.sender.close()]);
     this.redis.disconnect();
   }
 }

@@ -15,6 +15,7 @@ import {
 import { Counter, createMetricsRegistry, type Logger, type Registry } from '@syndicate/observability';
 import { matchesFilter, SubscriptionRegistry } from '@syndicate/subscriptions';
 import { WEBHOOK_QUEUE, type WebhookJob, webhookBody, webhookJobOptions, webhookMessageId } from '@syndicate/webhooks';
+import { distributeJob, WEBSUB_QUEUE } from '@syndicate/websub';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { KafkaMessage } from 'kafkajs';
@@ -40,6 +41,7 @@ export class FanoutService {
   readonly feeds: FeedStore;
   private readonly redis: Redis;
   private readonly queue: Queue<WebhookJob>;
+  private readonly hubQueue: Queue;
   private readonly producer: KeyedProducer;
   private readonly loop: ConsumerLoop<EnrichedRecord>;
   private readonly topics: ReturnType<typeof topicNames>;
@@ -56,6 +58,7 @@ export class FanoutService {
     this.redis = connectRedis(config.REDIS_URL);
     this.feeds = new FeedStore({ redis: this.redis, keyPrefix: config.REDIS_KEY_PREFIX, maxItemsPerFeed: config.FEED_MAX_ITEMS });
     this.queue = new Queue<WebhookJob>(WEBHOOK_QUEUE, { connection: this.redis, prefix: `${config.REDIS_KEY_PREFIX}bull` });
+    this.hubQueue = new Queue(WEBSUB_QUEUE, { connection: this.redis, prefix: `${config.REDIS_KEY_PREFIX}bull` });
     this.registry = new SubscriptionRegistry({ kafka: this.kafka, topic: this.topics.subscriptions, logger });
     this.metrics = createMetricsRegistry('fanout');
     this.fannedOut = new Counter({
@@ -100,8 +103,10 @@ export class FanoutService {
     return ok();
   }
 
-  /** Feed servers drop their cached copies of these feeds. */
+  /** Feed servers drop their cached copies of these feeds, and the WebSub hub pushes them to subscribers. */
   private async feedsChanged(slugs: string[]) {
+    if (slugs.length === 0) return;
+    await this.hubQueue.addBulk(slugs.map((slug) => distributeJob(slug)));
     await announceFeedChanges(this.redis, this.config.REDIS_KEY_PREFIX, slugs);
   }
 
@@ -145,7 +150,7 @@ export class FanoutService {
   /** Consumer first (finishes and commits), then the registry, producer, queue and Redis. */
   async stop(): Promise<void> {
     await this.loop.stop();
-    await Promise.allSettled([this.registry.stop(), this.producer.stop(), this.queue.close()]);
+    await Promise.allSettled([this.registry.stop(), this.producer.stop(), this.queue.close(), this.hubQueue.close()]);
     this.redis.disconnect();
   }
 }

@@ -34,7 +34,7 @@ export function subscriptionRoutes(app: FastifyInstance, deps: ApiDeps): void {
         subscription = { ...body, ...base, secret: generateSecret() };
         break;
       case 'feed':
-        if (deps.registry.ofType('feed').some((f) => f.slug === body.slug)) {
+        if (deps.registry.feedBySlug(body.slug)) {
           throw new HttpError(409, 'slug_taken', `a feed with slug ${body.slug} exists already`);
         }
         subscription = { ...body, ...base, ...(body.access === 'token' ? { token: randomBytes(24).toString('base64url') } : {}) };

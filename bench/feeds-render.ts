@@ -1,0 +1,80 @@
+/**
+ * Rendering 100 full-text items: our renderers against the `feed` npm package on the same items, in the same
+ * process, alternating, median of several runs.
+ *
+ * Two cases. "stored": items as the feed store hands them out, the body already HTML (made once per article
+ * version) — both libraries get that same HTML string. "cold": the body as paragraphs, so both pay for
+ * escaping it (the `feed` package is given our paragraphsToHtml output, made inside its timing).
+ */
+import type { FeedItem } from '@syndicate/feeds';
+import { FEED_FORMATS, paragraphsToHtml } from '@syndicate/feeds';
+import { Feed } from 'feed';
+import { benchDocument, benchItems, ids } from './fixtures.js';
+import { fixed, median, table } from './support.js';
+
+const ITEMS = 100;
+const ROUNDS = 7;
+const ITERATIONS = 40;
+
+function withFeedPackage(items: FeedItem[]): Feed {
+  const feed = new Feed({
+    title: 'Bench feed',
+    id: 'https://bench.example',
+    link: 'https://bench.example',
+    copyright: 'bench',
+    updated: new Date(),
+  });
+  for (const { article, enrichment, bodyHtml } of items) {
+    feed.addItem({
+      title: article.headline,
+      id: ids.entry(article.id),
+      link: article.url ?? '',
+      description: article.standfirst,
+      content: bodyHtml ?? paragraphsToHtml(article.body),
+      author: article.authors.map((a) => ({ name: a.name })),
+      date: new Date(article.publishedAt),
+      category: [...article.categories.map((name) => ({ name })), ...enrichment.topics.map((t) => ({ name: t.label, domain: t.id }))],
+      image: article.images[0]?.url,
+    });
+  }
+  return feed;
+}
+
+function timeMs(fn: () => unknown): number {
+  const started = performance.now();
+  for (let i = 0; i < ITERATIONS; i++) fn();
+  return (performance.now() - started) / ITERATIONS;
+}
+
+export function renderBenchmark(): string {
+  const cold = benchItems(ITEMS);
+  const stored: FeedItem[] = cold.map((item) => ({ ...item, bodyHtml: paragraphsToHtml(item.article.body) }));
+  const rows = [];
+  for (const [label, items] of [
+    ['stored', stored],
+    ['cold', cold],
+  ] as const) {
+    const doc = benchDocument(items);
+    const pairs = [
+      ['rss', () => FEED_FORMATS.rss.render(doc), () => withFeedPackage(items).rss2()],
+      ['atom', () => FEED_FORMATS.atom.render(doc), () => withFeedPackage(items).atom1()],
+      ['json', () => FEED_FORMATS.json.render(doc), () => withFeedPackage(items).json1()],
+    ] as const;
+    for (const [format, ours, theirs] of pairs) {
+      ours();
+      theirs(); // warm up both
+      const oursMs: number[] = [];
+      const theirsMs: number[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        oursMs.push(timeMs(ours));
+        theirsMs.push(timeMs(theirs));
+      }
+      const a = median(oursMs);
+      const b = median(theirsMs);
+      rows.push([`${format} (${label})`, fixed(a, 2), fixed(b, 2), `${fixed(b / a, 1)}×`]);
+    }
+  }
+  return `Rendering ${ITEMS} full-text items, median of ${ROUNDS} rounds × ${ITERATIONS} renders:\n\n${table(['format', 'Syndicate ms', '`feed` package ms', 'speed-up'], rows)}`;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) console.log(renderBenchmark());

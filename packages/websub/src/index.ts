@@ -1,0 +1,4 @@
+export * from './jobs.js';
+export * from './signature.js';
+export * from './subscriber-store.js';
+export * from './topic.js';

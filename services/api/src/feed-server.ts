@@ -1,0 +1,173 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { FeedSubscription } from '@syndicate/contracts';
+import { ALL_FEED, type CachedFeed, encodedBody, FeedCache, isFeedFormat } from '@syndicate/feeds';
+import type { Logger } from '@syndicate/observability';
+import { Counter, Histogram } from '@syndicate/observability';
+import type { ApiDeps } from './deps.js';
+import { HttpError } from './errors.js';
+
+const FEED_PATH = /^\/feeds\/([a-z0-9][a-z0-9-]{0,63})\.([a-z]+)$/;
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/** Partner-only feeds accept their token as a bearer token or, for readers that only take a URL, `?token=`. */
+function allowed(feed: FeedSubscription, headers: IncomingHttpHeaders, query: URLSearchParams): boolean {
+  if (feed.access !== 'token') return true;
+  const header = headers.authorization ?? '';
+  const given = header.startsWith('Bearer ') ? header.slice(7) : (query.get('token') ?? '');
+  return Boolean(feed.token && given && timingSafeEqual(digest(given), digest(feed.token)));
+}
+
+/** Prefers brotli, then gzip, when the client accepts them (q=0 refuses). */
+export function negotiateEncoding(acceptEncoding: string | undefined): 'br' | 'gzip' | undefined {
+  if (!acceptEncoding) return undefined;
+  const accepted = new Map(
+    acceptEncoding.split(',').map((part) => {
+      const [name = '', ...params] = part.trim().toLowerCase().split(';');
+      const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+      return [name.trim(), q ? Number(q.slice(2)) : 1] as const;
+    }),
+  );
+  const ok = (name: string) => (accepted.get(name) ?? accepted.get('*') ?? 0) > 0;
+  if (ok('br')) return 'br';
+  if (ok('gzip')) return 'gzip';
+  return undefined;
+}
+
+/** RFC 9110 13.2.2: If-None-Match wins over If-Modified-Since. Any encoding's tag of the same content matches. */
+function notModified(headers: IncomingHttpHeaders, entry: CachedFeed): boolean {
+  const ifNoneMatch = headers['if-none-match'];
+  if (ifNoneMatch !== undefined) {
+    if (ifNoneMatch === entry.etag) return true; // the common case, without parsing
+    const base = entry.etag.slice(1, -1);
+    return ifNoneMatch.split(',').some((t) => {
+      const tag = t.trim().replace(/^W\//, '');
+      return tag === '*' || tag === entry.etag || tag === `"${base}-br"` || tag === `"${base}-gzip"`;
+    });
+  }
+  const since = headers['if-modified-since'];
+  return since !== undefined && Date.parse(since) >= Math.floor(entry.lastModified.getTime() / 1_000) * 1_000;
+}
+
+/**
+ * Serves `GET /feeds/{slug}.{rss|atom|json}` straight on node:http, ahead of Fastify: feed polling is the
+ * hottest path, and most polls end in a 304 from the in-memory cache. Strong validators per encoding,
+ * brotli/gzip made once per render, `?before=<ms>` for RFC 5005 archive pages, tokens for partner-only feeds.
+ */
+export class FeedServer {
+  private readonly renders: Histogram;
+  private readonly responses: Counter;
+  private readonly byStatus = new Map<number, { inc(): void }>();
+
+  constructor(
+    private readonly deps: ApiDeps,
+    private readonly logger: Logger,
+  ) {
+    this.responses = new Counter({
+      name: 'syndicate_feed_responses_total',
+      help: 'Feed responses by status (304s are polls that found nothing new)',
+      labelNames: ['status'],
+      registers: [deps.metrics],
+    });
+    this.renders = new Histogram({
+      name: 'syndicate_feed_render_seconds',
+      help: 'Time to read and render a feed document that was not cached',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [deps.metrics],
+    });
+  }
+
+  /** True for requests this server answers; everything else goes to Fastify. */
+  static handles(req: IncomingMessage): boolean {
+    return (req.method === 'GET' || req.method === 'HEAD') && req.url !== undefined && req.url.startsWith('/feeds/');
+  }
+
+  /** Synchronous while the document is cached, which is nearly always: no promise per poll. */
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    try {
+      const request = this.parse(req);
+      const entry = this.deps.feedCache.get(request.key);
+      if (entry) return this.respond(req, res, request, entry);
+      const started = performance.now();
+      this.render(request)
+        .then((rendered) => {
+          this.renders.observe((performance.now() - started) / 1_000);
+          this.respond(req, res, request, rendered);
+        })
+        .catch((error: unknown) => this.fail(req, res, error));
+    } catch (error) {
+      this.fail(req, res, error);
+    }
+  }
+
+  private count(status: number) {
+    let child = this.byStatus.get(status);
+    if (!child) {
+      child = this.responses.labels({ status: String(status) });
+      this.byStatus.set(status, child);
+    }
+    child.inc();
+  }
+
+  private fail(req: IncomingMessage, res: ServerResponse, error: unknown) {
+    const status = error instanceof HttpError ? error.statusCode : 500;
+    if (status >= 500) this.logger.error({ err: error, url: req.url }, 'feed request failed');
+    this.count(status);
+    if (res.headersSent) return void res.destroy();
+    const body = JSON.stringify({
+      error: error instanceof HttpError ? error.code : 'internal_error',
+      message: error instanceof HttpError ? error.message : 'internal error',
+    });
+    const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
+    if (status === 401) headers['www-authenticate'] = 'Bearer realm="feeds"';
+    res.writeHead(status, headers).end(req.method === 'HEAD' ? undefined : body);
+  }
+
+  /** What is asked for, checked: 404 for unknown feeds and formats, 401 without a partner token. */
+  private parse(req: IncomingMessage) {
+    const url = req.url as string;
+    const queryAt = url.indexOf('?');
+    const path = queryAt === -1 ? url : url.slice(0, queryAt);
+    const query = queryAt === -1 ? undefined : new URLSearchParams(url.slice(queryAt + 1));
+    const [, slug, format] = path.match(FEED_PATH) ?? [];
+    if (!slug || !format) throw new HttpError(404, 'not_found', 'feeds are at /feeds/{slug}.rss, .atom or .json');
+    if (!isFeedFormat(format)) throw new HttpError(404, 'unsupported_format', `no .${format} feeds; use .rss, .atom or .json`);
+    const feed = slug === ALL_FEED ? undefined : this.deps.registry.feedBySlug(slug);
+    if (slug !== ALL_FEED && !feed) throw new HttpError(404, 'not_found', `no feed ${slug}`);
+    if (feed && !allowed(feed, req.headers, query ?? new URLSearchParams()))
+      throw new HttpError(401, 'unauthorized', `feed ${slug} needs its token`);
+    const before = query?.get('before') ?? null;
+    if (before !== null && !/^\d{1,15}$/.test(before)) throw new HttpError(400, 'invalid_before', 'before must be a time in milliseconds');
+    const olderThan = before === null ? undefined : Number(before);
+    return { slug, format, feed, olderThan, key: FeedCache.key(slug, format, olderThan) };
+  }
+
+  private async render({ slug, format, feed, olderThan, key }: ReturnType<FeedServer['parse']>): Promise<CachedFeed> {
+    const cache = this.deps.feedCache;
+    const generation = cache.generation(slug);
+    const title = feed?.title ?? (feed ? `Syndicate: ${slug}` : 'Syndicate: all articles');
+    return cache.set(key, slug, generation, await this.deps.feedDocuments.render(slug, title, format, olderThan));
+  }
+
+  private respond(req: IncomingMessage, res: ServerResponse, { feed }: ReturnType<FeedServer['parse']>, entry: CachedFeed): void {
+    const encoding = negotiateEncoding(req.headers['accept-encoding']);
+    // A strong validator names one representation, so each encoding has its own.
+    const headers: Record<string, string | number> = {
+      etag: encoding ? `${entry.etag.slice(0, -1)}-${encoding}"` : entry.etag,
+      'last-modified': entry.lastModifiedHttp,
+      'cache-control': feed?.access === 'token' ? 'private, max-age=60' : 'public, max-age=60',
+      vary: 'Accept-Encoding',
+    };
+    if (notModified(req.headers, entry)) {
+      this.count(304);
+      res.writeHead(304, headers).end();
+      return;
+    }
+    const body = encoding ? encodedBody(entry, encoding) : entry.bytes;
+    headers['content-type'] = entry.contentType;
+    headers['content-length'] = body.length;
+    if (encoding) headers['content-encoding'] = encoding;
+    this.count(200);
+    res.writeHead(200, headers).end(req.method === 'HEAD' ? undefined : body);
+  }
+}

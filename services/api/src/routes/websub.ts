@@ -1,0 +1,64 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { checkWebhookUrl, WebhookUrlError } from '@syndicate/webhooks';
+import { LEASE_SECONDS, parseTopic } from '@syndicate/websub';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { ApiDeps } from '../deps.js';
+import { HttpError } from '../errors.js';
+
+const HubRequest = z.object({
+  'hub.mode': z.enum(['subscribe', 'unsubscribe']),
+  'hub.topic': z.url(),
+  'hub.callback': z.url({ protocol: /^https?$/ }).max(2048),
+  'hub.lease_seconds': z.coerce.number().int().positive().optional(),
+  'hub.secret': z.string().min(1).max(199).optional(), // WebSub 5.1: less than 200 bytes
+});
+
+const sameToken = (given: string | undefined, expected: string | undefined) =>
+  Boolean(
+    given && expected && timingSafeEqual(createHash('sha256').update(given).digest(), createHash('sha256').update(expected).digest()),
+  );
+
+/**
+ * The WebSub hub (W3C WebSub): subscribers POST a form here; the request is checked and answered 202 at
+ * once, and the intent is verified asynchronously (a GET with hub.challenge to the callback) by the
+ * delivery service before the subscription takes effect.
+ */
+export function websubRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16_384 }, (_request, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+
+  app.post('/websub', async (request, reply) => {
+    const form = HubRequest.parse(request.body);
+    const topic = parseTopic(form['hub.topic'], deps.publicBaseUrl());
+    if (!topic)
+      throw new HttpError(400, 'unknown_topic', `hub.topic must be one of this hub's feeds, like ${deps.publicBaseUrl()}/feeds/all.atom`);
+    const feed = topic.slug === 'all' ? undefined : deps.registry.feedBySlug(topic.slug);
+    if (topic.slug !== 'all' && !feed) throw new HttpError(404, 'unknown_topic', `no feed ${topic.slug}`);
+    if (feed?.access === 'token' && !sameToken(topic.token, feed.token)) {
+      throw new HttpError(403, 'forbidden', `feed ${topic.slug} is partner-only: put its token in the topic URL (?token=)`);
+    }
+    try {
+      checkWebhookUrl(form['hub.callback'], deps.urlPolicy);
+    } catch (error) {
+      if (error instanceof WebhookUrlError) throw new HttpError(400, 'invalid_callback', `hub.callback ${error.message}`);
+      throw error;
+    }
+    const leaseSeconds = Math.min(LEASE_SECONDS.max, Math.max(LEASE_SECONDS.min, form['hub.lease_seconds'] ?? LEASE_SECONDS.default));
+    await deps.websubQueue.add(
+      'verify',
+      {
+        mode: form['hub.mode'],
+        topic: form['hub.topic'],
+        slug: topic.slug,
+        format: topic.format,
+        callback: form['hub.callback'],
+        leaseSeconds,
+        ...(form['hub.secret'] ? { secret: form['hub.secret'] } : {}),
+      },
+      { attempts: 3, backoff: { type: 'exponential', delay: 2_000 }, removeOnComplete: true, removeOnFail: { age: 24 * 3600 } },
+    );
+    return reply.code(202).send();
+  });
+}
