@@ -46,6 +46,8 @@ const env = {
   SYNDICATE_ADMIN_TOKEN: token,
   KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
   REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  // The API serves feeds and the delivery service pushes them (WebSub): both must name them alike.
+  PUBLIC_BASE_URL: process.env.PUBLIC_BASE_URL ?? `http://127.0.0.1:${port}`,
 };
 
 const children = new Map<string, ChildProcess>();
@@ -106,7 +108,7 @@ process.stderr.write(`
   Syndicate is running.
 
   API           ${apiUrl}            (POST /v1/articles, /v1/subscriptions; OpenAPI at /openapi.json)
-  Feeds         ${apiUrl}/feeds/all.rss
+  Feeds         ${apiUrl}/feeds/all.rss  (.atom, .json; WebSub hub at ${apiUrl}/websub)
   Ops           ${apiUrl}/ops              (needs the admin token)
   Health        ${apiUrl}/healthz  ${apiUrl}/readyz  ${apiUrl}/metrics
   Admin token   ${token}

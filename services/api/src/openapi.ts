@@ -84,15 +84,31 @@ export function openApiDocument(serverUrl: string) {
           responses: { 204: { description: 'deleted' }, 404: error },
         },
       },
-      '/feeds/{slug}.rss': {
+      '/feeds/{file}': {
         get: {
-          summary: 'RSS 2.0 feed of a feed subscription, or of everything with slug "all"',
-          parameters: [{ name: 'slug', in: 'path', required: true, schema: { type: 'string' } }],
+          summary: 'A feed: {slug}.rss (RSS 2.0), {slug}.atom (Atom 1.0) or {slug}.json (JSON Feed 1.1); slug "all" for everything',
+          description:
+            'Strong ETag per content encoding, Last-Modified, 304 on If-None-Match / If-Modified-Since, brotli or gzip on request. ' +
+            'Older items are on RFC 5005 archive pages (?before=<ms>, linked as prev-archive). Partner-only feeds need their token ' +
+            '(Authorization: Bearer or ?token=).',
+          parameters: [
+            { name: 'file', in: 'path', required: true, schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,63}\\.(rss|atom|json)$' } },
+            { name: 'before', in: 'query', required: false, schema: { type: 'integer' } },
+            { name: 'token', in: 'query', required: false, schema: { type: 'string' } },
+          ],
           responses: {
-            200: { description: 'the feed', content: { 'application/rss+xml': {} } },
+            200: { description: 'the feed', content: { 'application/rss+xml': {}, 'application/atom+xml': {}, 'application/feed+json': {} } },
             304: { description: 'not modified' },
+            401: error,
             404: error,
           },
+        },
+      },
+      '/websub': {
+        post: {
+          summary: 'WebSub hub: subscribe to or unsubscribe from a feed (form-encoded hub.mode, hub.topic, hub.callback, hub.lease_seconds, hub.secret)',
+          requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object' } } } },
+          responses: { 202: { description: 'accepted; intent is verified asynchronously with hub.challenge' }, 400: error, 403: error, 404: error },
         },
       },
       '/healthz': { get: { summary: 'Liveness', responses: { 200: { description: 'alive' } } } },
