@@ -92,12 +92,20 @@ export function openApiDocument(serverUrl: string) {
             'Older items are on RFC 5005 archive pages (?before=<ms>, linked as prev-archive). Partner-only feeds need their token ' +
             '(Authorization: Bearer or ?token=).',
           parameters: [
-            { name: 'file', in: 'path', required: true, schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,63}\\.(rss|atom|json)$' } },
+            {
+              name: 'file',
+              in: 'path',
+              required: true,
+              schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,63}\\.(rss|atom|json)$' },
+            },
             { name: 'before', in: 'query', required: false, schema: { type: 'integer' } },
             { name: 'token', in: 'query', required: false, schema: { type: 'string' } },
           ],
           responses: {
-            200: { description: 'the feed', content: { 'application/rss+xml': {}, 'application/atom+xml': {}, 'application/feed+json': {} } },
+            200: {
+              description: 'the feed',
+              content: { 'application/rss+xml': {}, 'application/atom+xml': {}, 'application/feed+json': {} },
+            },
             304: { description: 'not modified' },
             401: error,
             404: error,
@@ -106,9 +114,15 @@ export function openApiDocument(serverUrl: string) {
       },
       '/websub': {
         post: {
-          summary: 'WebSub hub: subscribe to or unsubscribe from a feed (form-encoded hub.mode, hub.topic, hub.callback, hub.lease_seconds, hub.secret)',
+          summary:
+            'WebSub hub: subscribe to or unsubscribe from a feed (form-encoded hub.mode, hub.topic, hub.callback, hub.lease_seconds, hub.secret)',
           requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object' } } } },
-          responses: { 202: { description: 'accepted; intent is verified asynchronously with hub.challenge' }, 400: error, 403: error, 404: error },
+          responses: {
+            202: { description: 'accepted; intent is verified asynchronously with hub.challenge' },
+            400: error,
+            403: error,
+            404: error,
+          },
         },
       },
       '/healthz': { get: { summary: 'Liveness', responses: { 200: { description: 'alive' } } } },
