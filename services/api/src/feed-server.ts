@@ -87,7 +87,10 @@ export class FeedServer {
     try {
       const request = this.parse(req);
       const entry = this.deps.feedCache.get(request.key);
-      if (entry) return this.respond(req, res, request, entry);
+      if (entry) {
+        this.respond(req, res, request, entry);
+        return;
+      }
       const started = performance.now();
       this.render(request)
         .then((rendered) => {
