@@ -61,7 +61,7 @@ afterAll(async () => {
     api.stop(),
     enricher.stop(),
     fanout.stop(),
-    delivery.stop(),
+    delivery?.stop(),
     subscriber.close(),
     doubter.close(),
     leaver.close(),

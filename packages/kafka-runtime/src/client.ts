@@ -41,7 +41,7 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<vo
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const existing = new Set(await admin.listTopics());
+    const existing = new Set(await retryRetriable(() => admin.listTopics()));
     const missing: ITopicConfig[] = specs
       .filter((s) => !existing.has(s.topic))
       .map((s) => ({
@@ -49,7 +49,7 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<vo
         numPartitions: s.numPartitions ?? 3,
         configEntries: Object.entries(s.config ?? {}).map(([name, value]) => ({ name, value })),
       }));
-    if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
+    if (missing.length > 0) await retryRetriable(() => admin.createTopics({ topics: missing, waitForLeaders: true }));
   } finally {
     await admin.disconnect();
   }
@@ -68,4 +68,20 @@ export function coreTopicSpecs(names: { articleEvents: string; articleEnriched: 
     // One partition: subscription changes are few and must be read in one total order.
     { topic: names.subscriptions, numPartitions: 1, config: COMPACTED },
   ];
+}
+
+/**
+ * Retries an admin call while Kafka says the error is retriable (a fresh topic's leader not yet known,
+ * a coordinator moving), so a service starting right after its topics were created does not fail.
+ */
+export async function retryRetriable<T>(call: () => Promise<T>, attempts = 10, delayMs = 300): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      const retriable = (error as { retriable?: boolean }).retriable === true;
+      if (!retriable || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delayMs * attempt));
+    }
+  }
 }

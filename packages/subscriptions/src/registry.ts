@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { type FeedSubscription, Subscription } from '@syndicate/contracts';
-import type { KeyedProducer } from '@syndicate/kafka-runtime';
+import { type KeyedProducer, retryRetriable } from '@syndicate/kafka-runtime';
 import type { Logger } from '@syndicate/observability';
 import type { Consumer, Kafka } from 'kafkajs';
 
@@ -25,7 +25,7 @@ export class SubscriptionRegistry extends EventEmitter<{ change: [Subscription |
     const { kafka, topic, logger } = this.options;
     const admin = kafka.admin();
     await admin.connect();
-    const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+    const ends = await retryRetriable(() => admin.fetchTopicOffsets(topic)).finally(() => admin.disconnect());
     const pending = new Map(ends.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high)]));
 
     let caughtUp!: () => void;

@@ -1,7 +1,7 @@
 import { brokerList, connectRedis, feedSite } from '@syndicate/config';
 import { deadLetterTopic, topicNames } from '@syndicate/contracts';
 import { FeedCache, FeedDocuments, FeedStore, feedChangesChannel } from '@syndicate/feeds';
-import { coreTopicSpecs, createKafka, ensureTopics, KeyedProducer } from '@syndicate/kafka-runtime';
+import { coreTopicSpecs, createKafka, ensureTopics, KeyedProducer, retryRetriable } from '@syndicate/kafka-runtime';
 import { Counter, createMetricsRegistry, type Logger } from '@syndicate/observability';
 import { SubscriptionRegistry, SubscriptionWriter } from '@syndicate/subscriptions';
 import { parseAllowlist, WEBHOOK_QUEUE } from '@syndicate/webhooks';
@@ -66,7 +66,7 @@ export class ApiService {
         await this.connectAdmin();
         const counts: Record<string, number> = {};
         for (const topic of [deadLetterTopic(topics.articleEvents), deadLetterTopic(topics.articleEnriched)]) {
-          const offsets = await this.admin.fetchTopicOffsets(topic);
+          const offsets = await retryRetriable(() => this.admin.fetchTopicOffsets(topic));
           counts[topic] = offsets.reduce((sum, p) => sum + Number(BigInt(p.high) - BigInt(p.low)), 0);
         }
         return counts;
