@@ -9,6 +9,8 @@ export const SubscriptionFilter = z
     tags: z.array(lineText(100)).max(100),
     entities: z.array(lineText(200)).max(100),
     topics: z.array(z.string().regex(/^medtop:\d{8}$/, 'must be an IPTC Media Topic qcode like medtop:16000000')).max(100),
+    sources: z.array(lineText(200)).max(100),
+    languages: z.array(z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a BCP 47 language tag')).max(50),
   })
   .partial()
   .strict();

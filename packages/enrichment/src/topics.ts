@@ -1,14 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Topic } from '@syndicate/contracts';
+import { type IptcConcept, type IptcVocabulary, iptcVocabulary } from './iptc.js';
 import { words } from './text-stats.js';
 
-interface Concept {
-  id: string;
-  label: string;
-  definition: string;
-  broader: string | null;
-}
+type Concept = IptcConcept;
 
 const STOPWORDS = new Set(
   'a an and are as at be by for from has have in into is it its of on or other such that the their this to was were which with all any including not those these related matters activities issues'.split(
@@ -32,13 +26,9 @@ const terms = (text: string) =>
 export class TopicClassifier {
   private readonly concepts: Concept[];
   private readonly termsOf: Map<string, Map<string, number>>;
-  private readonly byId: Map<string, Concept>;
 
-  // Resolved through the package, so it is found from a bundled service too.
-  constructor(vocabularyPath = createRequire(import.meta.url).resolve('@syndicate/enrichment/data/iptc-media-topics.json')) {
-    const vocabulary = JSON.parse(readFileSync(vocabularyPath, 'utf8')) as { concepts: Concept[] };
+  constructor(private readonly vocabulary: IptcVocabulary = iptcVocabulary()) {
     this.concepts = vocabulary.concepts;
-    this.byId = new Map(this.concepts.map((c) => [c.id, c]));
     this.termsOf = new Map(
       this.concepts.map((c) => {
         const weights = new Map<string, number>();
@@ -79,8 +69,6 @@ export class TopicClassifier {
 
   /** The chain from a topic up to its top-level ancestor, most specific first. */
   ancestry(id: string): Concept[] {
-    const chain: Concept[] = [];
-    for (let c = this.byId.get(id); c; c = c.broader ? this.byId.get(c.broader) : undefined) chain.push(c);
-    return chain;
+    return [id, ...this.vocabulary.broader(id)].flatMap((c) => this.vocabulary.get(c) ?? []);
   }
 }

@@ -1,2 +1,3 @@
 export * from './matching.js';
 export * from './registry.js';
+export * from './subscription-index.js';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { matchesFilter } from './matching.js';
 
 const record = {
-  article: { categories: ['World'], tags: ['Ukraine', 'North Korea'] },
+  article: { categories: ['World'], tags: ['Ukraine', 'North Korea'], source: 'wire', language: 'en' },
   enrichment: {
     entities: [{ id: 'person/volodymyr-zelenskyy', name: 'Volodymyr Zelenskyy', externalIds: { wikidata: 'Q3874799' } }],
     topics: [{ id: 'medtop:20000058' }],

@@ -1,29 +1,46 @@
 import type { EnrichedArticle, SubscriptionFilter } from '@syndicate/contracts';
 
-const norm = (s: string) => s.trim().toLowerCase();
+export const FILTER_FIELDS = ['entities', 'topics', 'tags', 'categories', 'sources', 'languages'] as const;
+export type FilterField = (typeof FILTER_FIELDS)[number];
+
+export const normalise = (value: string) => value.trim().toLowerCase();
+
+/** Tells the broader topics of a topic (its ancestors), so a filter on a topic matches its narrower ones. */
+export type BroaderOf = (topicId: string) => string[];
 
 /**
- * True when the article satisfies the filter: every field given shares at least one value with the article
- * (case-insensitive). Entities match by id or name; a topic filter also matches the topic's narrower topics
- * when `broaderOf` tells the hierarchy.
+ * The values an article offers each filter field, normalised. Entities offer their id, name and outside
+ * ids; topics offer themselves and every broader topic; languages offer the full tag and its primary
+ * subtag (a filter on `en` matches `en-GB`).
  */
+export function articleKeys({ article, enrichment }: Pick<EnrichedArticle, 'article' | 'enrichment'>, broaderOf: BroaderOf = () => []) {
+  const set = (values: Iterable<string>) => new Set([...values].map(normalise));
+  return {
+    entities: set(enrichment.entities.flatMap((e) => [e.id, e.name, ...Object.values(e.externalIds)])),
+    topics: set(enrichment.topics.flatMap((t) => [t.id, ...broaderOf(t.id)])),
+    tags: set(article.tags),
+    categories: set(article.categories),
+    sources: set([article.source]),
+    languages: set([article.language, article.language.split('-')[0] ?? article.language]),
+  } satisfies Record<FilterField, Set<string>>;
+}
+export type ArticleKeys = ReturnType<typeof articleKeys>;
+
+/** True when every field the filter gives shares at least one value with the article (case-insensitive). */
+export function filterAccepts(filter: SubscriptionFilter | undefined, keys: ArticleKeys): boolean {
+  if (!filter) return true;
+  for (const field of FILTER_FIELDS) {
+    const wanted = filter[field];
+    if (wanted && wanted.length > 0 && !wanted.some((w) => keys[field].has(normalise(w)))) return false;
+  }
+  return true;
+}
+
+/** `filterAccepts` for one article: convenient where only one filter is checked. */
 export function matchesFilter(
   filter: SubscriptionFilter | undefined,
-  { article, enrichment }: Pick<EnrichedArticle, 'article' | 'enrichment'>,
-  broaderOf: (topicId: string) => string[] = () => [],
+  record: Pick<EnrichedArticle, 'article' | 'enrichment'>,
+  broaderOf: BroaderOf = () => [],
 ): boolean {
-  if (!filter) return true;
-  const shares = (wanted: string[] | undefined, have: Iterable<string>) => {
-    if (!wanted || wanted.length === 0) return true;
-    const haveSet = new Set([...have].map(norm));
-    return wanted.some((w) => haveSet.has(norm(w)));
-  };
-  const entityKeys = enrichment.entities.flatMap((e) => [e.id, e.name, ...Object.values(e.externalIds)]);
-  const topicKeys = enrichment.topics.flatMap((t) => [t.id, ...broaderOf(t.id)]);
-  return (
-    shares(filter.categories, article.categories) &&
-    shares(filter.tags, article.tags) &&
-    shares(filter.entities, entityKeys) &&
-    shares(filter.topics, topicKeys)
-  );
+  return filterAccepts(filter, articleKeys(record, broaderOf));
 }

@@ -4,6 +4,8 @@ import { type FeedSubscription, Subscription } from '@syndicate/contracts';
 import { type KeyedProducer, retryRetriable } from '@syndicate/kafka-runtime';
 import type { Logger } from '@syndicate/observability';
 import type { Consumer, Kafka } from 'kafkajs';
+import type { BroaderOf } from './matching.js';
+import { SubscriptionIndex } from './subscription-index.js';
 
 /**
  * Every subscription, materialised in memory from the compacted `subscriptions` topic (key = id, null value
@@ -12,6 +14,7 @@ import type { Consumer, Kafka } from 'kafkajs';
  */
 export class SubscriptionRegistry extends EventEmitter<{ change: [Subscription | { id: string; deleted: true }] }> {
   private readonly subscriptions = new Map<string, Subscription>();
+  private readonly index = new SubscriptionIndex();
   /** Feed reads look feeds up by slug on every request. */
   private readonly feedsBySlug = new Map<string, FeedSubscription>();
   private consumer?: Consumer;
@@ -55,25 +58,32 @@ export class SubscriptionRegistry extends EventEmitter<{ change: [Subscription |
 
   private apply(id: string, value: Buffer | null) {
     if (!id) return;
+    const parsed = value === null ? null : Subscription.safeParse(safeJson(value));
+    if (parsed && !parsed.success) {
+      this.options.logger.error({ id, issues: parsed.error.issues }, 'ignoring an invalid subscription record');
+      return;
+    }
     const previous = this.subscriptions.get(id);
     if (previous?.type === 'feed') this.feedsBySlug.delete(previous.slug);
-    if (value === null) {
+    if (parsed === null) {
+      this.index.remove(id);
       this.subscriptions.delete(id);
       this.emit('change', { id, deleted: true });
       return;
     }
-    const parsed = Subscription.safeParse(safeJson(value));
-    if (!parsed.success) {
-      this.options.logger.error({ id, issues: parsed.error.issues }, 'ignoring an invalid subscription record');
-      return;
-    }
     this.subscriptions.set(id, parsed.data);
+    this.index.put(parsed.data);
     if (parsed.data.type === 'feed') this.feedsBySlug.set(parsed.data.slug, parsed.data);
     this.emit('change', parsed.data);
   }
 
   get(id: string): Subscription | undefined {
     return this.subscriptions.get(id);
+  }
+
+  /** The subscriptions an article matches, through the index (see SubscriptionIndex). */
+  match(record: Parameters<SubscriptionIndex['match']>[0], broaderOf?: BroaderOf): Subscription[] {
+    return this.index.match(record, broaderOf);
   }
 
   feedBySlug(slug: string): FeedSubscription | undefined {

@@ -105,3 +105,4 @@ export async function readTopic(kafka: Kafka, topic: string, count: number, time
     await consumer.disconnect();
   }
 }
+export { ninjsValidator } from './ninjs.js';

@@ -31,6 +31,7 @@ export class DeliveryService {
   private hubWorker?: Worker;
   private readonly hubQueue: Queue;
   private readonly hub: WebSubWorker;
+  private readonly feedStore: FeedStore;
   private readonly deliveries: Counter;
   private readonly latency: Histogram;
 
@@ -45,11 +46,12 @@ export class DeliveryService {
     this.sender = new WebhookSender({ allowlist: parseAllowlist(config.SYNDICATE_WEBHOOK_ALLOWLIST) }, config.DELIVERY_TIMEOUT_MS);
     const bullPrefix = `${config.REDIS_KEY_PREFIX}bull`;
     this.hubQueue = new Queue(WEBSUB_QUEUE, { connection: this.redis, prefix: bullPrefix });
+    this.feedStore = new FeedStore({ redis: this.redis, keyPrefix: config.REDIS_KEY_PREFIX });
     this.hub = new WebSubWorker({
       queue: this.hubQueue,
       subscribers: new SubscriberStore(this.redis, config.REDIS_KEY_PREFIX),
       documents: new FeedDocuments(
-        new FeedStore({ redis: this.redis, keyPrefix: config.REDIS_KEY_PREFIX }),
+        this.feedStore,
         feedSite(config, () => config.PUBLIC_BASE_URL ?? 'http://127.0.0.1:8080'),
       ),
       registry: this.registry,
@@ -71,10 +73,14 @@ export class DeliveryService {
     });
   }
 
-  private async process(job: Job<WebhookJob>): Promise<{ status: number }> {
+  private async process(job: Job<WebhookJob>): Promise<{ status: number; superseded?: number }> {
     const parsed = WebhookJob.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`malformed job: ${z.prettifyError(parsed.error)}`);
     const delivery = parsed.data;
+    // Never an older version after a newer one: a job the fanout could not take off the queue in time
+    // (it was being sent, or retrying) is dropped once a newer version or a withdrawal is stored.
+    const stored = await this.feedStore.get(delivery.articleId);
+    if (stored && stored.version > delivery.version) return { status: 0, superseded: stored.version };
     const endpoint = this.registry.get(delivery.subscriptionId);
     if (endpoint?.type !== 'webhook') throw new UnrecoverableError(`endpoint ${delivery.subscriptionId} no longer exists`);
 

@@ -1,5 +1,6 @@
 import { brokerList, connectRedis } from '@syndicate/config';
 import { EnrichedRecord, fromKafkaRecord, type Subscription, topicNames, type WebhookSubscription } from '@syndicate/contracts';
+import { iptcVocabulary } from '@syndicate/enrichment/iptc';
 import { announceFeedChanges, FeedStore } from '@syndicate/feeds';
 import {
   ConsumerLoop,
@@ -13,15 +14,18 @@ import {
   TransientError,
 } from '@syndicate/kafka-runtime';
 import { Counter, createMetricsRegistry, type Logger, type Registry } from '@syndicate/observability';
-import { matchesFilter, SubscriptionRegistry } from '@syndicate/subscriptions';
+import { partnerMessage } from '@syndicate/partner-formats';
+import { SubscriptionRegistry } from '@syndicate/subscriptions';
 import { WEBHOOK_QUEUE, type WebhookJob, webhookBody, webhookJobOptions, webhookMessageId } from '@syndicate/webhooks';
 import { distributeJob, WEBSUB_QUEUE } from '@syndicate/websub';
-import { Queue } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { KafkaMessage } from 'kafkajs';
 import { z } from 'zod';
+import { ArticleLocks } from './article-lock.js';
 import type { FanoutConfig } from './config.js';
-import { nativePartnerMessage } from './partner-format.js';
+import { DeliveryTracker } from './delivery-tracker.js';
+import { EMBARGO_QUEUE, EmbargoHold } from './embargo.js';
 
 export function decodeEnrichedRecord(message: KafkaMessage): EnrichedRecord {
   const { data } = fromKafkaRecord(message.headers, message.value);
@@ -42,6 +46,12 @@ export class FanoutService {
   private readonly redis: Redis;
   private readonly queue: Queue<WebhookJob>;
   private readonly hubQueue: Queue;
+  private readonly embargoQueue: Queue;
+  private embargoWorker?: Worker;
+  private readonly embargoes: EmbargoHold;
+  private readonly deliveries: DeliveryTracker;
+  private readonly locks: ArticleLocks;
+  private readonly broaderOf = (topicId: string) => iptcVocabulary().broader(topicId);
   private readonly producer: KeyedProducer;
   private readonly loop: ConsumerLoop<EnrichedRecord>;
   private readonly topics: ReturnType<typeof topicNames>;
@@ -58,7 +68,12 @@ export class FanoutService {
     this.redis = connectRedis(config.REDIS_URL);
     this.feeds = new FeedStore({ redis: this.redis, keyPrefix: config.REDIS_KEY_PREFIX, maxItemsPerFeed: config.FEED_MAX_ITEMS });
     this.queue = new Queue<WebhookJob>(WEBHOOK_QUEUE, { connection: this.redis, prefix: `${config.REDIS_KEY_PREFIX}bull` });
-    this.hubQueue = new Queue(WEBSUB_QUEUE, { connection: this.redis, prefix: `${config.REDIS_KEY_PREFIX}bull` });
+    const bullPrefix = `${config.REDIS_KEY_PREFIX}bull`;
+    this.hubQueue = new Queue(WEBSUB_QUEUE, { connection: this.redis, prefix: bullPrefix });
+    this.embargoQueue = new Queue(EMBARGO_QUEUE, { connection: this.redis, prefix: bullPrefix });
+    this.embargoes = new EmbargoHold(this.redis, this.embargoQueue, config.REDIS_KEY_PREFIX);
+    this.deliveries = new DeliveryTracker(this.redis, this.queue, config.REDIS_KEY_PREFIX);
+    this.locks = new ArticleLocks(this.redis, config.REDIS_KEY_PREFIX);
     this.registry = new SubscriptionRegistry({ kafka: this.kafka, topic: this.topics.subscriptions, logger });
     this.metrics = createMetricsRegistry('fanout');
     this.fannedOut = new Counter({
@@ -74,24 +89,43 @@ export class FanoutService {
       producer: this.producer,
       logger,
       decode: decodeEnrichedRecord,
-      handle: (record) => this.handle(record).catch(asTransient),
+      handle: (record) => this.locks.with(recordId(record), () => this.process(record)).catch(asTransient),
       metrics: this.metrics,
     });
   }
 
-  private async handle(record: EnrichedRecord): Promise<StepResult> {
-    const id = record.type === 'article.withdrawn' ? record.id : record.article.id;
+  /**
+   * One event of one article, under that article's lock. `releasing`: an embargoed version whose time has
+   * come (from the embargo worker), not a new event.
+   */
+  private async process(record: EnrichedRecord, { releasing = false } = {}): Promise<StepResult> {
+    const id = recordId(record);
     const version = record.type === 'article.withdrawn' ? record.version : record.article.version;
     const stored = await this.feeds.get(id);
     if (stored && (stored.version > version || (stored.version === version && record.type !== 'article.withdrawn'))) {
       return drop(`version ${version} is not newer than stored version ${stored.version}`);
     }
+    if (record.type !== 'article.withdrawn' && !releasing) {
+      const held = await this.embargoes.heldVersion(id);
+      if (held !== null && held >= version) return drop(`version ${version} is not newer than embargoed version ${held}`);
+      // A newer version, or a withdrawal, replaces whatever was waiting for its embargo to end.
+      await this.embargoes.cancel(id);
+      const embargoEnds = record.article.embargoUntil ? Date.parse(record.article.embargoUntil) : 0;
+      if (embargoEnds > Date.now()) {
+        await this.embargoes.hold(record, new Date(embargoEnds));
+        return ok();
+      }
+    } else if (record.type === 'article.withdrawn') {
+      await this.embargoes.cancel(id); // withdrawn before release: it never leaves
+    }
+    await this.deliveries.supersede(id, version);
+
     // A withdrawal reaches whoever the article last matched; an article matches by its own content.
-    const matchedOn = record.type === 'article.withdrawn' ? stored?.record : record;
-    const subscribers = matchedOn ? this.registry.all().filter((s) => matchesFilter(s.filter, matchedOn)) : [];
+    const matchedOn = record.type !== 'article.withdrawn' ? record : stored && !stored.withdrawn ? stored.record : null;
+    const subscribers = matchedOn ? this.registry.match(matchedOn, this.broaderOf) : [];
 
     await this.enqueueWebhooks(record, id, version, subscribers.filter(isWebhookFor(record.type)));
-    await this.sendToPartners(record, id, subscribers);
+    await this.sendToPartners(record, subscribers);
     const changedFeeds =
       record.type === 'article.withdrawn'
         ? await this.feeds.withdraw(id, version, new Date(record.withdrawnAt))
@@ -101,6 +135,17 @@ export class FanoutService {
           );
     await this.feedsChanged(changedFeeds);
     return ok();
+  }
+
+  /** Fires when an embargo ends: the held version goes out unless a newer version or a kill came first. */
+  private async release(articleId: string, version: number): Promise<string> {
+    return this.locks.with(articleId, async () => {
+      const held = await this.embargoes.take(articleId, version);
+      if (!held) return 'superseded';
+      const result = await this.process(held, { releasing: true });
+      await this.embargoes.done(articleId, version);
+      return result.kind;
+    });
   }
 
   /** Feed servers drop their cached copies of these feeds, and the WebSub hub pushes them to subscribers. */
@@ -115,7 +160,7 @@ export class FanoutService {
     const data = record.type === 'article.withdrawn' ? record : { ...record.article, enrichment: record.enrichment };
     const body = webhookBody(record.type, data);
     const options = webhookJobOptions(this.config.WEBHOOK_ATTEMPTS, this.config.WEBHOOK_BACKOFF_MS);
-    await this.queue.addBulk(
+    const jobs = await this.queue.addBulk(
       endpoints.map((endpoint) => {
         const messageId = webhookMessageId({ endpointId: endpoint.id, articleId, version, type: record.type });
         // jobId = webhook-id: enqueuing the same delivery twice (after a crash) adds it once.
@@ -126,17 +171,23 @@ export class FanoutService {
         };
       }),
     );
+    await this.deliveries.track(
+      articleId,
+      version,
+      jobs.flatMap((job) => (job.id ? [job.id] : [])),
+    );
     this.fannedOut.inc({ channel: 'webhook' }, endpoints.length);
   }
 
-  private async sendToPartners(record: EnrichedRecord, articleId: string, subscribers: Subscription[]) {
-    const partners = new Set(subscribers.flatMap((s) => (s.type === 'partner-queue' ? [s.partnerId] : [])));
-    for (const partnerId of partners) {
-      await this.producer.send(this.topics.partner(partnerId), [
-        { key: articleId, value: nativePartnerMessage(record), headers: { 'content-type': 'application/json', ce_type: record.type } },
-      ]);
+  /** One message per partner and format, keyed by article id, in the partner's format. */
+  private async sendToPartners(record: EnrichedRecord, subscribers: Subscription[]) {
+    const targets = new Map<string, { partnerId: string; format: 'ninjs' | 'native' }>();
+    for (const s of subscribers)
+      if (s.type === 'partner-queue') targets.set(`${s.partnerId}\n${s.format}`, { partnerId: s.partnerId, format: s.format });
+    for (const { partnerId, format } of targets.values()) {
+      await this.producer.send(this.topics.partner(partnerId), [partnerMessage(record, format)]);
     }
-    this.fannedOut.inc({ channel: 'partner' }, partners.size);
+    this.fannedOut.inc({ channel: 'partner' }, targets.size);
   }
 
   async start(): Promise<void> {
@@ -144,16 +195,35 @@ export class FanoutService {
     await this.registry.start();
     await this.producer.start();
     await this.loop.start();
+    this.embargoWorker = new Worker<{ articleId: string; version: number }>(
+      EMBARGO_QUEUE,
+      (job) => this.release(job.data.articleId, job.data.version),
+      {
+        connection: this.redis,
+        prefix: `${this.config.REDIS_KEY_PREFIX}bull`,
+        concurrency: 8,
+      },
+    );
+    this.embargoWorker.on('error', (error) => this.logger.error({ err: error }, 'embargo worker error'));
+    await this.embargoWorker.waitUntilReady();
     this.logger.info({ topic: this.topics.articleEnriched }, 'fanout consuming');
   }
 
   /** Consumer first (finishes and commits), then the registry, producer, queue and Redis. */
   async stop(): Promise<void> {
-    await this.loop.stop();
-    await Promise.allSettled([this.registry.stop(), this.producer.stop(), this.queue.close(), this.hubQueue.close()]);
+    await Promise.all([this.loop.stop(), this.embargoWorker?.close()]);
+    await Promise.allSettled([
+      this.embargoQueue.close(),
+      this.registry.stop(),
+      this.producer.stop(),
+      this.queue.close(),
+      this.hubQueue.close(),
+    ]);
     this.redis.disconnect();
   }
 }
+
+const recordId = (record: EnrichedRecord) => (record.type === 'article.withdrawn' ? record.id : record.article.id);
 
 const isWebhookFor =
   (type: EnrichedRecord['type']) =>
