@@ -21,6 +21,7 @@ import {
   KAFKA_BROKERS,
   REDIS_URL,
   readTopic,
+  startWebhookReceiver,
   testKafka,
   testLogger,
   testRedis,
@@ -28,7 +29,6 @@ import {
 import Parser from 'rss-parser';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWebhookReceiver } from '../support/webhook-receiver.js';
 
 const SEED = join(import.meta.dirname, '..', '..', '..', 'shared', 'seeds', '000_6082e137c817fc36.txt');
 const TOKEN = `e2e-${Math.random().toString(36).slice(2)}-token`;

@@ -106,3 +106,27 @@ export async function readTopic(kafka: Kafka, topic: string, count: number, time
   }
 }
 export { ninjsValidator } from './ninjs.js';
+export { type ReceivedRequest, startWebhookReceiver } from './webhook-receiver.js';
+
+/** Collects every message of a topic as it arrives, from the beginning, until `stop()`. */
+export async function collectTopic(kafka: Kafka, topic: string) {
+  const consumer = kafka.consumer({ groupId: `collector-${randomBytes(6).toString('hex')}`, maxWaitTimeInMs: 100 });
+  const messages: ReadMessage[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    autoCommit: false,
+    eachMessage: async ({ partition, message }) => {
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(message.headers ?? {})) if (value !== undefined) headers[name] = value.toString();
+      messages.push({
+        key: message.key?.toString() ?? null,
+        value: message.value?.toString() ?? null,
+        headers,
+        partition,
+        offset: message.offset,
+      });
+    },
+  });
+  return { messages, stop: () => consumer.disconnect() };
+}

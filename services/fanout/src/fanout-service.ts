@@ -51,6 +51,7 @@ export class FanoutService {
   private readonly embargoes: EmbargoHold;
   private readonly deliveries: DeliveryTracker;
   private readonly locks: ArticleLocks;
+  private readonly partnerTopics = new Set<string>();
   private readonly broaderOf = (topicId: string) => iptcVocabulary().broader(topicId);
   private readonly producer: KeyedProducer;
   private readonly loop: ConsumerLoop<EnrichedRecord>;
@@ -185,7 +186,13 @@ export class FanoutService {
     for (const s of subscribers)
       if (s.type === 'partner-queue') targets.set(`${s.partnerId}\n${s.format}`, { partnerId: s.partnerId, format: s.format });
     for (const { partnerId, format } of targets.values()) {
-      await this.producer.send(this.topics.partner(partnerId), [partnerMessage(record, format)]);
+      const topic = this.topics.partner(partnerId);
+      // Clusters often refuse to auto-create topics: make each partner's once, on first use.
+      if (!this.partnerTopics.has(topic)) {
+        await ensureTopics(this.kafka, [{ topic }]);
+        this.partnerTopics.add(topic);
+      }
+      await this.producer.send(topic, [partnerMessage(record, format)]);
     }
     this.fannedOut.inc({ channel: 'partner' }, targets.size);
   }
