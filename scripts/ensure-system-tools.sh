@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Outside checkers the feed tests use: xmllint (well-formedness) and Debian's python3-feedparser (what
-# feed readers see). Installed from Debian's packages when missing.
+# Outside checkers the tests use: xmllint (feed well-formedness), Debian's python3-feedparser (what feed
+# readers see) and kcat (a Kafka client nobody on the team wrote). Installed from Debian's packages when missing.
 set -euo pipefail
 missing=()
 command -v xmllint >/dev/null || missing+=(libxml2-utils)
 /usr/bin/python3 -c 'import feedparser' 2>/dev/null || missing+=(python3-feedparser)
+command -v kcat >/dev/null || missing+=(kcat)
 ((${#missing[@]})) || exit 0
 echo "[tools] installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive

@@ -4,6 +4,7 @@
  * version cancelling queued deliveries of an older one. Enriched records are produced straight to
  * `article-enriched`, as the enricher would write them.
  */
+import { execFileSync } from 'node:child_process';
 import { parseConfig } from '@syndicate/config';
 import {
   type EnrichedArticle,
@@ -236,5 +237,23 @@ describe('article lifecycle', () => {
       .filter((r) => parse(r.body).data.id === 'superseded')
       .map((r) => `${parse(r.body).data.version}:${r.status}`);
     expect(attempts).toEqual(['1:500', '2:204']);
+  });
+
+  it('an outside Kafka client (kcat) reads the partner topic: keyed by article id, every message valid ninjs', () => {
+    const out = execFileSync('kcat', ['-b', KAFKA_BROKERS, '-C', '-t', topics.partner('acme'), '-o', 'beginning', '-e', '-q', '-J'], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    const messages = out
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { key: string; payload: string; headers?: string[] });
+    expect(messages.length).toBeGreaterThanOrEqual(acme.messages.length);
+    for (const message of messages) {
+      const ninjs = JSON.parse(message.payload) as { uri: string };
+      expect(validateNinjs(ninjs), JSON.stringify(validateNinjs.errors)).toBe(true);
+      expect(ninjs.uri).toBe(`urn:syndicate:article:${message.key}`);
+    }
+    expect(messages.map((m) => m.key)).toContain('kill');
   });
 });

@@ -1,17 +1,27 @@
 import type { EnrichedArticle, Subscription } from '@syndicate/contracts';
-import { articleKeys, type BroaderOf, FILTER_FIELDS, type FilterField, filterAccepts, normalise } from './matching.js';
+import { type ArticleKeys, articleKeys, type BroaderOf, FILTER_FIELDS, type FilterField, normalise } from './matching.js';
+
+interface Entry {
+  subscription: Subscription;
+  postings: string[];
+  /** The filter's other fields, normalised once: what a candidate must still satisfy. */
+  rest: Array<[FilterField, string[]]>;
+  /** The match() call that last saw this entry, so a subscription reached twice is counted once. */
+  seen: number;
+}
 
 /**
  * Finds the subscriptions an article matches without looking at the others. Each subscription is filed
  * under the values of one field of its filter (the first given of entities, topics, tags, categories,
- * sources, languages: roughly the most selective first), or among the unfiltered ones. An article then
- * gathers candidates by its own values and checks only those against their whole filter, so the cost grows
- * with the number of candidates, not with the number of subscriptions.
+ * sources, languages: roughly the most selective first), or among the unfiltered ones. An article gathers
+ * candidates by its own values — being found under a value already satisfies that field — and checks only
+ * the candidates' other fields, so the cost grows with the number of candidates, not of subscriptions.
  */
 export class SubscriptionIndex {
-  private readonly postings = new Map<string, Set<string>>();
-  private readonly unfiltered = new Set<string>();
-  private readonly byId = new Map<string, { subscription: Subscription; keys: string[] }>();
+  private readonly postings = new Map<string, Entry[]>();
+  private readonly unfiltered = new Map<string, Entry>();
+  private readonly byId = new Map<string, Entry>();
+  private generation = 0;
 
   get size(): number {
     return this.byId.size;
@@ -19,58 +29,63 @@ export class SubscriptionIndex {
 
   put(subscription: Subscription): void {
     this.remove(subscription.id);
-    const keys = postingKeys(subscription);
-    this.byId.set(subscription.id, { subscription, keys });
-    if (keys.length === 0) this.unfiltered.add(subscription.id);
-    for (const key of keys) {
-      let ids = this.postings.get(key);
-      if (!ids) {
-        ids = new Set();
-        this.postings.set(key, ids);
-      }
-      ids.add(subscription.id);
+    const filter = subscription.filter ?? {};
+    const given = FILTER_FIELDS.filter((f) => (filter[f]?.length ?? 0) > 0);
+    const [first, ...others] = given;
+    const entry: Entry = {
+      subscription,
+      postings: first ? [...new Set((filter[first] ?? []).map((v) => postingKey(first, normalise(v))))] : [],
+      rest: others.map((f) => [f, (filter[f] ?? []).map(normalise)]),
+      seen: 0,
+    };
+    this.byId.set(subscription.id, entry);
+    if (!first) this.unfiltered.set(subscription.id, entry);
+    for (const key of entry.postings) {
+      const list = this.postings.get(key);
+      if (list) list.push(entry);
+      else this.postings.set(key, [entry]);
     }
   }
 
   remove(id: string): void {
-    const known = this.byId.get(id);
-    if (!known) return;
+    const entry = this.byId.get(id);
+    if (!entry) return;
     this.byId.delete(id);
     this.unfiltered.delete(id);
-    for (const key of known.keys) {
-      const ids = this.postings.get(key);
-      ids?.delete(id);
-      if (ids?.size === 0) this.postings.delete(key);
+    for (const key of entry.postings) {
+      const list = this.postings.get(key)?.filter((e) => e !== entry);
+      if (list && list.length > 0) this.postings.set(key, list);
+      else this.postings.delete(key);
     }
   }
 
   /** Every subscription whose filter the article satisfies. */
   match(record: Pick<EnrichedArticle, 'article' | 'enrichment'>, broaderOf?: BroaderOf): Subscription[] {
     const keys = articleKeys(record, broaderOf);
-    const candidates = new Set(this.unfiltered);
+    const generation = ++this.generation;
+    const matched: Subscription[] = [];
+    const consider = (entry: Entry) => {
+      if (entry.seen === generation) return;
+      entry.seen = generation;
+      if (satisfies(entry.rest, keys)) matched.push(entry.subscription);
+    };
+    for (const entry of this.unfiltered.values()) consider(entry);
     for (const field of FILTER_FIELDS) {
       for (const value of keys[field]) {
-        const ids = this.postings.get(postingKey(field, value));
-        if (ids) for (const id of ids) candidates.add(id);
+        const list = this.postings.get(postingKey(field, value));
+        if (list) for (const entry of list) consider(entry);
       }
-    }
-    const matched: Subscription[] = [];
-    for (const id of candidates) {
-      const entry = this.byId.get(id);
-      if (entry && filterAccepts(entry.subscription.filter, keys)) matched.push(entry.subscription);
     }
     return matched;
   }
 }
 
-const postingKey = (field: FilterField, value: string) => `${field}\u0000${value}`;
-
-function postingKeys(subscription: Subscription): string[] {
-  const filter = subscription.filter;
-  if (!filter) return [];
-  for (const field of FILTER_FIELDS) {
-    const values = filter[field];
-    if (values && values.length > 0) return [...new Set(values.map((v) => postingKey(field, normalise(v))))];
+function satisfies(rest: Entry['rest'], keys: ArticleKeys): boolean {
+  for (const [field, wanted] of rest) {
+    const have = keys[field];
+    if (!wanted.some((w) => have.has(w))) return false;
   }
-  return [];
+  return true;
 }
+
+const postingKey = (field: FilterField, value: string) => `${field}\u0000${value}`;
