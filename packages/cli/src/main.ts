@@ -5,6 +5,7 @@ import { enrichFile, enrichJsonl } from './commands/enrich.js';
 import { renderFeed } from './commands/feed.js';
 import { parseFileToEvent } from './commands/parse.js';
 import { publishFiles } from './commands/publish.js';
+import { replay } from './commands/replay.js';
 import { printJson, UsageError } from './io.js';
 import { progressReporter } from './progress.js';
 
@@ -15,6 +16,7 @@ const USAGE = `usage: syndicate <command>
   enrich --jsonl                      JSON lines {"id","text","headline"?} on stdin -> entities and topics per line
   feed render --format rss|atom|json  enriched articles (JSON lines) on stdin -> the feed document
   publish [--api URL] FILE...         publish files through the API (token: SYNDICATE_ADMIN_TOKEN)
+  replay --subscription ID [--days N] fill a subscription with the last N days (default 7), with progress
 
 FILE is a saved article page, a plain-text article (headline on the first line) or a JSON event.`;
 
@@ -45,15 +47,36 @@ async function main(argv: string[]): Promise<number> {
     case 'publish': {
       const { values, positionals } = parseArgs({ args: rest, options: { api: { type: 'string' } }, allowPositionals: true });
       if (positionals.length === 0) throw new UsageError('usage: syndicate publish [--api URL] FILE...');
-      const token = process.env.SYNDICATE_ADMIN_TOKEN;
-      if (!token) throw new UsageError('set SYNDICATE_ADMIN_TOKEN to the token `npm start` printed');
-      const apiUrl = values.api ?? `http://127.0.0.1:${process.env.PORT ?? 8080}`;
       const report = progressReporter();
-      const results = await publishFiles(positionals, { apiUrl, token, onProgress: (done, total, last) => report(done, total, last.file) });
+      const results = await publishFiles(positionals, {
+        apiUrl: apiUrlOf(values.api),
+        token: adminToken(),
+        onProgress: (done, total, last) => report(done, total, last.file),
+      });
       const rejected = results.filter((r) => !r.ok);
       process.stdout.write(`accepted ${results.length - rejected.length}, rejected ${rejected.length}\n`);
       for (const r of rejected) process.stdout.write(`  rejected ${r.file}: ${r.detail}\n`);
       return rejected.length === 0 ? 0 : 1;
+    }
+    case 'replay': {
+      const { values } = parseArgs({
+        args: rest,
+        options: { api: { type: 'string' }, subscription: { type: 'string' }, days: { type: 'string', default: '7' } },
+      });
+      if (!values.subscription) throw new UsageError('usage: syndicate replay --subscription ID [--days N] [--api URL]');
+      const days = Number(values.days);
+      if (!(days > 0 && days <= 365)) throw new UsageError('--days must be a number from 1 to 365');
+      const status = await replay({
+        apiUrl: apiUrlOf(values.api),
+        token: adminToken(),
+        subscriptionId: values.subscription,
+        days,
+        onProgress: progressReporter(),
+      });
+      const { read, delivered } = status.progress;
+      process.stdout.write(`backfill ${status.backfillId} ${status.state}: read ${read} records, delivered ${delivered} articles\n`);
+      if (status.failedReason) process.stdout.write(`  reason: ${status.failedReason}\n`);
+      return status.state === 'completed' ? 0 : 1;
     }
     case undefined:
     case '-h':
@@ -65,6 +88,14 @@ async function main(argv: string[]): Promise<number> {
       throw new UsageError(`unknown command ${command}\n${USAGE}`);
   }
 }
+
+function adminToken(): string {
+  const token = process.env.SYNDICATE_ADMIN_TOKEN;
+  if (!token) throw new UsageError('set SYNDICATE_ADMIN_TOKEN to the token `npm start` printed');
+  return token;
+}
+
+const apiUrlOf = (flag: string | undefined) => flag ?? `http://127.0.0.1:${process.env.PORT ?? 8080}`;
 
 function single(args: string[], usage: string): string {
   if (args.length !== 1 || !args[0]) throw new UsageError(`usage: syndicate ${usage}`);

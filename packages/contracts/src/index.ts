@@ -1,4 +1,5 @@
 export * from './article.js';
+export * from './backfill.js';
 export * from './cloudevents.js';
 export * from './enriched.js';
 export { jsonSchemas } from './json-schema.js';

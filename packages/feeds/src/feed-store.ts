@@ -59,6 +59,20 @@ redis.call('DEL', KEYS[2])
 return changed
 `;
 
+/**
+ * Files the stored version of an article into one more feed (a backfill), unless the store holds a newer
+ * version or a withdrawal. KEYS: item, memberships. ARGV: version, key prefix, id, score, max items, slug.
+ */
+const FILE = `
+local current = redis.call('HGET', KEYS[1], 'version')
+if not current or tonumber(current) ~= tonumber(ARGV[1]) or redis.call('HGET', KEYS[1], 'withdrawn') == '1' then return 0 end
+local feed = ARGV[2] .. 'feed:' .. ARGV[6]
+redis.call('ZADD', feed, ARGV[4], ARGV[3])
+redis.call('ZREMRANGEBYRANK', feed, 0, -(tonumber(ARGV[5]) + 1))
+redis.call('SADD', KEYS[2], ARGV[6])
+return 1
+`;
+
 export interface FeedStoreOptions {
   redis: Redis;
   keyPrefix: string;
@@ -111,6 +125,28 @@ export class FeedStore {
       paragraphsToHtml(article.body),
       ...new Set([ALL_FEED, ...feedSlugs]),
     )) as string[];
+  }
+
+  /**
+   * Adds an article to one more feed, for a backfill: the version given must be the one stored (a newer
+   * version or a withdrawal wins). An article the store has never seen is stored first.
+   */
+  async file(record: EnrichedArticle, slug: string): Promise<boolean> {
+    const { article } = record;
+    if ((await this.put(record, [slug])).length > 0) return true;
+    const filed = await this.redis.eval(
+      FILE,
+      2,
+      this.itemKey(article.id),
+      this.membershipKey(article.id),
+      article.version,
+      this.prefix,
+      article.id,
+      Date.parse(article.publishedAt),
+      this.maxItems,
+      slug,
+    );
+    return filed === 1;
   }
 
   /** Returns the feeds that changed; none if a newer version is stored. */

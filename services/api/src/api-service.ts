@@ -1,5 +1,5 @@
 import { brokerList, connectRedis, feedSite } from '@syndicate/config';
-import { deadLetterTopic, topicNames } from '@syndicate/contracts';
+import { BACKFILL_QUEUE, deadLetterTopic, topicNames } from '@syndicate/contracts';
 import { FeedCache, FeedDocuments, FeedStore, feedChangesChannel } from '@syndicate/feeds';
 import { coreTopicSpecs, createKafka, ensureTopics, KeyedProducer, retryRetriable } from '@syndicate/kafka-runtime';
 import { Counter, createMetricsRegistry, type Logger } from '@syndicate/observability';
@@ -51,6 +51,7 @@ export class ApiService {
       feedCache: new FeedCache(connectRedis(config.REDIS_URL), feedChangesChannel(config.REDIS_KEY_PREFIX)),
       queue: new Queue(WEBHOOK_QUEUE, { connection: redis, prefix: `${config.REDIS_KEY_PREFIX}bull` }),
       websubQueue: new Queue(WEBSUB_QUEUE, { connection: redis, prefix: `${config.REDIS_KEY_PREFIX}bull` }),
+      backfillQueue: new Queue(BACKFILL_QUEUE, { connection: redis, prefix: `${config.REDIS_KEY_PREFIX}bull` }),
       urlPolicy: { allowlist: parseAllowlist(config.SYNDICATE_WEBHOOK_ALLOWLIST) },
       articlesAccepted: new Counter({
         name: 'syndicate_articles_accepted_total',
@@ -108,6 +109,9 @@ export class ApiService {
       this.deps.registry.stop(),
       this.deps.producer.stop(),
       this.deps.queue.close(),
+      this.deps.websubQueue.close(),
+      this.deps.backfillQueue.close(),
+      this.deps.feedCache.stop(),
       this.adminConnected && this.admin.disconnect(),
     ]);
     this.deps.redis.disconnect();

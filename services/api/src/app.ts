@@ -8,6 +8,7 @@ import { installErrorHandling } from './errors.js';
 import { FeedServer } from './feed-server.js';
 import { openApiDocument } from './openapi.js';
 import { articleRoutes } from './routes/articles.js';
+import { backfillRoutes } from './routes/backfills.js';
 import { healthRoutes } from './routes/health.js';
 import { opsRoutes } from './routes/ops.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
@@ -35,6 +36,7 @@ export function buildApp(deps: ApiDeps, logger: Logger): FastifyInstance {
     articleRoutes(admin, deps);
     subscriptionRoutes(admin, deps);
     opsRoutes(admin, deps);
+    backfillRoutes(admin, deps);
   });
 
   const duration = new Histogram({

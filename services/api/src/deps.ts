@@ -23,6 +23,7 @@ export interface ApiDeps {
   feedCache: FeedCache;
   queue: Queue;
   websubQueue: Queue;
+  backfillQueue: Queue;
   redis: Redis;
   urlPolicy: UrlPolicy;
   metrics: Registry;

@@ -112,6 +112,23 @@ export function openApiDocument(serverUrl: string) {
           },
         },
       },
+      '/v1/subscriptions/{id}/backfill': {
+        post: {
+          summary:
+            'Fill a subscription with the last N days of enriched articles (body {"days": 7}); progress at /v1/backfills/{backfillId}',
+          security: [{ admin: [] }],
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { 202: { description: 'started' }, 400: error, 404: error },
+        },
+      },
+      '/v1/backfills/{id}': {
+        get: {
+          summary: 'State and progress of a backfill ({read, total, delivered})',
+          security: [{ admin: [] }],
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { 200: { description: 'ok' }, 404: error },
+        },
+      },
       '/websub': {
         post: {
           summary:

@@ -1,5 +1,14 @@
 import { brokerList, connectRedis } from '@syndicate/config';
-import { EnrichedRecord, fromKafkaRecord, type Subscription, topicNames, type WebhookSubscription } from '@syndicate/contracts';
+import {
+  BACKFILL_QUEUE,
+  BackfillJob,
+  type BackfillProgress,
+  EnrichedRecord,
+  fromKafkaRecord,
+  type Subscription,
+  topicNames,
+  type WebhookSubscription,
+} from '@syndicate/contracts';
 import { iptcVocabulary } from '@syndicate/enrichment/iptc';
 import { announceFeedChanges, FeedStore } from '@syndicate/feeds';
 import {
@@ -15,14 +24,15 @@ import {
 } from '@syndicate/kafka-runtime';
 import { Counter, createMetricsRegistry, type Logger, type Registry } from '@syndicate/observability';
 import { partnerMessage } from '@syndicate/partner-formats';
-import { SubscriptionRegistry } from '@syndicate/subscriptions';
+import { articleKeys, filterAccepts, SubscriptionRegistry } from '@syndicate/subscriptions';
 import { WEBHOOK_QUEUE, type WebhookJob, webhookBody, webhookJobOptions, webhookMessageId } from '@syndicate/webhooks';
 import { distributeJob, WEBSUB_QUEUE } from '@syndicate/websub';
-import { Queue, Worker } from 'bullmq';
+import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { KafkaMessage } from 'kafkajs';
 import { z } from 'zod';
 import { ArticleLocks } from './article-lock.js';
+import { readEnrichedSince } from './backfill.js';
 import type { FanoutConfig } from './config.js';
 import { DeliveryTracker } from './delivery-tracker.js';
 import { EMBARGO_QUEUE, EmbargoHold } from './embargo.js';
@@ -48,6 +58,7 @@ export class FanoutService {
   private readonly hubQueue: Queue;
   private readonly embargoQueue: Queue;
   private embargoWorker?: Worker;
+  private backfillWorker?: Worker;
   private readonly embargoes: EmbargoHold;
   private readonly deliveries: DeliveryTracker;
   private readonly locks: ArticleLocks;
@@ -149,6 +160,45 @@ export class FanoutService {
     });
   }
 
+  /**
+   * Fills one subscription (a new partner or feed) with what `article-enriched` holds since a time: the
+   * latest live version of each matching article, through the same effects as live fan-out, each
+   * idempotent. Progress is reported on the job; `syndicate replay` shows it.
+   */
+  private async backfill(job: Job): Promise<BackfillProgress> {
+    const parsed = BackfillJob.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`malformed backfill job: ${parsed.error.message}`);
+    const subscription = this.registry.get(parsed.data.subscriptionId);
+    if (!subscription) throw new UnrecoverableError(`subscription ${parsed.data.subscriptionId} does not exist`);
+    const progress: BackfillProgress = { read: 0, total: 0, delivered: 0 };
+    const records = await readEnrichedSince(this.kafka, this.topics.articleEnriched, parsed.data.sinceMs, (read, total) => {
+      Object.assign(progress, { read, total });
+      void job.updateProgress({ ...progress });
+    });
+    const changed = new Set<string>();
+    for (const record of records) {
+      if (record.type === 'article.withdrawn' || !filterAccepts(subscription.filter, articleKeys(record, this.broaderOf))) continue;
+      const { id, version } = record.article;
+      await this.locks.with(id, async () => {
+        switch (subscription.type) {
+          case 'webhook':
+            if (isWebhookFor(record.type)(subscription)) await this.enqueueWebhooks(record, id, version, [subscription]);
+            break;
+          case 'partner-queue':
+            await this.sendToPartners(record, [subscription]);
+            break;
+          case 'feed':
+            if (await this.feeds.file(record, subscription.slug)) changed.add(subscription.slug);
+            break;
+        }
+      });
+      progress.delivered++;
+    }
+    await this.feedsChanged([...changed]);
+    await job.updateProgress({ ...progress });
+    return progress;
+  }
+
   /** Feed servers drop their cached copies of these feeds, and the WebSub hub pushes them to subscribers. */
   private async feedsChanged(slugs: string[]) {
     if (slugs.length === 0) return;
@@ -212,13 +262,20 @@ export class FanoutService {
       },
     );
     this.embargoWorker.on('error', (error) => this.logger.error({ err: error }, 'embargo worker error'));
-    await this.embargoWorker.waitUntilReady();
+    this.backfillWorker = new Worker(BACKFILL_QUEUE, (job) => this.backfill(job), {
+      connection: this.redis,
+      prefix: `${this.config.REDIS_KEY_PREFIX}bull`,
+      concurrency: 1,
+      lockDuration: 120_000, // a long backfill must not be taken for a stalled one
+    });
+    this.backfillWorker.on('error', (error) => this.logger.error({ err: error }, 'backfill worker error'));
+    await Promise.all([this.embargoWorker.waitUntilReady(), this.backfillWorker.waitUntilReady()]);
     this.logger.info({ topic: this.topics.articleEnriched }, 'fanout consuming');
   }
 
   /** Consumer first (finishes and commits), then the registry, producer, queue and Redis. */
   async stop(): Promise<void> {
-    await Promise.all([this.loop.stop(), this.embargoWorker?.close()]);
+    await Promise.all([this.loop.stop(), this.embargoWorker?.close(), this.backfillWorker?.close()]);
     await Promise.allSettled([
       this.embargoQueue.close(),
       this.registry.stop(),
