@@ -11,22 +11,12 @@ import { topicNames } from '@syndicate/contracts';
 import { EnricherConfig, EnricherService } from '@syndicate/enricher';
 import { FanoutConfig, FanoutService } from '@syndicate/fanout';
 import { ensureTopics } from '@syndicate/kafka-runtime';
-import {
-  cleanRedis,
-  collectTopic,
-  eventually,
-  isolation,
-  KAFKA_BROKERS,
-  REDIS_URL,
-  testKafka,
-  testLogger,
-  testRedis,
-} from '@syndicate/test-support';
+import { cleanRedis, collectTopic, eventually, isolation, testKafka, testLogger, testRedis } from '@syndicate/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const TOKEN = 'backfill-admin-token-1';
 const iso = isolation();
-const infra = { KAFKA_BROKERS, REDIS_URL, TOPIC_PREFIX: iso.topicPrefix, REDIS_KEY_PREFIX: iso.redisKeyPrefix, LOG_LEVEL: 'warn' };
+const infra = iso.env;
 const logger = testLogger('backfill');
 const kafka = testKafka();
 const redis = testRedis();

@@ -25,7 +25,6 @@ import {
   isolation,
   KAFKA_BROKERS,
   ninjsValidator,
-  REDIS_URL,
   startWebhookReceiver,
   testKafka,
   testLogger,
@@ -35,7 +34,7 @@ import { generateSecret } from '@syndicate/webhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const iso = isolation();
-const infra = { KAFKA_BROKERS, REDIS_URL, TOPIC_PREFIX: iso.topicPrefix, REDIS_KEY_PREFIX: iso.redisKeyPrefix, LOG_LEVEL: 'warn' };
+const infra = iso.env;
 const topics = topicNames(iso.topicPrefix);
 const logger = testLogger('lifecycle');
 const kafka = testKafka();

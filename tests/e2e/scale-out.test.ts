@@ -15,8 +15,6 @@ import {
   collectTopic,
   eventually,
   isolation,
-  KAFKA_BROKERS,
-  REDIS_URL,
   startWebhookReceiver,
   testKafka,
   testLogger,
@@ -27,7 +25,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const ARTICLES = 24;
 const TOKEN = 'scale-out-admin-token';
 const iso = isolation();
-const infra = { KAFKA_BROKERS, REDIS_URL, TOPIC_PREFIX: iso.topicPrefix, REDIS_KEY_PREFIX: iso.redisKeyPrefix, LOG_LEVEL: 'warn' };
+const infra = iso.env;
 const logger = testLogger('scale-out');
 const kafka = testKafka();
 const redis = testRedis();

@@ -18,8 +18,6 @@ import {
   cleanRedis,
   eventually,
   isolation,
-  KAFKA_BROKERS,
-  REDIS_URL,
   readTopic,
   startWebhookReceiver,
   testKafka,
@@ -34,7 +32,7 @@ const SEED = join(import.meta.dirname, '..', '..', '..', 'shared', 'seeds', '000
 const TOKEN = `e2e-${Math.random().toString(36).slice(2)}-token`;
 
 const iso = isolation();
-const infra = { KAFKA_BROKERS, REDIS_URL, TOPIC_PREFIX: iso.topicPrefix, REDIS_KEY_PREFIX: iso.redisKeyPrefix, LOG_LEVEL: 'warn' };
+const infra = iso.env;
 const topics = topicNames(iso.topicPrefix);
 const logger = testLogger('e2e');
 

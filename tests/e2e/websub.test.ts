@@ -9,14 +9,14 @@ import { parseConfig } from '@syndicate/config';
 import { DeliveryConfig, DeliveryService } from '@syndicate/delivery';
 import { EnricherConfig, EnricherService } from '@syndicate/enricher';
 import { FanoutConfig, FanoutService } from '@syndicate/fanout';
-import { cleanRedis, eventually, isolation, KAFKA_BROKERS, REDIS_URL, testLogger, testRedis } from '@syndicate/test-support';
+import { cleanRedis, eventually, isolation, testLogger, testRedis } from '@syndicate/test-support';
 import { SubscriberStore } from '@syndicate/websub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWebSubSubscriber } from '../support/websub-subscriber.js';
 
 const TOKEN = 'websub-test-admin-token';
 const iso = isolation();
-const infra = { KAFKA_BROKERS, REDIS_URL, TOPIC_PREFIX: iso.topicPrefix, REDIS_KEY_PREFIX: iso.redisKeyPrefix, LOG_LEVEL: 'warn' };
+const infra = iso.env;
 const logger = testLogger('websub');
 const redis = testRedis();
 

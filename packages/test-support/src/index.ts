@@ -8,10 +8,26 @@ import type { Kafka } from 'kafkajs';
 export const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-/** A fresh name space per test: topics, consumer groups, Redis keys and queues never collide. */
+/**
+ * A fresh name space per test: topics, consumer groups, Redis keys and queues never collide. `env` is what
+ * a service's config needs to live in it.
+ */
 export function isolation() {
   const id = `t${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-  return { id, topicPrefix: `${id}.`, redisKeyPrefix: `test:${id}:`, groupSuffix: id };
+  const topicPrefix = `${id}.`;
+  const redisKeyPrefix = `test:${id}:`;
+  return {
+    id,
+    topicPrefix,
+    redisKeyPrefix,
+    env: {
+      KAFKA_BROKERS,
+      REDIS_URL,
+      TOPIC_PREFIX: topicPrefix,
+      REDIS_KEY_PREFIX: redisKeyPrefix,
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    },
+  };
 }
 
 export const testLogger = (name = 'test') => createLogger(name, process.env.LOG_LEVEL ?? 'warn');
@@ -70,41 +86,15 @@ export interface ReadMessage {
 
 /** Reads a topic from the beginning with a throw-away group until `count` messages have arrived. */
 export async function readTopic(kafka: Kafka, topic: string, count: number, timeoutMs = 20_000): Promise<ReadMessage[]> {
-  const consumer = kafka.consumer({ groupId: `reader-${randomBytes(6).toString('hex')}`, maxWaitTimeInMs: 100 });
-  const messages: ReadMessage[] = [];
-  await consumer.connect();
+  const collector = await collectTopic(kafka, topic);
   try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    let done!: () => void;
-    const enough = new Promise<void>((resolve) => {
-      done = resolve;
-    });
-    await consumer.run({
-      autoCommit: false,
-      eachMessage: async ({ partition, message }) => {
-        const headers: Record<string, string> = {};
-        for (const [name, value] of Object.entries(message.headers ?? {})) if (value !== undefined) headers[name] = value.toString();
-        messages.push({
-          key: message.key?.toString() ?? null,
-          value: message.value?.toString() ?? null,
-          headers,
-          partition,
-          offset: message.offset,
-        });
-        if (messages.length >= count) done();
-      },
-    });
-    await Promise.race([
-      enough,
-      new Promise((_, reject) =>
-        setTimeout(() => reject(new Error(`read ${messages.length} of ${count} messages from ${topic} in ${timeoutMs} ms`)), timeoutMs),
-      ),
-    ]);
-    return messages;
+    await eventually(() => (collector.messages.length >= count ? true : undefined), timeoutMs, `${count} messages from ${topic}`);
+    return [...collector.messages];
   } finally {
-    await consumer.disconnect();
+    await collector.stop();
   }
 }
+
 export { ninjsValidator } from './ninjs.js';
 export { type ReceivedRequest, startWebhookReceiver } from './webhook-receiver.js';
 
