@@ -42,11 +42,11 @@ const redis = testRedis();
 const producer = new KeyedProducer(kafka);
 const validateNinjs = ninjsValidator();
 
-const fanout = new FanoutService(
-  parseConfig(FanoutConfig, { ...infra, FANOUT_GROUP_ID: `fanout-${iso.id}`, WEBHOOK_BACKOFF_MS: '1500' }),
+const fanout = new FanoutService(parseConfig(FanoutConfig, { ...infra, FANOUT_GROUP_ID: `fanout-${iso.id}` }), logger);
+const delivery = new DeliveryService(
+  parseConfig(DeliveryConfig, { ...infra, SYNDICATE_WEBHOOK_ALLOWLIST: '127.0.0.0/8', WEBHOOK_RETRY_SCHEDULE_MS: '1500' }),
   logger,
 );
-const delivery = new DeliveryService(parseConfig(DeliveryConfig, { ...infra, SYNDICATE_WEBHOOK_ALLOWLIST: '127.0.0.0/8' }), logger);
 
 type Body = { type: string; data: { id: string; version: number } };
 const parse = (body: string) => JSON.parse(body) as Body;
@@ -115,7 +115,7 @@ beforeAll(async () => {
   const writer = new SubscriptionWriter(producer, topics.subscriptions);
   const createdAt = new Date().toISOString();
   const subscriptions: Subscription[] = [
-    { id: 'hook', type: 'webhook', url: receiver.url, secret: generateSecret(), createdAt },
+    { id: 'hook', type: 'webhook', url: receiver.url, secret: generateSecret(), maxConcurrency: 10, createdAt },
     { id: 'world', type: 'feed', slug: 'world', access: 'public', filter: { categories: ['World'] }, createdAt },
     { id: 'acme', type: 'partner-queue', partnerId: 'acme', format: 'ninjs', createdAt },
   ];

@@ -41,12 +41,14 @@ const api = new ApiService(
   logger,
 );
 const enricher = new EnricherService(parseConfig(EnricherConfig, { ...infra, ENRICHER_GROUP_ID: `enricher-${iso.id}` }), logger);
-const fanout = new FanoutService(
-  parseConfig(FanoutConfig, { ...infra, FANOUT_GROUP_ID: `fanout-${iso.id}`, WEBHOOK_BACKOFF_MS: '200' }),
-  logger,
-);
+const fanout = new FanoutService(parseConfig(FanoutConfig, { ...infra, FANOUT_GROUP_ID: `fanout-${iso.id}` }), logger);
 const delivery = new DeliveryService(
-  parseConfig(DeliveryConfig, { ...infra, SYNDICATE_WEBHOOK_ALLOWLIST: '127.0.0.0/8', DELIVERY_TIMEOUT_MS: '5000' }),
+  parseConfig(DeliveryConfig, {
+    ...infra,
+    SYNDICATE_WEBHOOK_ALLOWLIST: '127.0.0.0/8',
+    DELIVERY_TIMEOUT_MS: '5000',
+    WEBHOOK_RETRY_SCHEDULE_MS: '200',
+  }),
   logger,
 );
 // The endpoint fails its first request, so the delivery is retried with the same webhook-id.

@@ -26,6 +26,10 @@ export const SubscriptionRequest = z.discriminatedUnion('type', [
     url: z.url({ protocol: /^https?$/ }).max(2048),
     eventTypes: z.array(ArticleEventType).min(1).optional(),
     filter: SubscriptionFilter.optional(),
+    /** Requests in flight to this endpoint at most. */
+    maxConcurrency: z.number().int().min(1).max(100).default(10),
+    /** Requests per second to this endpoint at most; unlimited when absent. */
+    rateLimitPerSecond: z.number().int().min(1).max(10_000).optional(),
   }),
   z.object({
     type: z.literal('feed'),

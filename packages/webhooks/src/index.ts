@@ -1,3 +1,4 @@
+export * from './attempt-log.js';
 export * from './jobs.js';
 export * from './sender.js';
 export * from './signing.js';

@@ -1,8 +1,12 @@
 import { ArticleEventType } from '@syndicate/contracts';
 import { z } from 'zod';
 
-/** The BullMQ queue webhook deliveries wait in. */
-export const WEBHOOK_QUEUE = 'webhook-deliveries';
+/**
+ * Each endpoint has a BullMQ queue of its own, worked by a worker of its own with that endpoint's
+ * concurrency and rate limit: a slow, hanging or failing endpoint fills only its own queue and slots, and
+ * never delays deliveries to the others.
+ */
+export const webhookQueueName = (endpointId: string) => `webhooks.${endpointId}`;
 
 /**
  * One delivery: what to send to which endpoint. The endpoint's URL and secret are looked up at delivery time,
@@ -19,14 +23,33 @@ export const WebhookJob = z.object({
 });
 export type WebhookJob = z.infer<typeof WebhookJob>;
 
-/** Attempts and backoff for a delivery; issue-level policy (schedule, Retry-After) lives in the worker. */
-export const webhookJobOptions = (attempts: number, backoffMs: number) =>
+/** Attempts for a delivery; when each retry happens (the schedule, Retry-After) the delivery worker decides. */
+export const webhookJobOptions = (attempts: number) =>
   ({
     attempts,
-    backoff: { type: 'exponential', delay: backoffMs, jitter: 0.2 },
+    backoff: { type: RETRY_SCHEDULE },
     removeOnComplete: { age: 24 * 3600, count: 10_000 },
     removeOnFail: false, // failed jobs are the dead letters: kept until replayed or cleared
   }) as const;
+
+export const RETRY_SCHEDULE = 'schedule';
+
+/**
+ * The delay before retry number `attemptsMade` (1 = the first retry): the schedule's entry (the last one
+ * repeats), spread by ±`jitter` so endpoints recovering together are not hit together; a `Retry-After` the
+ * endpoint sent wins when it asks for longer.
+ */
+export function retryDelayMs(
+  attemptsMade: number,
+  scheduleMs: number[],
+  jitter: number,
+  retryAfterMs?: number,
+  random = Math.random,
+): number {
+  const base = scheduleMs[Math.min(attemptsMade, scheduleMs.length) - 1] ?? scheduleMs[scheduleMs.length - 1] ?? 5_000;
+  const spread = Math.round(base * (1 + jitter * (2 * random() - 1)));
+  return Math.max(spread, retryAfterMs ?? 0);
+}
 
 /** The webhook request body per Standard Webhooks: `{type, timestamp, data}`. */
 export function webhookBody(type: ArticleEventType, data: unknown, timestamp = new Date()): string {

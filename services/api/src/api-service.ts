@@ -4,7 +4,7 @@ import { FeedCache, FeedDocuments, FeedStore, feedChangesChannel } from '@syndic
 import { coreTopicSpecs, createKafka, ensureTopics, KeyedProducer, retryRetriable } from '@syndicate/kafka-runtime';
 import { Counter, createMetricsRegistry, type Logger } from '@syndicate/observability';
 import { SubscriptionRegistry, SubscriptionWriter } from '@syndicate/subscriptions';
-import { parseAllowlist, WEBHOOK_QUEUE } from '@syndicate/webhooks';
+import { AttemptLog, parseAllowlist, webhookQueueName } from '@syndicate/webhooks';
 import { WEBSUB_QUEUE } from '@syndicate/websub';
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
@@ -21,6 +21,7 @@ export class ApiService {
   private readonly admin: Admin;
   private readonly kafka;
   private adminConnected?: Promise<void>;
+  private readonly webhookQueues = new Map<string, Queue>();
 
   constructor(
     private readonly config: ApiConfig,
@@ -49,7 +50,15 @@ export class ApiService {
       ),
       // Its own connection: a Redis connection in subscriber mode can do nothing else.
       feedCache: new FeedCache(connectRedis(config.REDIS_URL), feedChangesChannel(config.REDIS_KEY_PREFIX)),
-      queue: new Queue(WEBHOOK_QUEUE, { connection: redis, prefix: `${config.REDIS_KEY_PREFIX}bull` }),
+      webhookQueue: (endpointId) => {
+        let queue = this.webhookQueues.get(endpointId);
+        if (!queue) {
+          queue = new Queue(webhookQueueName(endpointId), { connection: redis, prefix: `${config.REDIS_KEY_PREFIX}bull` });
+          this.webhookQueues.set(endpointId, queue);
+        }
+        return queue;
+      },
+      attempts: new AttemptLog(redis, config.REDIS_KEY_PREFIX, 100),
       websubQueue: new Queue(WEBSUB_QUEUE, { connection: redis, prefix: `${config.REDIS_KEY_PREFIX}bull` }),
       backfillQueue: new Queue(BACKFILL_QUEUE, { connection: redis, prefix: `${config.REDIS_KEY_PREFIX}bull` }),
       urlPolicy: { allowlist: parseAllowlist(config.SYNDICATE_WEBHOOK_ALLOWLIST) },
@@ -108,7 +117,7 @@ export class ApiService {
     await Promise.allSettled([
       this.deps.registry.stop(),
       this.deps.producer.stop(),
-      this.deps.queue.close(),
+      ...[...this.webhookQueues.values()].map((q) => q.close()),
       this.deps.websubQueue.close(),
       this.deps.backfillQueue.close(),
       this.deps.feedCache.stop(),

@@ -3,7 +3,7 @@ import type { FeedCache, FeedDocuments } from '@syndicate/feeds';
 import type { KeyedProducer } from '@syndicate/kafka-runtime';
 import type { Counter, Registry } from '@syndicate/observability';
 import type { SubscriptionRegistry, SubscriptionWriter } from '@syndicate/subscriptions';
-import type { UrlPolicy } from '@syndicate/webhooks';
+import type { AttemptLog, UrlPolicy } from '@syndicate/webhooks';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ArticleVersions } from './article-versions.js';
@@ -21,7 +21,9 @@ export interface ApiDeps {
   subscriptions: SubscriptionWriter;
   feedDocuments: FeedDocuments;
   feedCache: FeedCache;
-  queue: Queue;
+  /** The delivery queue of one webhook endpoint. */
+  webhookQueue: (endpointId: string) => Queue;
+  attempts: AttemptLog;
   websubQueue: Queue;
   backfillQueue: Queue;
   redis: Redis;

@@ -4,7 +4,13 @@ import { z } from 'zod';
 // The feed site settings must match the API's: WebSub pushes carry the same documents the API serves.
 export const DeliveryConfig = InfraConfig.extend(FeedSiteConfig.shape).extend({
   DELIVERY_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000), // per attempt; Standard Webhooks suggests 15-30 s
-  DELIVERY_CONCURRENCY: z.coerce.number().int().positive().default(50), // requests in flight per worker process
+  DELIVERY_CONCURRENCY: z.coerce.number().int().positive().default(50), // WebSub requests in flight per process (webhooks: per endpoint, maxConcurrency)
+  WEBHOOK_RETRY_SCHEDULE_MS: z
+    .string()
+    .default('5000,300000,1800000,7200000,18000000,36000000,36000000') // 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h
+    .transform((s) => s.split(',').map(Number))
+    .refine((a) => a.length > 0 && a.every((n) => Number.isInteger(n) && n >= 0), 'comma-separated milliseconds'),
+  WEBHOOK_RETRY_JITTER: z.coerce.number().min(0).max(1).default(0.2), // ± share of each delay
   SYNDICATE_WEBHOOK_ALLOWLIST: z.string().default(''), // CIDRs webhooks may reach although private, e.g. 127.0.0.0/8
   ATTEMPT_LOG_LENGTH: z.coerce.number().int().positive().default(100), // attempts kept per endpoint
 });

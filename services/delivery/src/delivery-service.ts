@@ -1,20 +1,38 @@
 import { brokerList, connectRedis, feedSite } from '@syndicate/config';
+import type { WebhookSubscription } from '@syndicate/contracts';
 import { topicNames } from '@syndicate/contracts';
 import { FeedDocuments, FeedStore } from '@syndicate/feeds';
 import { createKafka } from '@syndicate/kafka-runtime';
 import { Counter, createMetricsRegistry, Histogram, type Logger, type Registry } from '@syndicate/observability';
 import { SubscriptionRegistry } from '@syndicate/subscriptions';
-import { AddressRefusedError, parseAllowlist, signWebhook, WEBHOOK_QUEUE, WebhookJob, WebhookSender } from '@syndicate/webhooks';
+import {
+  AddressRefusedError,
+  AttemptLog,
+  parseAllowlist,
+  RETRY_SCHEDULE,
+  retryDelayMs,
+  signWebhook,
+  WebhookJob,
+  WebhookSender,
+  webhookQueueName,
+} from '@syndicate/webhooks';
 import { SubscriberStore, WEBSUB_QUEUE } from '@syndicate/websub';
 import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { AttemptLog } from './attempt-log.js';
+
 import type { DeliveryConfig } from './config.js';
 import { WebSubWorker } from './websub-worker.js';
 
-/** A non-2xx answer; the job is retried on the queue's backoff schedule. */
-export class DeliveryFailedError extends Error {}
+/** A non-2xx answer; the job is retried on the schedule, or after the endpoint's Retry-After if longer. */
+export class DeliveryFailedError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
 
 /**
  * Takes webhook jobs off BullMQ, signs them (Standard Webhooks v1) with the endpoint's current secret and
@@ -27,7 +45,9 @@ export class DeliveryService {
   readonly attempts: AttemptLog;
   private readonly redis: Redis;
   private readonly sender: WebhookSender;
-  private worker?: Worker<WebhookJob>;
+  /** One worker per webhook endpoint, with the endpoint's concurrency and rate limit. */
+  private readonly endpointWorkers = new Map<string, { worker: Worker<WebhookJob>; limits: string }>();
+  private stopping = false;
   private hubWorker?: Worker;
   private readonly hubQueue: Queue;
   private readonly hub: WebSubWorker;
@@ -108,7 +128,7 @@ export class DeliveryService {
       if (outcome.ok) return { status: outcome.status };
       log.warn({ status: outcome.status }, 'webhook attempt failed');
       if (outcome.status === 410) throw new UnrecoverableError('410 Gone: the endpoint asked for no more deliveries');
-      throw new DeliveryFailedError(`HTTP ${outcome.status}`);
+      throw new DeliveryFailedError(`HTTP ${outcome.status}`, outcome.retryAfterMs);
     } catch (error) {
       if (error instanceof UnrecoverableError || error instanceof DeliveryFailedError) throw error;
       const message = error instanceof Error ? error.message : String(error);
@@ -128,17 +148,46 @@ export class DeliveryService {
     }
   }
 
-  async start(): Promise<void> {
-    await this.registry.start();
-    this.worker = new Worker<WebhookJob>(WEBHOOK_QUEUE, (job) => this.process(job), {
+  /** Starts, replaces (new limits) or stops the worker of one endpoint to match its subscription. */
+  private syncEndpoint(endpoint: WebhookSubscription | undefined, id: string): void {
+    const current = this.endpointWorkers.get(id);
+    const limits = endpoint ? `${endpoint.maxConcurrency}/${endpoint.rateLimitPerSecond ?? '-'}` : '';
+    if (this.stopping || current?.limits === limits) return;
+    if (current) {
+      this.endpointWorkers.delete(id);
+      void current.worker.close();
+    }
+    if (!endpoint) return;
+    const worker = new Worker<WebhookJob>(webhookQueueName(id), (job) => this.process(job), {
       connection: this.redis,
       prefix: `${this.config.REDIS_KEY_PREFIX}bull`,
-      concurrency: this.config.DELIVERY_CONCURRENCY,
+      concurrency: endpoint.maxConcurrency,
+      ...(endpoint.rateLimitPerSecond ? { limiter: { max: endpoint.rateLimitPerSecond, duration: 1_000 } } : {}),
       // A job whose worker died is handed to another after this long.
       stalledInterval: 5_000,
       maxStalledCount: 5,
+      settings: {
+        backoffStrategy: (attemptsMade: number, type?: string, error?: Error) =>
+          type === RETRY_SCHEDULE
+            ? retryDelayMs(
+                attemptsMade,
+                this.config.WEBHOOK_RETRY_SCHEDULE_MS,
+                this.config.WEBHOOK_RETRY_JITTER,
+                (error as DeliveryFailedError | undefined)?.retryAfterMs,
+              )
+            : 5_000,
+      },
     });
-    this.worker.on('error', (error) => this.logger.error({ err: error }, 'worker error'));
+    worker.on('error', (error) => this.logger.error({ err: error, endpointId: id }, 'worker error'));
+    this.endpointWorkers.set(id, { worker, limits });
+  }
+
+  async start(): Promise<void> {
+    this.registry.on('change', (change) => {
+      if ('deleted' in change) this.syncEndpoint(undefined, change.id);
+      else if (change.type === 'webhook') this.syncEndpoint(change, change.id);
+    });
+    await this.registry.start();
     this.hubWorker = new Worker(WEBSUB_QUEUE, (job) => this.hub.process(job), {
       connection: this.redis,
       prefix: `${this.config.REDIS_KEY_PREFIX}bull`,
@@ -146,13 +195,14 @@ export class DeliveryService {
       stalledInterval: 5_000,
     });
     this.hubWorker.on('error', (error) => this.logger.error({ err: error }, 'websub worker error'));
-    await Promise.all([this.worker.waitUntilReady(), this.hubWorker.waitUntilReady()]);
+    await Promise.all([...[...this.endpointWorkers.values()].map((e) => e.worker.waitUntilReady()), this.hubWorker.waitUntilReady()]);
   }
 
   /** Workers first (in-flight deliveries finish), then the registry, HTTP agent and Redis. */
   async stop(): Promise<void> {
-    await Promise.all([this.worker?.close(), this.hubWorker?.close()]);
-    this.worker = undefined;
+    this.stopping = true;
+    await Promise.all([...[...this.endpointWorkers.values()].map((e) => e.worker.close()), this.hubWorker?.close()]);
+    this.endpointWorkers.clear();
     this.hubWorker = undefined;
     await Promise.allSettled([this.registry.stop(), this.hubQueue.close(), this.sender.close()]);
     this.redis.disconnect();

@@ -1,3 +1,2 @@
-export * from './attempt-log.js';
 export * from './config.js';
 export * from './delivery-service.js';

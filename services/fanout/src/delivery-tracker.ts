@@ -9,18 +9,18 @@ import type { Redis } from 'ioredis';
 export class DeliveryTracker {
   constructor(
     private readonly redis: Redis,
-    private readonly queue: Queue,
+    private readonly queueOf: (endpointId: string) => Queue,
     private readonly keyPrefix: string,
     private readonly ttlSeconds = 30 * 24 * 3600,
   ) {}
 
   private key = (articleId: string) => `${this.keyPrefix}fanout:queued:${articleId}`;
 
-  async track(articleId: string, version: number, jobIds: string[]): Promise<void> {
-    if (jobIds.length === 0) return;
+  async track(articleId: string, version: number, jobs: Array<{ endpointId: string; jobId: string }>): Promise<void> {
+    if (jobs.length === 0) return;
     await this.redis
       .multi()
-      .sadd(this.key(articleId), ...jobIds.map((id) => `${version}:${id}`))
+      .sadd(this.key(articleId), ...jobs.map((j) => `${version}:${j.endpointId}:${j.jobId}`))
       .expire(this.key(articleId), this.ttlSeconds)
       .exec();
   }
@@ -31,8 +31,9 @@ export class DeliveryTracker {
     const older = members.filter((m) => Number(m.slice(0, m.indexOf(':'))) < version);
     let cancelled = 0;
     for (const member of older) {
+      const [, endpointId = '', jobId = ''] = member.split(':', 3);
       // remove() refuses a job that a worker holds right now; that one the worker itself will skip.
-      cancelled += await this.queue.remove(member.slice(member.indexOf(':') + 1));
+      cancelled += await this.queueOf(endpointId).remove(jobId);
     }
     if (older.length > 0) await this.redis.srem(this.key(articleId), ...older);
     return cancelled;

@@ -25,7 +25,7 @@ import {
 import { Counter, createMetricsRegistry, type Logger, type Registry } from '@syndicate/observability';
 import { partnerMessage } from '@syndicate/partner-formats';
 import { articleKeys, filterAccepts, SubscriptionRegistry } from '@syndicate/subscriptions';
-import { WEBHOOK_QUEUE, type WebhookJob, webhookBody, webhookJobOptions, webhookMessageId } from '@syndicate/webhooks';
+import { type WebhookJob, webhookBody, webhookJobOptions, webhookMessageId, webhookQueueName } from '@syndicate/webhooks';
 import { distributeJob, WEBSUB_QUEUE } from '@syndicate/websub';
 import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -54,7 +54,8 @@ export class FanoutService {
   readonly registry: SubscriptionRegistry;
   readonly feeds: FeedStore;
   private readonly redis: Redis;
-  private readonly queue: Queue<WebhookJob>;
+  /** One queue per webhook endpoint (see webhookQueueName), made on first use. */
+  private readonly endpointQueues = new Map<string, Queue<WebhookJob>>();
   private readonly hubQueue: Queue;
   private readonly embargoQueue: Queue;
   private embargoWorker?: Worker;
@@ -79,12 +80,11 @@ export class FanoutService {
     this.producer = new KeyedProducer(this.kafka);
     this.redis = connectRedis(config.REDIS_URL);
     this.feeds = new FeedStore({ redis: this.redis, keyPrefix: config.REDIS_KEY_PREFIX, maxItemsPerFeed: config.FEED_MAX_ITEMS });
-    this.queue = new Queue<WebhookJob>(WEBHOOK_QUEUE, { connection: this.redis, prefix: `${config.REDIS_KEY_PREFIX}bull` });
     const bullPrefix = `${config.REDIS_KEY_PREFIX}bull`;
     this.hubQueue = new Queue(WEBSUB_QUEUE, { connection: this.redis, prefix: bullPrefix });
     this.embargoQueue = new Queue(EMBARGO_QUEUE, { connection: this.redis, prefix: bullPrefix });
     this.embargoes = new EmbargoHold(this.redis, this.embargoQueue, config.REDIS_KEY_PREFIX);
-    this.deliveries = new DeliveryTracker(this.redis, this.queue, config.REDIS_KEY_PREFIX);
+    this.deliveries = new DeliveryTracker(this.redis, (endpointId) => this.endpointQueue(endpointId), config.REDIS_KEY_PREFIX);
     this.locks = new ArticleLocks(this.redis, config.REDIS_KEY_PREFIX);
     this.registry = new SubscriptionRegistry({ kafka: this.kafka, topic: this.topics.subscriptions, logger });
     this.metrics = createMetricsRegistry('fanout');
@@ -199,6 +199,18 @@ export class FanoutService {
     return progress;
   }
 
+  private endpointQueue(endpointId: string): Queue<WebhookJob> {
+    let queue = this.endpointQueues.get(endpointId);
+    if (!queue) {
+      queue = new Queue<WebhookJob>(webhookQueueName(endpointId), {
+        connection: this.redis,
+        prefix: `${this.config.REDIS_KEY_PREFIX}bull`,
+      });
+      this.endpointQueues.set(endpointId, queue);
+    }
+    return queue;
+  }
+
   /** Feed servers drop their cached copies of these feeds, and the WebSub hub pushes them to subscribers. */
   private async feedsChanged(slugs: string[]) {
     if (slugs.length === 0) return;
@@ -210,23 +222,19 @@ export class FanoutService {
     if (endpoints.length === 0) return;
     const data = record.type === 'article.withdrawn' ? record : { ...record.article, enrichment: record.enrichment };
     const body = webhookBody(record.type, data);
-    const options = webhookJobOptions(this.config.WEBHOOK_ATTEMPTS, this.config.WEBHOOK_BACKOFF_MS);
-    const jobs = await this.queue.addBulk(
-      endpoints.map((endpoint) => {
-        const messageId = webhookMessageId({ endpointId: endpoint.id, articleId, version, type: record.type });
-        // jobId = webhook-id: enqueuing the same delivery twice (after a crash) adds it once.
-        return {
-          name: record.type,
-          data: { subscriptionId: endpoint.id, messageId, type: record.type, articleId, version, body },
-          opts: { ...options, jobId: messageId },
-        };
-      }),
-    );
-    await this.deliveries.track(
-      articleId,
-      version,
-      jobs.flatMap((job) => (job.id ? [job.id] : [])),
-    );
+    const options = webhookJobOptions(this.config.WEBHOOK_ATTEMPTS);
+    const tracked: Array<{ endpointId: string; jobId: string }> = [];
+    for (const endpoint of endpoints) {
+      const messageId = webhookMessageId({ endpointId: endpoint.id, articleId, version, type: record.type });
+      // jobId = webhook-id: enqueuing the same delivery twice (after a crash) adds it once.
+      await this.endpointQueue(endpoint.id).add(
+        record.type,
+        { subscriptionId: endpoint.id, messageId, type: record.type, articleId, version, body },
+        { ...options, jobId: messageId },
+      );
+      tracked.push({ endpointId: endpoint.id, jobId: messageId });
+    }
+    await this.deliveries.track(articleId, version, tracked);
     this.fannedOut.inc({ channel: 'webhook' }, endpoints.length);
   }
 
@@ -280,7 +288,7 @@ export class FanoutService {
       this.embargoQueue.close(),
       this.registry.stop(),
       this.producer.stop(),
-      this.queue.close(),
+      ...[...this.endpointQueues.values()].map((q) => q.close()),
       this.hubQueue.close(),
     ]);
     this.redis.disconnect();

@@ -2,19 +2,30 @@ import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../deps.js';
 
 /**
- * The operators' view as JSON: webhook queue depths, dead letters per topic, subscriptions by type. (The
- * webhooks issue adds bull-board and per-endpoint health.)
+ * The operators' view as JSON: per webhook endpoint its queue (waiting, active, delayed, failed = dead
+ * letters) and health (success rate and last error over its last attempts), WebSub and backfill queues,
+ * dead-lettered events per topic, and subscriptions by type.
  */
 export function opsRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get('/ops', async () => {
-    const [queue, deadLetters] = await Promise.all([
-      deps.queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'paused'),
+    const endpoints = deps.registry.ofType('webhook');
+    const [webhookEndpoints, websub, backfills, deadLetters] = await Promise.all([
+      Promise.all(
+        endpoints.map(async (endpoint) => ({
+          id: endpoint.id,
+          url: endpoint.url,
+          queue: await deps.webhookQueue(endpoint.id).getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed'),
+          health: await deps.attempts.health(endpoint.id),
+        })),
+      ),
+      deps.websubQueue.getJobCounts('waiting', 'active', 'delayed', 'failed'),
+      deps.backfillQueue.getJobCounts('waiting', 'active', 'completed', 'failed'),
       deps.deadLetterCounts(),
     ]);
     const subscriptions = deps.registry.all().reduce<Record<string, number>>((acc, s) => {
       acc[s.type] = (acc[s.type] ?? 0) + 1;
       return acc;
     }, {});
-    return { webhookQueue: queue, deadLetters, subscriptions };
+    return { webhookEndpoints, websub, backfills, deadLetters, subscriptions };
   });
 }

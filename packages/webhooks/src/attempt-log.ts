@@ -36,4 +36,20 @@ export class AttemptLog {
     const rows = await this.redis.lrange(this.key(endpointId), 0, limit - 1);
     return rows.map((r) => JSON.parse(r) as Attempt);
   }
+
+  /** Health over the last attempts: share that succeeded, and the last error. */
+  async health(
+    endpointId: string,
+    window = 100,
+  ): Promise<{ attempts: number; successRate: number | null; lastError: string | null; lastAttemptAt: string | null }> {
+    const attempts = await this.list(endpointId, window);
+    const ok = attempts.filter((a) => a.ok).length;
+    const failed = attempts.find((a) => !a.ok);
+    return {
+      attempts: attempts.length,
+      successRate: attempts.length === 0 ? null : Math.round((ok / attempts.length) * 1000) / 1000,
+      lastError: failed ? (failed.error ?? `HTTP ${failed.status}`) : null,
+      lastAttemptAt: attempts[0]?.at ?? null,
+    };
+  }
 }
