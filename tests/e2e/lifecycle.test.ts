@@ -115,7 +115,16 @@ beforeAll(async () => {
   const writer = new SubscriptionWriter(producer, topics.subscriptions);
   const createdAt = new Date().toISOString();
   const subscriptions: Subscription[] = [
-    { id: 'hook', type: 'webhook', url: receiver.url, secret: generateSecret(), maxConcurrency: 10, createdAt },
+    {
+      id: 'hook',
+      type: 'webhook',
+      url: receiver.url,
+      secret: generateSecret(),
+      maxConcurrency: 10,
+      previousSecrets: [],
+      paused: false,
+      createdAt,
+    },
     { id: 'world', type: 'feed', slug: 'world', access: 'public', filter: { categories: ['World'] }, createdAt },
     { id: 'acme', type: 'partner-queue', partnerId: 'acme', format: 'ninjs', createdAt },
   ];

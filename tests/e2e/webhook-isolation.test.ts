@@ -60,6 +60,8 @@ const subscribe = async (id: string, url: string) => {
     type: 'webhook',
     url,
     secret: generateSecret(),
+    previousSecrets: [],
+    paused: false,
     maxConcurrency: 4,
     createdAt: new Date().toISOString(),
   };

@@ -52,7 +52,18 @@ const Stored = { id: z.string().min(1), createdAt: z.iso.datetime({ offset: true
 
 /** A subscription as stored on the compacted `subscriptions` topic (key = id; a null value deletes it). */
 export const Subscription = z.discriminatedUnion('type', [
-  SubscriptionRequest.options[0].extend({ ...Stored, secret: z.string().startsWith('whsec_') }),
+  SubscriptionRequest.options[0].extend({
+    ...Stored,
+    secret: z.string().startsWith('whsec_'),
+    /** Secrets replaced by a rotation that still sign beside the new one until they expire. */
+    previousSecrets: z
+      .array(z.object({ secret: z.string().startsWith('whsec_'), expiresAt: z.iso.datetime({ offset: true }) }))
+      .default([]),
+    /** Paused by its owner: deliveries wait in the endpoint's queue until it is resumed. */
+    paused: z.boolean().default(false),
+    /** Disabled by us (410 Gone, or failing for too long): no new deliveries until re-enabled. */
+    disabled: z.object({ at: z.iso.datetime({ offset: true }), reason: z.string() }).optional(),
+  }),
   SubscriptionRequest.options[1].extend({ ...Stored, token: z.string().min(24).optional() }),
   SubscriptionRequest.options[2].extend(Stored),
 ]);

@@ -6,6 +6,8 @@ export function topicNames(prefix = '') {
     articleEvents: `${prefix}article-events`,
     articleEnriched: `${prefix}article-enriched`,
     subscriptions: `${prefix}subscriptions`,
+    /** Operational events for operators: an endpoint disabled, and the like. */
+    operations: `${prefix}operational-events`,
     partner: (partnerId: string) => `${prefix}partner.${partnerId}`,
   } as const;
 }

@@ -19,6 +19,14 @@ export function signWebhook(secret: string, messageId: string, timestampSeconds:
 }
 
 /**
+ * The whole `webhook-signature` header: one `v1,` signature per live secret, space-separated, so receivers
+ * holding either the new or the old secret during a rotation both verify.
+ */
+export function signatureHeader(secrets: string[], messageId: string, timestampSeconds: number, body: string): string {
+  return secrets.map((secret) => signWebhook(secret, messageId, timestampSeconds, body)).join(' ');
+}
+
+/**
  * The `webhook-id`: the same for every attempt of one (endpoint, article, version, event), so a receiver can
  * drop duplicates, and different for anything else.
  */

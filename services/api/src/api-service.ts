@@ -61,7 +61,7 @@ export class ApiService {
       attempts: new AttemptLog(redis, config.REDIS_KEY_PREFIX, 100),
       websubQueue: new Queue(WEBSUB_QUEUE, { connection: redis, prefix: `${config.REDIS_KEY_PREFIX}bull` }),
       backfillQueue: new Queue(BACKFILL_QUEUE, { connection: redis, prefix: `${config.REDIS_KEY_PREFIX}bull` }),
-      urlPolicy: { allowlist: parseAllowlist(config.SYNDICATE_WEBHOOK_ALLOWLIST) },
+      urlPolicy: { allowlist: parseAllowlist(config.SYNDICATE_WEBHOOK_ALLOWLIST), requireHttps: config.WEBHOOK_REQUIRE_HTTPS },
       articlesAccepted: new Counter({
         name: 'syndicate_articles_accepted_total',
         help: 'Article events accepted, by type',

@@ -9,6 +9,7 @@ import { FeedServer } from './feed-server.js';
 import { openApiDocument } from './openapi.js';
 import { articleRoutes } from './routes/articles.js';
 import { backfillRoutes } from './routes/backfills.js';
+import { endpointRoutes } from './routes/endpoints.js';
 import { healthRoutes } from './routes/health.js';
 import { opsRoutes } from './routes/ops.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
@@ -37,6 +38,7 @@ export function buildApp(deps: ApiDeps, logger: Logger): FastifyInstance {
     subscriptionRoutes(admin, deps);
     opsRoutes(admin, deps);
     backfillRoutes(admin, deps);
+    endpointRoutes(admin, deps);
   });
 
   const duration = new Histogram({

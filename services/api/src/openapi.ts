@@ -77,6 +77,13 @@ export function openApiDocument(serverUrl: string) {
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
           responses: { 200: { description: 'ok' }, 404: error },
         },
+        patch: {
+          summary:
+            'Update a webhook endpoint: url, filter, eventTypes, maxConcurrency, rateLimitPerSecond, paused (true/false), enabled (true re-enables)',
+          security: [{ admin: [] }],
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { 200: { description: 'updated' }, 400: error, 404: error },
+        },
         delete: {
           summary: 'Delete a subscription',
           security: [{ admin: [] }],
@@ -110,6 +117,30 @@ export function openApiDocument(serverUrl: string) {
             401: error,
             404: error,
           },
+        },
+      },
+      '/v1/subscriptions/{id}/rotate-secret': {
+        post: {
+          summary: 'New webhook secret (shown once); the old one keeps signing beside it for graceSeconds (default 86400)',
+          security: [{ admin: [] }],
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { 200: { description: 'the new secret' }, 404: error },
+        },
+      },
+      '/v1/subscriptions/{id}/attempts': {
+        get: {
+          summary: 'What happened to my webhook: the last attempts (time, status, latency, first 2 KB of the response) and health',
+          security: [{ admin: [] }],
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { 200: { description: 'ok' }, 404: error },
+        },
+      },
+      '/v1/subscriptions/{id}/replay': {
+        post: {
+          summary: 'Send dead letters again: {"messageId": "msg_…"} or every delivery that failed {"from", "to"}',
+          security: [{ admin: [] }],
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { 200: { description: '{"replayed": n}' }, 400: error, 404: error },
         },
       },
       '/v1/subscriptions/{id}/backfill': {

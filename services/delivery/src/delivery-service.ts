@@ -2,16 +2,16 @@ import { brokerList, connectRedis, feedSite } from '@syndicate/config';
 import type { WebhookSubscription } from '@syndicate/contracts';
 import { topicNames } from '@syndicate/contracts';
 import { FeedDocuments, FeedStore } from '@syndicate/feeds';
-import { createKafka } from '@syndicate/kafka-runtime';
+import { createKafka, ensureTopics, KeyedProducer } from '@syndicate/kafka-runtime';
 import { Counter, createMetricsRegistry, Histogram, type Logger, type Registry } from '@syndicate/observability';
-import { SubscriptionRegistry } from '@syndicate/subscriptions';
+import { SubscriptionRegistry, SubscriptionWriter } from '@syndicate/subscriptions';
 import {
   AddressRefusedError,
   AttemptLog,
   parseAllowlist,
   RETRY_SCHEDULE,
   retryDelayMs,
-  signWebhook,
+  signatureHeader,
   WebhookJob,
   WebhookSender,
   webhookQueueName,
@@ -52,6 +52,10 @@ export class DeliveryService {
   private readonly hubQueue: Queue;
   private readonly hub: WebSubWorker;
   private readonly feedStore: FeedStore;
+  private readonly kafka;
+  private readonly topics: ReturnType<typeof topicNames>;
+  private readonly producer: KeyedProducer;
+  private readonly writer: SubscriptionWriter;
   private readonly deliveries: Counter;
   private readonly latency: Histogram;
 
@@ -59,8 +63,11 @@ export class DeliveryService {
     private readonly config: DeliveryConfig,
     private readonly logger: Logger,
   ) {
-    const kafka = createKafka({ brokers: brokerList(config.KAFKA_BROKERS), clientId: 'syndicate-delivery', logger });
-    this.registry = new SubscriptionRegistry({ kafka, topic: topicNames(config.TOPIC_PREFIX).subscriptions, logger });
+    this.kafka = createKafka({ brokers: brokerList(config.KAFKA_BROKERS), clientId: 'syndicate-delivery', logger });
+    this.topics = topicNames(config.TOPIC_PREFIX);
+    this.registry = new SubscriptionRegistry({ kafka: this.kafka, topic: this.topics.subscriptions, logger });
+    this.producer = new KeyedProducer(this.kafka);
+    this.writer = new SubscriptionWriter(this.producer, this.topics.subscriptions);
     this.redis = connectRedis(config.REDIS_URL);
     this.attempts = new AttemptLog(this.redis, config.REDIS_KEY_PREFIX, config.ATTEMPT_LOG_LENGTH);
     this.sender = new WebhookSender({ allowlist: parseAllowlist(config.SYNDICATE_WEBHOOK_ALLOWLIST) }, config.DELIVERY_TIMEOUT_MS);
@@ -103,12 +110,14 @@ export class DeliveryService {
     if (stored && stored.version > delivery.version) return { status: 0, superseded: stored.version };
     const endpoint = this.registry.get(delivery.subscriptionId);
     if (endpoint?.type !== 'webhook') throw new UnrecoverableError(`endpoint ${delivery.subscriptionId} no longer exists`);
+    if (endpoint.disabled) throw new UnrecoverableError(`endpoint disabled: ${endpoint.disabled.reason}`);
 
     const timestamp = Math.floor(Date.now() / 1_000);
+    const secrets = [endpoint.secret, ...endpoint.previousSecrets.filter((p) => Date.parse(p.expiresAt) > Date.now()).map((p) => p.secret)];
     const headers = {
       'webhook-id': delivery.messageId,
       'webhook-timestamp': String(timestamp),
-      'webhook-signature': signWebhook(endpoint.secret, delivery.messageId, timestamp, delivery.body),
+      'webhook-signature': signatureHeader(secrets, delivery.messageId, timestamp, delivery.body),
     };
     const attempt = job.attemptsMade + 1;
     const log = this.logger.child({ jobId: job.id, articleId: delivery.articleId, endpointId: endpoint.id, attempt });
@@ -125,9 +134,16 @@ export class DeliveryService {
         response: outcome.responseSnippet,
       });
       this.deliveries.inc({ outcome: outcome.ok ? 'delivered' : 'failed' });
-      if (outcome.ok) return { status: outcome.status };
+      if (outcome.ok) {
+        await this.redis.del(this.failingKey(endpoint.id));
+        return { status: outcome.status };
+      }
       log.warn({ status: outcome.status }, 'webhook attempt failed');
-      if (outcome.status === 410) throw new UnrecoverableError('410 Gone: the endpoint asked for no more deliveries');
+      if (outcome.status === 410) {
+        await this.disable(endpoint, '410 Gone: the endpoint asked for no more deliveries');
+        throw new UnrecoverableError('410 Gone: the endpoint asked for no more deliveries');
+      }
+      await this.noteFailure(endpoint);
       throw new DeliveryFailedError(`HTTP ${outcome.status}`, outcome.retryAfterMs);
     } catch (error) {
       if (error instanceof UnrecoverableError || error instanceof DeliveryFailedError) throw error;
@@ -142,10 +158,39 @@ export class DeliveryService {
         error: message,
       });
       this.deliveries.inc({ outcome: 'error' });
-      log.warn({ err: error }, 'webhook attempt errored');
+      log.warn({ error: message }, 'webhook attempt errored');
+      await this.noteFailure(endpoint);
       if (error instanceof AddressRefusedError) throw new UnrecoverableError(message);
       throw error;
     }
+  }
+
+  private failingKey = (endpointId: string) => `${this.config.REDIS_KEY_PREFIX}webhooks:failing-since:${endpointId}`;
+
+  /** Remembers when an endpoint started failing; one failing for longer than the window is disabled. */
+  private async noteFailure(endpoint: WebhookSubscription): Promise<void> {
+    const key = this.failingKey(endpoint.id);
+    await this.redis.set(key, String(Date.now()), 'NX');
+    const since = Number(await this.redis.get(key));
+    if (Date.now() - since >= this.config.WEBHOOK_DISABLE_AFTER_MS) {
+      await this.disable(endpoint, `failing since ${new Date(since).toISOString()}`);
+    }
+  }
+
+  /** Disables an endpoint for every instance (through the subscriptions topic) and tells operators. */
+  private async disable(endpoint: WebhookSubscription, reason: string): Promise<void> {
+    if (endpoint.disabled) return;
+    const at = new Date().toISOString();
+    await this.writer.put({ ...endpoint, disabled: { at, reason } });
+    await this.producer.send(this.topics.operations, [
+      {
+        key: endpoint.id,
+        value: JSON.stringify({ type: 'webhook.endpoint.disabled', endpointId: endpoint.id, url: endpoint.url, reason, at }),
+        headers: {},
+      },
+    ]);
+    await this.redis.del(this.failingKey(endpoint.id));
+    this.logger.warn({ endpointId: endpoint.id, reason }, 'webhook endpoint disabled');
   }
 
   /** Starts, replaces (new limits) or stops the worker of one endpoint to match its subscription. */
@@ -187,6 +232,8 @@ export class DeliveryService {
       if ('deleted' in change) this.syncEndpoint(undefined, change.id);
       else if (change.type === 'webhook') this.syncEndpoint(change, change.id);
     });
+    await ensureTopics(this.kafka, [{ topic: this.topics.operations }]);
+    await this.producer.start();
     await this.registry.start();
     this.hubWorker = new Worker(WEBSUB_QUEUE, (job) => this.hub.process(job), {
       connection: this.redis,
@@ -204,7 +251,7 @@ export class DeliveryService {
     await Promise.all([...[...this.endpointWorkers.values()].map((e) => e.worker.close()), this.hubWorker?.close()]);
     this.endpointWorkers.clear();
     this.hubWorker = undefined;
-    await Promise.allSettled([this.registry.stop(), this.hubQueue.close(), this.sender.close()]);
+    await Promise.allSettled([this.registry.stop(), this.hubQueue.close(), this.sender.close(), this.producer.stop()]);
     this.redis.disconnect();
   }
 }

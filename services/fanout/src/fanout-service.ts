@@ -300,7 +300,7 @@ const recordId = (record: EnrichedRecord) => (record.type === 'article.withdrawn
 const isWebhookFor =
   (type: EnrichedRecord['type']) =>
   (s: Subscription): s is WebhookSubscription =>
-    s.type === 'webhook' && (!s.eventTypes || s.eventTypes.includes(type));
+    s.type === 'webhook' && !s.disabled && (!s.eventTypes || s.eventTypes.includes(type));
 
 /** Redis or Kafka trouble is the world's fault, not the message's: retry it rather than dead-letter it. */
 function asTransient(error: unknown): never {

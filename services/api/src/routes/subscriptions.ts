@@ -31,7 +31,7 @@ export function subscriptionRoutes(app: FastifyInstance, deps: ApiDeps): void {
           if (error instanceof WebhookUrlError) throw new HttpError(400, 'invalid_webhook_url', `webhook url ${error.message}`);
           throw error;
         }
-        subscription = { ...body, ...base, secret: generateSecret() };
+        subscription = { ...body, ...base, secret: generateSecret(), previousSecrets: [], paused: false };
         break;
       case 'feed':
         if (deps.registry.feedBySlug(body.slug)) {
