@@ -7,6 +7,7 @@ import type { ApiDeps } from './deps.js';
 import { installErrorHandling } from './errors.js';
 import { FeedServer } from './feed-server.js';
 import { openApiDocument } from './openapi.js';
+import { mountOpsBoard } from './ops-board.js';
 import { articleRoutes } from './routes/articles.js';
 import { backfillRoutes } from './routes/backfills.js';
 import { endpointRoutes } from './routes/endpoints.js';
@@ -39,6 +40,7 @@ export function buildApp(deps: ApiDeps, logger: Logger): FastifyInstance {
     opsRoutes(admin, deps);
     backfillRoutes(admin, deps);
     endpointRoutes(admin, deps);
+    mountOpsBoard(admin, deps);
   });
 
   const duration = new Histogram({

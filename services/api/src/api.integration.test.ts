@@ -1,6 +1,6 @@
 /**
- * The feed server on a real Redis and Kafka: formats, validators and 304s, compression, archives, the byte
- * bound, partner-only feeds, and cache invalidation when the fanout announces a change.
+ * The API on a real Redis and Kafka: the feed server (formats, validators and 304s, compression, archives, the byte
+ * bound, partner-only feeds, cache invalidation when the fanout announces a change) and the operators view.
  */
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { parseConfig } from '@syndicate/config';
@@ -181,5 +181,18 @@ describe('the byte bound', () => {
     } finally {
       await small.stop();
     }
+  });
+});
+
+describe('the operators view', () => {
+  it('serves /ops and the bull-board UI only with the admin token', async () => {
+    expect((await get('/ops')).status).toBe(401);
+    expect((await get('/ops/queues')).status).toBe(401);
+    const ops = await get('/ops', { authorization: `Bearer ${TOKEN}` });
+    expect(ops.status).toBe(200);
+    expect(await ops.json()).toMatchObject({ webhookEndpoints: [], deadLetters: expect.any(Object) });
+    const board = await get('/ops/queues', { authorization: `Bearer ${TOKEN}` });
+    expect(board.status).toBe(200);
+    expect(await board.text()).toContain('<div id="root">');
   });
 });

@@ -1,0 +1,31 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { FastifyAdapter } from '@bull-board/fastify';
+import type { FastifyInstance } from 'fastify';
+import type { ApiDeps } from './deps.js';
+
+export const OPS_BOARD_PATH = '/ops/queues';
+
+/**
+ * bull-board over every queue we run: one per webhook endpoint (added as endpoints appear), the WebSub
+ * hub's and the backfills'. Mounted inside the admin context, so the admin token guards it.
+ */
+export function mountOpsBoard(admin: FastifyInstance, deps: ApiDeps): void {
+  const serverAdapter = new FastifyAdapter();
+  serverAdapter.setBasePath(OPS_BOARD_PATH);
+  const board = createBullBoard({
+    queues: [new BullMQAdapter(deps.websubQueue), new BullMQAdapter(deps.backfillQueue)],
+    serverAdapter,
+  });
+  const shown = new Set<string>();
+  const showEndpoints = () => {
+    for (const endpoint of deps.registry.ofType('webhook')) {
+      if (shown.has(endpoint.id)) continue;
+      shown.add(endpoint.id);
+      board.addQueue(new BullMQAdapter(deps.webhookQueue(endpoint.id)));
+    }
+  };
+  showEndpoints();
+  deps.registry.on('change', showEndpoints);
+  admin.register(serverAdapter.registerPlugin(), { prefix: OPS_BOARD_PATH });
+}
