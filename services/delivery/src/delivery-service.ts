@@ -208,7 +208,8 @@ export class DeliveryService {
       prefix: `${this.config.REDIS_KEY_PREFIX}bull`,
       concurrency: endpoint.maxConcurrency,
       ...(endpoint.rateLimitPerSecond ? { limiter: { max: endpoint.rateLimitPerSecond, duration: 1_000 } } : {}),
-      // A job whose worker died is handed to another after this long.
+      // A job whose worker died (its lock not renewed) is handed to another within about lockDuration.
+      lockDuration: Math.max(10_000, this.config.DELIVERY_TIMEOUT_MS + 5_000),
       stalledInterval: 5_000,
       maxStalledCount: 5,
       settings: {
