@@ -22,14 +22,16 @@ export class AttemptLog {
 
   private key = (endpointId: string) => `${this.keyPrefix}webhooks:attempts:${endpointId}`;
 
-  async record(endpointId: string, attempt: Attempt): Promise<void> {
+  /** Records an attempt; `alsoDelete` names keys to drop in the same round trip (e.g. a failing-since mark). */
+  async record(endpointId: string, attempt: Attempt, alsoDelete: string[] = []): Promise<void> {
     const key = this.key(endpointId);
-    await this.redis
+    const transaction = this.redis
       .multi()
       .lpush(key, JSON.stringify(attempt))
       .ltrim(key, 0, this.maxLength - 1)
-      .expire(key, this.ttlSeconds)
-      .exec();
+      .expire(key, this.ttlSeconds);
+    if (alsoDelete.length > 0) transaction.del(...alsoDelete);
+    await transaction.exec();
   }
 
   async list(endpointId: string, limit = 50): Promise<Attempt[]> {

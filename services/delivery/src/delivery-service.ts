@@ -120,25 +120,28 @@ export class DeliveryService {
       'webhook-signature': signatureHeader(secrets, delivery.messageId, timestamp, delivery.body),
     };
     const attempt = job.attemptsMade + 1;
-    const log = this.logger.child({ jobId: job.id, articleId: delivery.articleId, endpointId: endpoint.id, attempt });
+    // Only failures are logged, so the child logger is made only then.
+    const log = () => this.logger.child({ jobId: job.id, articleId: delivery.articleId, endpointId: endpoint.id, attempt });
     try {
       const outcome = await this.sender.send(endpoint.url, delivery.body, headers);
       this.latency.observe(outcome.latencyMs / 1_000);
-      await this.attempts.record(endpoint.id, {
-        at: new Date().toISOString(),
-        messageId: delivery.messageId,
-        attempt,
-        status: outcome.status,
-        latencyMs: outcome.latencyMs,
-        ok: outcome.ok,
-        response: outcome.responseSnippet,
-      });
+      await this.attempts.record(
+        endpoint.id,
+        {
+          at: new Date().toISOString(),
+          messageId: delivery.messageId,
+          attempt,
+          status: outcome.status,
+          latencyMs: outcome.latencyMs,
+          ok: outcome.ok,
+          response: outcome.responseSnippet,
+        },
+        // A success ends a failing streak, in the same round trip.
+        outcome.ok ? [this.failingKey(endpoint.id)] : [],
+      );
       this.deliveries.inc({ outcome: outcome.ok ? 'delivered' : 'failed' });
-      if (outcome.ok) {
-        await this.redis.del(this.failingKey(endpoint.id));
-        return { status: outcome.status };
-      }
-      log.warn({ status: outcome.status }, 'webhook attempt failed');
+      if (outcome.ok) return { status: outcome.status };
+      log().warn({ status: outcome.status }, 'webhook attempt failed');
       if (outcome.status === 410) {
         await this.disable(endpoint, '410 Gone: the endpoint asked for no more deliveries');
         throw new UnrecoverableError('410 Gone: the endpoint asked for no more deliveries');
@@ -158,7 +161,7 @@ export class DeliveryService {
         error: message,
       });
       this.deliveries.inc({ outcome: 'error' });
-      log.warn({ error: message }, 'webhook attempt errored');
+      log().warn({ error: message }, 'webhook attempt errored');
       await this.noteFailure(endpoint);
       if (error instanceof AddressRefusedError) throw new UnrecoverableError(message);
       throw error;

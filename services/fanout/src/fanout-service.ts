@@ -223,17 +223,19 @@ export class FanoutService {
     const data = record.type === 'article.withdrawn' ? record : { ...record.article, enrichment: record.enrichment };
     const body = webhookBody(record.type, data);
     const options = webhookJobOptions(this.config.WEBHOOK_ATTEMPTS);
-    const tracked: Array<{ endpointId: string; jobId: string }> = [];
-    for (const endpoint of endpoints) {
-      const messageId = webhookMessageId({ endpointId: endpoint.id, articleId, version, type: record.type });
-      // jobId = webhook-id: enqueuing the same delivery twice (after a crash) adds it once.
-      await this.endpointQueue(endpoint.id).add(
-        record.type,
-        { subscriptionId: endpoint.id, messageId, type: record.type, articleId, version, body },
-        { ...options, jobId: messageId },
-      );
-      tracked.push({ endpointId: endpoint.id, jobId: messageId });
-    }
+    // One add per endpoint queue, sent together: ioredis pipelines them on the one connection.
+    const tracked = await Promise.all(
+      endpoints.map(async (endpoint) => {
+        const messageId = webhookMessageId({ endpointId: endpoint.id, articleId, version, type: record.type });
+        // jobId = webhook-id: enqueuing the same delivery twice (after a crash) adds it once.
+        await this.endpointQueue(endpoint.id).add(
+          record.type,
+          { subscriptionId: endpoint.id, messageId, type: record.type, articleId, version, body },
+          { ...options, jobId: messageId },
+        );
+        return { endpointId: endpoint.id, jobId: messageId };
+      }),
+    );
     await this.deliveries.track(articleId, version, tracked);
     this.fannedOut.inc({ channel: 'webhook' }, endpoints.length);
   }
