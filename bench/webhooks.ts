@@ -13,7 +13,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { connectRedis } from '@syndicate/config';
-import { newEventAttributes, topicNames } from '@syndicate/contracts';
+import { newEventAttributes, toKafkaRecord, topicNames } from '@syndicate/contracts';
 import { createKafka, ensureTopics, KeyedProducer } from '@syndicate/kafka-runtime';
 import { createLogger } from '@syndicate/observability';
 import { SubscriptionWriter } from '@syndicate/subscriptions';
@@ -89,7 +89,7 @@ try {
   const body = webhookBody('article.published', { id: 'bench', headline: 'Throughput', body: ['x'.repeat(2_000)] });
   const queue = new Queue(webhookQueueName('ep0'), { connection: redis, prefix: `${env.REDIS_KEY_PREFIX}bull` });
   const rounds: Array<{ ours: number; loop: number }> = [];
-  const delivery = spawnService('services/delivery/src/main.ts', env);
+  spawnService('services/delivery/src/main.ts', env);
   for (let round = 0; round < 3; round++) {
     await fetch(`${receiver}/reset`, { method: 'POST' });
     await queue.pause();
@@ -131,10 +131,8 @@ try {
 
   // 2. Latency: steady publishing, every article to every endpoint, through enricher, fanout and delivery.
   for (let n = 1; n < ENDPOINTS; n++) await writer.put(endpoint(n));
-  const enricher = spawnService('services/enricher/src/main.ts', { ...env, ENRICHER_GROUP_ID: `enricher-${id}` });
-  const fanout = spawnService('services/fanout/src/main.ts', { ...env, FANOUT_GROUP_ID: `fanout-${id}` });
-  void enricher;
-  void fanout;
+  spawnService('services/enricher/src/main.ts', { ...env, ENRICHER_GROUP_ID: `enricher-${id}` });
+  spawnService('services/fanout/src/main.ts', { ...env, FANOUT_GROUP_ID: `fanout-${id}` });
   await new Promise((r) => setTimeout(r, 8_000)); // services join their groups and load subscriptions
   // Warm-up article, then the measured run.
   const publish = async (n: number) => {
@@ -149,7 +147,6 @@ try {
       publishedAt: new Date().toISOString(),
     };
     const attributes = newEventAttributes({ source: 'bench', type: 'article.published', partitionkey: articleId });
-    const { toKafkaRecord } = await import('@syndicate/contracts');
     await producer.send(topics.articleEvents, [toKafkaRecord(attributes, data)]);
   };
   await publish(-1);
@@ -196,7 +193,6 @@ try {
     ),
   );
   await queue.close();
-  void delivery;
 } finally {
   for (const child of children) child.kill('SIGTERM');
   await producer.stop();
