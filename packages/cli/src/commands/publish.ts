@@ -30,7 +30,9 @@ export async function publishFiles(
 async function publishOne(file: string, apiUrl: string, token: string): Promise<PublishResult> {
   let data: unknown;
   try {
-    data = parseFileToEvent(file).data;
+    // The API numbers versions: publishing the same page again is an update, not a conflict.
+    const { version: _version, ...article } = parseFileToEvent(file).data;
+    data = article;
   } catch (error) {
     return { file, ok: false, detail: error instanceof z.ZodError ? z.prettifyError(error) : (error as Error).message };
   }
