@@ -24,3 +24,25 @@ export class TransientError extends Error {
     this.name = 'TransientError';
   }
 }
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * True for errors that say a dependency (Kafka, Redis, the network) is unwell rather than that the message
+ * is bad: kafkajs errors it marks retriable, its connection errors, ioredis giving up on a command or a
+ * closed connection, and socket errors.
+ */
+export function isInfrastructureError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const e = error as Error & { code?: string; retriable?: boolean };
+  if (e.retriable === true) return true;
+  if (e.name.startsWith('KafkaJS') && /Connection|Broker|Request|Timeout|NumberOfRetries/.test(e.name)) return true;
+  if (e.name === 'MaxRetriesPerRequestError' || /Connection is closed|Stream isn't writeable/.test(e.message)) return true;
+  return e.code !== undefined && NETWORK_CODES.has(e.code);
+}
+
+/** Rethrows an infrastructure error as a TransientError (retried in place); anything else as it is. */
+export function classifyFailure(error: unknown): never {
+  if (isInfrastructureError(error)) throw new TransientError(error instanceof Error ? error.message : String(error), { cause: error });
+  throw error;
+}

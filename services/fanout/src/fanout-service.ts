@@ -13,6 +13,7 @@ import { iptcVocabulary } from '@syndicate/enrichment/iptc';
 import { announceFeedChanges, FeedStore } from '@syndicate/feeds';
 import {
   ConsumerLoop,
+  classifyFailure,
   coreTopicSpecs,
   createKafka,
   drop,
@@ -20,7 +21,6 @@ import {
   KeyedProducer,
   ok,
   type StepResult,
-  TransientError,
 } from '@syndicate/kafka-runtime';
 import { Counter, createMetricsRegistry, type Logger, type Registry } from '@syndicate/observability';
 import { partnerMessage } from '@syndicate/partner-formats';
@@ -101,7 +101,7 @@ export class FanoutService {
       producer: this.producer,
       logger,
       decode: decodeEnrichedRecord,
-      handle: (record) => this.locks.with(recordId(record), () => this.process(record)).catch(asTransient),
+      handle: (record) => this.locks.with(recordId(record), () => this.process(record)).catch(classifyFailure),
       metrics: this.metrics,
     });
   }
@@ -303,8 +303,3 @@ const isWebhookFor =
   (type: EnrichedRecord['type']) =>
   (s: Subscription): s is WebhookSubscription =>
     s.type === 'webhook' && !s.disabled && (!s.eventTypes || s.eventTypes.includes(type));
-
-/** Redis or Kafka trouble is the world's fault, not the message's: retry it rather than dead-letter it. */
-function asTransient(error: unknown): never {
-  throw new TransientError(error instanceof Error ? error.message : String(error), { cause: error });
-}
