@@ -8,11 +8,11 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { parseConfig } from '@syndicate/config';
-import { type EnrichedArticle, newEventAttributes, toKafkaRecord, topicNames } from '@syndicate/contracts';
+import { newEventAttributes, toKafkaRecord, topicNames } from '@syndicate/contracts';
 import { FanoutConfig, FanoutService } from '@syndicate/fanout';
 import { KeyedProducer } from '@syndicate/kafka-runtime';
 import { SubscriptionWriter } from '@syndicate/subscriptions';
-import { cleanRedis, eventually, isolation, testKafka, testLogger, testRedis } from '@syndicate/test-support';
+import { cleanRedis, enrichedArticle, eventually, isolation, testKafka, testLogger, testRedis } from '@syndicate/test-support';
 import { generateSecret } from '@syndicate/webhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -53,27 +53,6 @@ function startWorker(): ChildProcess {
 
 const deliveredIds = () => new Set(received);
 
-function record(id: string): EnrichedArticle {
-  return {
-    type: 'article.published',
-    article: {
-      id,
-      version: 1,
-      headline: id,
-      body: ['x'],
-      authors: [],
-      categories: [],
-      tags: [],
-      images: [],
-      language: 'en',
-      publishedAt: new Date().toISOString(),
-      source: 't',
-    },
-    enrichment: { entities: [], topics: [], language: 'en', wordCount: 1, summary: 'x', engine: 't' },
-    enrichedAt: new Date().toISOString(),
-  };
-}
-
 beforeAll(async () => {
   await fanout.start();
   await producer.start();
@@ -105,7 +84,7 @@ describe('a delivery worker killed mid-run', () => {
     for (let n = 0; n < ARTICLES; n++) {
       const id = `crash-${n}`;
       await producer.send(topics.articleEnriched, [
-        toKafkaRecord(newEventAttributes({ source: 't', type: 'article.published', partitionkey: id }), record(id)),
+        toKafkaRecord(newEventAttributes({ source: 't', type: 'article.published', partitionkey: id }), enrichedArticle(id)),
       ]);
     }
     await eventually(() => (deliveredIds().size >= 5 ? true : undefined), 60_000, 'the first deliveries');

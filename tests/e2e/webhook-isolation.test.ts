@@ -6,12 +6,21 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseConfig } from '@syndicate/config';
-import { type EnrichedArticle, newEventAttributes, type Subscription, toKafkaRecord, topicNames } from '@syndicate/contracts';
+import { newEventAttributes, type Subscription, toKafkaRecord, topicNames } from '@syndicate/contracts';
 import { DeliveryConfig, DeliveryService } from '@syndicate/delivery';
 import { FanoutConfig, FanoutService } from '@syndicate/fanout';
 import { KeyedProducer } from '@syndicate/kafka-runtime';
 import { SubscriptionWriter } from '@syndicate/subscriptions';
-import { cleanRedis, eventually, isolation, startWebhookReceiver, testKafka, testLogger, testRedis } from '@syndicate/test-support';
+import {
+  cleanRedis,
+  enrichedArticle,
+  eventually,
+  isolation,
+  startWebhookReceiver,
+  testKafka,
+  testLogger,
+  testRedis,
+} from '@syndicate/test-support';
 import { generateSecret } from '@syndicate/webhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -69,27 +78,6 @@ const subscribe = async (id: string, url: string) => {
   await Promise.all([fanout.registry.waitFor(id), delivery.registry.waitFor(id)]);
 };
 
-function record(id: string): EnrichedArticle {
-  return {
-    type: 'article.published',
-    article: {
-      id,
-      version: 1,
-      headline: id,
-      body: ['x'],
-      authors: [],
-      categories: [],
-      tags: [],
-      images: [],
-      language: 'en',
-      publishedAt: new Date().toISOString(),
-      source: 't',
-    },
-    enrichment: { entities: [], topics: [], language: 'en', wordCount: 1, summary: 'x', engine: 't' },
-    enrichedAt: new Date().toISOString(),
-  };
-}
-
 /** Publishes ROUNDS articles, one every 100 ms, and returns the healthy endpoints' delivery latencies. */
 async function measure(label: string): Promise<number[]> {
   latencies.length = 0;
@@ -97,7 +85,7 @@ async function measure(label: string): Promise<number[]> {
     const id = `${label}-${i}`;
     sentAt.set(id, Date.now());
     await producer.send(topics.articleEnriched, [
-      toKafkaRecord(newEventAttributes({ source: 't', type: 'article.published', partitionkey: id }), record(id)),
+      toKafkaRecord(newEventAttributes({ source: 't', type: 'article.published', partitionkey: id }), enrichedArticle(id)),
     ]);
     await new Promise((r) => setTimeout(r, 100));
   }

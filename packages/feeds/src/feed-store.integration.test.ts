@@ -1,5 +1,4 @@
-import type { EnrichedArticle } from '@syndicate/contracts';
-import { cleanRedis, isolation, testRedis } from '@syndicate/test-support';
+import { cleanRedis, enrichedArticle, isolation, testRedis } from '@syndicate/test-support';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FeedStore } from './feed-store.js';
 
@@ -11,24 +10,7 @@ afterAll(async () => {
 });
 
 const record = (id: string, version: number, publishedAt: string, headline = `story ${id} v${version}`) =>
-  ({
-    type: version === 1 ? 'article.published' : 'article.updated',
-    article: {
-      id,
-      version,
-      headline,
-      body: ['x'],
-      authors: [],
-      categories: [],
-      tags: [],
-      images: [],
-      language: 'en',
-      publishedAt,
-      source: 's',
-    },
-    enrichment: { entities: [], topics: [], language: 'en', wordCount: 1, summary: 'x', engine: 't' },
-    enrichedAt: publishedAt,
-  }) as EnrichedArticle;
+  enrichedArticle(id, version, { headline, publishedAt });
 
 describe('FeedStore on a real Redis', () => {
   const store = new FeedStore({ redis, keyPrefix: iso.redisKeyPrefix, maxItemsPerFeed: 3 });

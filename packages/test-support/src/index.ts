@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { brokerList, connectRedis } from '@syndicate/config';
+import type { EnrichedArticle } from '@syndicate/contracts';
 import { createKafka, KeyedProducer } from '@syndicate/kafka-runtime';
 import { createLogger } from '@syndicate/observability';
 import type { Redis } from 'ioredis';
@@ -119,4 +120,28 @@ export async function collectTopic(kafka: Kafka, topic: string) {
     },
   });
   return { messages, stop: () => consumer.disconnect() };
+}
+
+/** A minimal enriched article of our own making; `article` overrides any field of the article. */
+export function enrichedArticle(id: string, version = 1, article: Partial<EnrichedArticle['article']> = {}): EnrichedArticle {
+  const now = new Date().toISOString();
+  return {
+    type: version === 1 ? 'article.published' : 'article.updated',
+    article: {
+      id,
+      version,
+      headline: `${id} v${version}`,
+      body: [`Text of ${id}, version ${version}.`],
+      authors: [],
+      categories: [],
+      tags: [],
+      images: [],
+      language: 'en',
+      publishedAt: now,
+      source: 'test',
+      ...article,
+    },
+    enrichment: { entities: [], topics: [], language: 'en', wordCount: 5, summary: `${id} v${version}`, engine: 'test' },
+    enrichedAt: now,
+  };
 }
