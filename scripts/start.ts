@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SERVICES = ['api', 'enricher', 'fanout', 'delivery'] as const;
+/** Where the services without an HTTP API of their own serve /metrics. */
+const METRICS_PORTS: Record<string, string> = { enricher: '9464', fanout: '9465', delivery: '9466' };
 const STOP_TIMEOUT_MS = 10_000;
 
 const log = (message: string) => process.stderr.write(`[syndicate] ${message}\n`);
@@ -85,7 +87,7 @@ process.on('SIGTERM', () => void stopAll(0));
 for (const name of SERVICES) {
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'services', name, 'src/main.ts')], {
     cwd: root,
-    env,
+    env: METRICS_PORTS[name] ? { ...env, METRICS_PORT: process.env[`${name.toUpperCase()}_METRICS_PORT`] ?? METRICS_PORTS[name] } : env,
     // Services log JSON on stdout; pass it through so `npm start | pino-pretty` works.
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -111,6 +113,7 @@ process.stderr.write(`
   Feeds         ${apiUrl}/feeds/all.rss  (.atom, .json; WebSub hub at ${apiUrl}/websub)
   Ops           ${apiUrl}/ops              (needs the admin token)
   Health        ${apiUrl}/healthz  ${apiUrl}/readyz  ${apiUrl}/metrics
+  Metrics       enricher :9464, fanout :9465, delivery :9466 (/metrics)
   Admin token   ${token}
   Kafka         ${env.KAFKA_BROKERS}     Redis  ${env.REDIS_URL}
 

@@ -10,6 +10,7 @@ export const InfraConfig = z.object({
     .regex(/^[A-Za-z0-9._-]*$/)
     .default(''), // isolates tests or tenants sharing a cluster
   REDIS_KEY_PREFIX: z.string().default('syndicate:'), // every Redis key and BullMQ queue lives under it
+  METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(), // GET /metrics for services without an HTTP API; off when unset
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type InfraConfig = z.infer<typeof InfraConfig>;

@@ -6,6 +6,18 @@ export interface Service {
   stop(): Promise<void>;
 }
 
+/** Runs services as one: started in order, stopped in reverse order. */
+export function inOrder(...services: Service[]): Service {
+  return {
+    start: async () => {
+      for (const service of services) await service.start();
+    },
+    stop: async () => {
+      for (const service of [...services].reverse()) await service.stop();
+    },
+  };
+}
+
 /**
  * Starts the service and stops it on SIGTERM or SIGINT: the service's own `stop()` decides the order (stop
  * taking work, finish in-flight work, commit, close connections). Exits 0 after a clean stop, 1 if it failed

@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { Counter, createMetricsRegistry, serveMetrics } from './index.js';
+
+describe('serveMetrics', () => {
+  it('serves the registry in Prometheus text format on /metrics, and 404 elsewhere', async () => {
+    const registry = createMetricsRegistry('test');
+    new Counter({ name: 'syndicate_test_total', help: 'a test counter', registers: [registry] }).inc(3);
+    const server = await serveMetrics(registry, 0);
+    try {
+      const response = await fetch(`http://127.0.0.1:${server.port}/metrics`);
+      expect(response.headers.get('content-type')).toContain('text/plain');
+      const text = await response.text();
+      expect(text).toContain('syndicate_test_total{service="test"} 3');
+      expect(text).toContain('process_cpu_user_seconds_total');
+      expect((await fetch(`http://127.0.0.1:${server.port}/other`)).status).toBe(404);
+    } finally {
+      await server.close();
+    }
+  });
+});
