@@ -21,6 +21,7 @@ import { SubscriptionWriter } from '@syndicate/subscriptions';
 import {
   cleanRedis,
   collectTopic,
+  enrichedArticle,
   eventually,
   isolation,
   KAFKA_BROKERS,
@@ -65,27 +66,9 @@ const toAcme = (id: string) =>
   acme.messages.filter((m) => m.key === id).map((m) => ({ type: m.headers.ce_type, ninjs: JSON.parse(m.value ?? '{}') }));
 const feedIds = async (slug: string) => (await fanout.feeds.list(slug)).map((r) => `${r.article.id}@${r.article.version}`);
 
-function article(id: string, version: number, extra: Partial<EnrichedArticle['article']> = {}): EnrichedArticle {
-  return {
-    type: version === 1 ? 'article.published' : 'article.updated',
-    article: {
-      id,
-      version,
-      headline: `${id} v${version}`,
-      body: [`Text of ${id}, version ${version}.`],
-      authors: [],
-      categories: ['World'],
-      tags: [],
-      images: [],
-      language: 'en',
-      publishedAt: new Date().toISOString(),
-      source: 'desk',
-      ...extra,
-    },
-    enrichment: { entities: [], topics: [], language: 'en', wordCount: 5, summary: `${id} v${version}`, engine: 'test' },
-    enrichedAt: new Date().toISOString(),
-  };
-}
+/** Every article here is in category World, so the `world` feed takes it. */
+const article = (id: string, version: number, extra: Partial<EnrichedArticle['article']> = {}) =>
+  enrichedArticle(id, version, { categories: ['World'], ...extra });
 const withdrawal = (id: string, version: number): EnrichedRecord => ({
   type: 'article.withdrawn',
   id,

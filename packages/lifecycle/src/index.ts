@@ -1,9 +1,22 @@
-import type { Logger } from '@syndicate/observability';
+import { type Logger, type Registry, serveMetrics } from '@syndicate/observability';
 
 /** Anything long-lived: `start()` may be called once; `stop()` is idempotent. */
 export interface Service {
   start(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** `GET /metrics` for a service without an HTTP API of its own; does nothing when `port` is undefined. */
+export function metricsEndpoint(registry: Registry, port: number | undefined, logger: Logger): Service {
+  let server: Awaited<ReturnType<typeof serveMetrics>> | undefined;
+  return {
+    start: async () => {
+      if (port === undefined) return;
+      server = await serveMetrics(registry, port);
+      logger.info({ url: `http://127.0.0.1:${server.port}/metrics` }, 'metrics');
+    },
+    stop: async () => server?.close(),
+  };
 }
 
 /** Runs services as one: started in order, stopped in reverse order. */

@@ -1,20 +1,11 @@
 import { parseConfig } from '@syndicate/config';
-import { inOrder, runUntilSignalled } from '@syndicate/lifecycle';
-import { createLogger, serveMetrics } from '@syndicate/observability';
+import { inOrder, metricsEndpoint, runUntilSignalled } from '@syndicate/lifecycle';
+import { createLogger } from '@syndicate/observability';
 import { DeliveryConfig } from './config.js';
 import { DeliveryService } from './delivery-service.js';
 
 const config = parseConfig(DeliveryConfig);
 const logger = createLogger('delivery', config.LOG_LEVEL);
 const service = new DeliveryService(config, logger);
-let metrics: Awaited<ReturnType<typeof serveMetrics>> | undefined;
-const metricsServer = {
-  start: async () => {
-    if (config.METRICS_PORT === undefined) return;
-    metrics = await serveMetrics(service.metrics, config.METRICS_PORT);
-    logger.info({ url: `http://127.0.0.1:${metrics.port}/metrics` }, 'metrics');
-  },
-  stop: async () => metrics?.close(),
-};
 // Metrics last to start and first to stop; the service stops itself in its own order.
-await runUntilSignalled(inOrder(service, metricsServer), logger);
+await runUntilSignalled(inOrder(service, metricsEndpoint(service.metrics, config.METRICS_PORT, logger)), logger);
