@@ -6,7 +6,7 @@ import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { parseConfig } from '@syndicate/config';
 import type { EnrichedArticle } from '@syndicate/contracts';
 import { announceFeedChanges, FeedStore } from '@syndicate/feeds';
-import { cleanRedis, eventually, isolation, KAFKA_BROKERS, REDIS_URL, testLogger, testRedis } from '@syndicate/test-support';
+import { cleanRedis, eventually, isolation, testLogger, testRedis } from '@syndicate/test-support';
 import Parser from 'rss-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiService } from './api-service.js';
@@ -16,19 +16,10 @@ const iso = isolation();
 const TOKEN = 'feeds-test-admin-token';
 const redis = testRedis();
 const store = new FeedStore({ redis, keyPrefix: iso.redisKeyPrefix });
-const api = new ApiService(
-  parseConfig(ApiConfig, {
-    KAFKA_BROKERS,
-    REDIS_URL,
-    TOPIC_PREFIX: iso.topicPrefix,
-    REDIS_KEY_PREFIX: iso.redisKeyPrefix,
-    PORT: '0',
-    SYNDICATE_ADMIN_TOKEN: TOKEN,
-    FEED_PAGE_ITEMS: '3',
-    FEED_TAG_AUTHORITY: 'feeds.test',
-  }),
-  testLogger('api'),
-);
+/** An API in this test's name space, on a free port, with these settings. */
+const apiWith = (settings: Record<string, string>) =>
+  new ApiService(parseConfig(ApiConfig, { ...iso.env, PORT: '0', SYNDICATE_ADMIN_TOKEN: TOKEN, ...settings }), testLogger('api'));
+const api = apiWith({ FEED_PAGE_ITEMS: '3', FEED_TAG_AUTHORITY: 'feeds.test' });
 
 const record = (n: number, extra: Partial<EnrichedArticle['article']> = {}): EnrichedArticle => ({
   type: 'article.published',
@@ -159,19 +150,7 @@ describe('GET /feeds/{slug}.{format}', () => {
 
 describe('the byte bound', () => {
   it('moves items to archive pages when a document would be too large', async () => {
-    const small = new ApiService(
-      parseConfig(ApiConfig, {
-        KAFKA_BROKERS,
-        REDIS_URL,
-        TOPIC_PREFIX: iso.topicPrefix,
-        REDIS_KEY_PREFIX: iso.redisKeyPrefix,
-        PORT: '0',
-        SYNDICATE_ADMIN_TOKEN: TOKEN,
-        FEED_PAGE_ITEMS: '50',
-        FEED_MAX_BYTES: '4096',
-      }),
-      testLogger('api'),
-    );
+    const small = apiWith({ FEED_PAGE_ITEMS: '50', FEED_MAX_BYTES: '4096' });
     await small.start();
     try {
       const body = await (await fetch(`${small.url}/feeds/all.rss`)).text();
