@@ -12,6 +12,7 @@ export const DeliveryConfig = InfraConfig.extend(FeedSiteConfig.shape).extend({
     .refine((a) => a.length > 0 && a.every((n) => Number.isInteger(n) && n >= 0), 'comma-separated milliseconds'),
   WEBHOOK_RETRY_JITTER: z.coerce.number().min(0).max(1).default(0.2), // ± share of each delay
   SYNDICATE_WEBHOOK_ALLOWLIST: z.string().default(''), // CIDRs webhooks may reach although private, e.g. 127.0.0.0/8
+  WEBHOOK_REQUIRE_HTTPS: z.stringbool().default(false), // refuse to deliver to http:// endpoints
   WEBHOOK_DISABLE_AFTER_MS: z.coerce
     .number()
     .int()

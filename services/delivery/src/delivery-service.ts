@@ -111,6 +111,8 @@ export class DeliveryService {
     const endpoint = this.registry.get(delivery.subscriptionId);
     if (endpoint?.type !== 'webhook') throw new UnrecoverableError(`endpoint ${delivery.subscriptionId} no longer exists`);
     if (endpoint.disabled) throw new UnrecoverableError(`endpoint disabled: ${endpoint.disabled.reason}`);
+    if (this.config.WEBHOOK_REQUIRE_HTTPS && !endpoint.url.startsWith('https:'))
+      throw new UnrecoverableError('https is required for webhooks');
 
     const timestamp = Math.floor(Date.now() / 1_000);
     const secrets = [endpoint.secret, ...endpoint.previousSecrets.filter((p) => Date.parse(p.expiresAt) > Date.now()).map((p) => p.secret)];
