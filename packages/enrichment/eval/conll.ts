@@ -1,0 +1,50 @@
+/** Reads CoNLL-2003 files (token POS chunk NER, IOB2) into sentences with character offsets and gold spans. */
+import { readFileSync } from 'node:fs';
+
+export type ConllType = 'PER' | 'ORG' | 'LOC' | 'MISC';
+
+export interface ConllSentence {
+  text: string;
+  tokens: Array<{ start: number; end: number }>;
+  /** Gold entities as token index ranges, end exclusive. */
+  gold: Array<{ type: ConllType; from: number; to: number }>;
+}
+
+export function readConll(path: string): ConllSentence[] {
+  const sentences: ConllSentence[] = [];
+  let words: string[] = [];
+  let tags: string[] = [];
+  const flush = () => {
+    if (words.length === 0) return;
+    const tokens: ConllSentence['tokens'] = [];
+    let text = '';
+    for (const word of words) {
+      if (text) text += ' ';
+      tokens.push({ start: text.length, end: text.length + word.length });
+      text += word;
+    }
+    const gold: ConllSentence['gold'] = [];
+    for (let i = 0; i < tags.length; i++) {
+      const tag = tags[i] as string;
+      if (!tag.startsWith('B-')) continue;
+      const type = tag.slice(2) as ConllType;
+      let j = i + 1;
+      while (tags[j] === `I-${type}`) j++;
+      gold.push({ type, from: i, to: j });
+    }
+    sentences.push({ text, tokens, gold });
+    words = [];
+    tags = [];
+  };
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (line.startsWith('-DOCSTART-') || line.trim() === '') {
+      flush();
+      continue;
+    }
+    const parts = line.split(' ');
+    words.push(parts[0] as string);
+    tags.push(parts[3] ?? 'O');
+  }
+  flush();
+  return sentences;
+}
