@@ -209,6 +209,11 @@ describe('endpoint API', () => {
     expect(headers['webhook-signature'].split(' ')).toHaveLength(2);
     expect(() => new Webhook(rotated.json.secret).verify(hit.body, headers)).not.toThrow();
     expect(() => new Webhook(oldSecret).verify(hit.body, headers)).not.toThrow();
+    // Neither secret is ever shown again.
+    const shown =
+      JSON.stringify((await call('GET', `/v1/subscriptions/${id}`)).json) + JSON.stringify((await call('GET', '/v1/subscriptions')).json);
+    expect(shown).not.toContain(oldSecret);
+    expect(shown).not.toContain(rotated.json.secret);
   });
 
   it('pauses and resumes deliveries without losing any', async () => {

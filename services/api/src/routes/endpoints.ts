@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ApiDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
+import { withoutSecret } from './subscriptions.js';
 
 const WebhookUpdate = z
   .object({
@@ -57,8 +58,7 @@ export function endpointRoutes(app: FastifyInstance, deps: ApiDeps): void {
     if (change.paused === true) await deps.webhookQueue(endpoint.id).pause();
     if (change.paused === false) await deps.webhookQueue(endpoint.id).resume();
     await save(next);
-    const { secret: _secret, previousSecrets: _previous, ...shown } = next;
-    return shown;
+    return withoutSecret(next);
   });
 
   app.post<{ Params: { id: string } }>('/v1/subscriptions/:id/rotate-secret', async (request) => {

@@ -5,10 +5,10 @@ import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
 
-/** Secrets and feed tokens are shown once, in the response that creates them. */
-const withoutSecret = (s: Subscription) => {
+/** Secrets (current and still-signing previous ones) and feed tokens are shown once, when made. */
+export const withoutSecret = (s: Subscription) => {
   if (s.type === 'webhook') {
-    const { secret: _secret, ...rest } = s;
+    const { secret: _secret, previousSecrets: _previous, ...rest } = s;
     return rest;
   }
   if (s.type === 'feed') {
