@@ -1,11 +1,5 @@
-import { XMLBuilder } from 'fast-xml-parser';
 import { type FeedDocument, IPTC_SCHEME, lastUpdated, topicUri } from './document.js';
-import { escapeXml, paragraphsToHtml, XML_BUILDER_OPTIONS } from './xml-text.js';
-
-const builder = new XMLBuilder(XML_BUILDER_OPTIONS);
-
-const link = (href: string | undefined, rel: string, type?: string) =>
-  href ? { '@_rel': rel, '@_href': escapeXml(href), ...(type ? { '@_type': type } : {}) } : undefined;
+import { atomLink, buildXml, escapeXml, paragraphsToHtml } from './xml-text.js';
 
 /**
  * Atom 1.0 (RFC 4287): tag: ids, `updated` per entry (a correction moves it), self/alternate/hub links,
@@ -26,11 +20,11 @@ export function renderAtom(doc: FeedDocument): string {
       // A feed-level author makes every entry valid even when the article has no byline.
       author: { name: 'Syndicate' },
       link: [
-        link(doc.links.self, 'self', 'application/atom+xml'),
-        link(doc.links.alternate, 'alternate', 'text/html'),
-        link(doc.links.hub, 'hub'),
-        link(doc.links.prevArchive, 'prev-archive'),
-        link(doc.links.current, 'current'),
+        atomLink(doc.links.self, 'self', 'application/atom+xml'),
+        atomLink(doc.links.alternate, 'alternate', 'text/html'),
+        atomLink(doc.links.hub, 'hub'),
+        atomLink(doc.links.prevArchive, 'prev-archive'),
+        atomLink(doc.links.current, 'current'),
       ].filter(Boolean),
       ...(doc.archive ? { 'fh:archive': '' } : {}),
       generator: 'Syndicate',
@@ -57,5 +51,5 @@ export function renderAtom(doc: FeedDocument): string {
       })),
     },
   };
-  return (builder.build(document) as string).replace('<fh:archive></fh:archive>', '<fh:archive/>');
+  return buildXml(document);
 }

@@ -1,11 +1,5 @@
-import { XMLBuilder } from 'fast-xml-parser';
 import { type FeedDocument, lastUpdated, topicUri } from './document.js';
-import { escapeXml, paragraphsToHtml, XML_BUILDER_OPTIONS } from './xml-text.js';
-
-const builder = new XMLBuilder(XML_BUILDER_OPTIONS);
-
-const atomLink = (href: string | undefined, rel: string, type?: string) =>
-  href ? { '@_href': escapeXml(href), '@_rel': rel, ...(type ? { '@_type': type } : {}) } : undefined;
+import { atomLink, buildXml, escapeXml, paragraphsToHtml } from './xml-text.js';
 
 /**
  * RSS 2.0 with content:encoded (full text), dc:creator (bylines), Media RSS (pictures with captions and
@@ -65,5 +59,5 @@ export function renderRss(doc: FeedDocument): string {
     },
   };
   // An empty element such as <fh:archive/> must survive suppressEmptyNode.
-  return (builder.build(document) as string).replace('<fh:archive></fh:archive>', '<fh:archive/>');
+  return buildXml(document);
 }

@@ -1,3 +1,5 @@
+import { XMLBuilder } from 'fast-xml-parser';
+
 // Characters XML 1.0 does not allow anywhere in a document, even escaped: C0 controls but tab, LF and CR,
 // U+FFFE/U+FFFF, and surrogates that are not part of a pair. (Without the u flag: measurably faster.)
 const XML_FORBIDDEN =
@@ -32,7 +34,7 @@ export function paragraphsToHtml(paragraphs: string[]): string {
 }
 
 /** Options shared by the XML renderers: entities off (we escape), CDATA where the value is HTML. */
-export const XML_BUILDER_OPTIONS = {
+const XML_BUILDER_OPTIONS = {
   ignoreAttributes: false,
   attributeNamePrefix: '@_',
   suppressEmptyNode: true,
@@ -40,3 +42,17 @@ export const XML_BUILDER_OPTIONS = {
   cdataPropName: '__cdata',
   jPath: false, // no path strings for callbacks we do not use: measurably faster
 } as const;
+
+const builder = new XMLBuilder(XML_BUILDER_OPTIONS);
+
+/** An XML document from its object form; the empty RFC 5005 `<fh:archive/>` survives suppressEmptyNode. */
+export function buildXml(document: object): string {
+  return (builder.build(document) as string).replace('<fh:archive></fh:archive>', '<fh:archive/>');
+}
+
+/**
+ * An Atom `link` element (also RSS's `atom:link`) in the builder's object form, or nothing without an href,
+ * so absent links can be filtered out of a list.
+ */
+export const atomLink = (href: string | undefined, rel: string, type?: string) =>
+  href ? { '@_rel': rel, '@_href': escapeXml(href), ...(type ? { '@_type': type } : {}) } : undefined;
