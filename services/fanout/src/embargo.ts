@@ -58,13 +58,14 @@ export class EmbargoHold {
     if (held) await this.redis.del(this.key(articleId));
   }
 
-  /** A withdrawal or a newer version: drop what is held and its pending release. */
-  async cancel(articleId: string): Promise<void> {
-    const json = await this.redis.get(this.key(articleId));
-    if (!json) return;
-    const held = EnrichedRecord.safeParse(JSON.parse(json));
-    if (held.success && held.data.type !== 'article.withdrawn')
-      await this.queue.remove(EmbargoHold.jobId(articleId, held.data.article.version));
+  /**
+   * A withdrawal or a newer version: drop what is held and its pending release. `heldVersion`, when the
+   * caller has just read it (null: nothing held), spares a second read.
+   */
+  async cancel(articleId: string, heldVersion?: number | null): Promise<void> {
+    const version = heldVersion === undefined ? await this.heldVersion(articleId) : heldVersion;
+    if (version === null) return;
+    await this.queue.remove(EmbargoHold.jobId(articleId, version));
     await this.redis.del(this.key(articleId));
   }
 }

@@ -121,7 +121,7 @@ export class FanoutService {
       const held = await this.embargoes.heldVersion(id);
       if (held !== null && held >= version) return drop(`version ${version} is not newer than embargoed version ${held}`);
       // A newer version, or a withdrawal, replaces whatever was waiting for its embargo to end.
-      await this.embargoes.cancel(id);
+      await this.embargoes.cancel(id, held);
       const embargoEnds = record.article.embargoUntil ? Date.parse(record.article.embargoUntil) : 0;
       if (embargoEnds > Date.now()) {
         await this.embargoes.hold(record, new Date(embargoEnds));
