@@ -164,6 +164,12 @@ export class FeedStore {
     )) as string[];
   }
 
+  /** Just the stored version number (a withdrawal counts), or null: cheap enough for every delivery. */
+  async version(id: string): Promise<number | null> {
+    const version = await this.redis.hget(this.itemKey(id), 'version');
+    return version === null ? null : Number(version);
+  }
+
   /** The stored version of an article, withdrawn or not; null if never seen. */
   async get(id: string): Promise<{ record: EnrichedArticle | null; version: number; withdrawn: boolean } | null> {
     const [version, json, withdrawn] = await this.redis.hmget(this.itemKey(id), 'version', 'json', 'withdrawn');

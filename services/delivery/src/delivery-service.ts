@@ -106,8 +106,8 @@ export class DeliveryService {
     const delivery = parsed.data;
     // Never an older version after a newer one: a job the fanout could not take off the queue in time
     // (it was being sent, or retrying) is dropped once a newer version or a withdrawal is stored.
-    const stored = await this.feedStore.get(delivery.articleId);
-    if (stored && stored.version > delivery.version) return { status: 0, superseded: stored.version };
+    const storedVersion = await this.feedStore.version(delivery.articleId);
+    if (storedVersion !== null && storedVersion > delivery.version) return { status: 0, superseded: storedVersion };
     const endpoint = this.registry.get(delivery.subscriptionId);
     if (endpoint?.type !== 'webhook') throw new UnrecoverableError(`endpoint ${delivery.subscriptionId} no longer exists`);
     if (endpoint.disabled) throw new UnrecoverableError(`endpoint disabled: ${endpoint.disabled.reason}`);
