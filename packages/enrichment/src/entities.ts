@@ -1,89 +1,157 @@
+/**
+ * Entities in an article: the trained tagger finds the mentions, then mentions that name the same thing are
+ * merged ("President Volodymyr Zelenskyy", "Zelenskyy's" and "Zelenskyy" are one person; "AP" and "the
+ * Associated Press" one agency), each entity gets one type by vote, a canonical name, a slug id, ISO 3166
+ * codes where the gazetteer knows the place, and a salience from where and how often it is mentioned.
+ */
+import { createRequire } from 'node:module';
 import type { Entity } from '@syndicate/contracts';
-import nlp from 'compromise';
+import { type Gazetteer, type GazetteerType, gazetteer } from './ner/gazetteer.js';
+import { type EntityClass, NerModel, spansOf } from './ner/model.js';
+import { NerTagger } from './ner/tagger.js';
+import { sentences, type Token, tokenize } from './ner/tokenize.js';
 import { slugify } from './text-stats.js';
 
-type EntityType = 'PERSON' | 'ORGANIZATION' | 'LOCATION';
+type EntityType = Entity['type'];
 
-interface Span {
+const TYPE_OF: Record<EntityClass, EntityType> = { PER: 'PERSON', ORG: 'ORGANIZATION', LOC: 'LOCATION', MISC: 'MISC' };
+const GAZETTEER_TYPE: Record<GazetteerType, EntityType> = { LOC: 'LOCATION', ORG: 'ORGANIZATION', NORP: 'NORP' };
+
+interface Mention {
   start: number;
   end: number;
   text: string;
   type: EntityType;
+  words: string[];
 }
 
-interface CompromiseTerm {
-  tags?: string[];
-  offset?: { start: number; length: number };
-}
-interface CompromiseMatch {
-  terms?: CompromiseTerm[];
+/** Where the headline and the lead end in the text; mentions there weigh more in salience. */
+export interface TextParts {
+  headlineEnd: number;
+  leadEnd: number;
 }
 
-// Trailing punctuation and possessives are not part of a name ("Kyiv." / "Zelenskyy's").
-const TRAILING_NOISE = /(?:['’]s?|[^\p{L}\p{N}])+$/u;
-const LEADING_NOISE = /^[^\p{L}\p{N}]+/u;
+/** The trained weights shipped with the package (data/ner-model.txt.gz, made by `npm run train:ner`). */
+export const nerModelPath = () => createRequire(import.meta.url).resolve('@syndicate/enrichment/data/ner-model.txt.gz');
 
-/** Spans of people, organisations and places as compromise tags them; honorifics are left out of names. */
-function findSpans(text: string): Span[] {
-  const doc = nlp(text);
-  const groups: Array<[EntityType, CompromiseMatch[]]> = [
-    ['PERSON', doc.people().json({ offset: true }) as CompromiseMatch[]],
-    ['ORGANIZATION', doc.organizations().json({ offset: true }) as CompromiseMatch[]],
-    ['LOCATION', doc.places().json({ offset: true }) as CompromiseMatch[]],
-  ];
-  const spans: Span[] = [];
-  for (const [type, matches] of groups) {
-    for (const match of matches) {
-      const terms = (match.terms ?? []).filter((t) => t.offset && !t.tags?.includes('Honorific'));
-      const first = terms[0]?.offset;
-      const last = terms[terms.length - 1]?.offset;
-      if (!first || !last) continue;
-      let start = first.start;
-      let end = last.start + last.length;
-      const raw = text.slice(start, end);
-      const lead = raw.match(LEADING_NOISE)?.[0].length ?? 0;
-      const trail = raw.slice(lead).match(TRAILING_NOISE)?.[0].length ?? 0;
-      start += lead;
-      end -= trail;
-      if (end - start < 2) continue;
-      spans.push({ start, end, text: text.slice(start, end), type });
+let sharedTagger: NerTagger | undefined;
+/** The process-wide tagger with the shipped model, loaded on first use. */
+export const nerTagger = () => {
+  sharedTagger ??= new NerTagger(NerModel.load(nerModelPath()), gazetteer());
+  return sharedTagger;
+};
+
+/** Every mention the tagger finds, in text order. */
+export function findMentions(text: string, tagger = nerTagger(), names: Gazetteer = gazetteer()): Mention[] {
+  const mentions: Mention[] = [];
+  for (const sentence of sentences(text, tokenize(text))) {
+    const words = sentence.map((t) => t.text);
+    for (const span of spansOf(tagger.tag(words))) {
+      const first = sentence[span.from] as Token;
+      const last = sentence[span.to - 1] as Token;
+      const spanWords = words.slice(span.from, span.to);
+      let type = TYPE_OF[span.type];
+      // Nationalities and other groups ("Ukrainian", "North Koreans") are MISC in CoNLL; the gazetteer knows them.
+      if (type === 'MISC' && names.lookupTokens(spanWords).some((e) => e.type === 'NORP')) type = 'NORP';
+      mentions.push({ start: first.start, end: last.end, text: text.slice(first.start, last.end), type, words: spanWords });
     }
   }
-  return spans;
+  return mentions;
 }
 
-/**
- * Entities with every mention, merged: a person's surname alone joins the full name it abbreviates, and the
- * longest form seen becomes the canonical name. Salience weighs the headline, the lead and frequency.
- */
-export function extractEntities(text: string, leadEnd: number): Entity[] {
-  const spans = findSpans(text).sort((a, b) => b.text.length - a.text.length || a.start - b.start);
-  const entities: Array<{ name: string; type: EntityType; mentions: Span[] }> = [];
-  const seen = new Set<string>();
-  for (const span of spans) {
-    const where = `${span.start}:${span.end}`;
-    if (seen.has(where)) continue;
-    seen.add(where);
-    const key = span.text.toLowerCase();
-    const target = entities.find(
-      (e) =>
-        e.type === span.type &&
-        (e.name.toLowerCase() === key || (span.type === 'PERSON' && e.name.toLowerCase().split(/\s+/).pop() === key)),
-    );
-    if (target) target.mentions.push(span);
-    else entities.push({ name: span.text, type: span.type, mentions: [span] });
-  }
+interface Group {
+  mentions: Mention[];
+  /** The gazetteer's name for it, when the gazetteer knows it ("United States" for "U.S."). */
+  canonical?: string;
+  iso3166?: string;
+}
 
-  const weights = entities.map((e) => e.mentions.reduce((sum, m) => sum + (m.start < leadEnd ? 3 : 1), 0));
-  const maxWeight = Math.max(1, ...weights);
-  return entities
-    .map((e, i) => ({
-      id: `${e.type.toLowerCase()}/${slugify(e.name)}`,
-      name: e.name,
-      type: e.type,
-      mentions: e.mentions.sort((a, b) => a.start - b.start).map(({ start, end, text }) => ({ start, end, text })),
-      salience: Math.round(((weights[i] ?? 0) / maxWeight) * 1000) / 1000,
-      externalIds: {},
-    }))
-    .sort((a, b) => b.salience - a.salience || a.name.localeCompare(b.name));
+const typeVote = (mentions: Mention[]): EntityType => {
+  const votes = new Map<EntityType, number>();
+  for (const m of mentions) votes.set(m.type, (votes.get(m.type) ?? 0) + m.words.length);
+  return [...votes].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'MISC';
+};
+
+const initials = (words: string[]) =>
+  words
+    .filter((w) => /^\p{Lu}/u.test(w))
+    .map((w) => w[0])
+    .join('');
+
+/** Entities with merged mentions, most salient first. */
+export function extractEntities(text: string, parts: TextParts = { headlineEnd: 0, leadEnd: text.length }): Entity[] {
+  const names = gazetteer();
+  const mentions = findMentions(text, nerTagger(), names);
+
+  // 1. Same words, same thing: group by the text as written, case folded.
+  const byKey = new Map<string, Group>();
+  for (const m of mentions) {
+    const key = m.words.join(' ').toLowerCase();
+    const group = byKey.get(key) ?? { mentions: [] };
+    group.mentions.push(m);
+    byKey.set(key, group);
+  }
+  let groups = [...byKey.values()];
+
+  // 2. Names the gazetteer files under one name ("AP", "Associated Press") join.
+  const byCanonical = new Map<string, Group>();
+  for (const group of groups) {
+    const type = typeVote(group.mentions);
+    const entry = names.lookupTokens((group.mentions[0] as Mention).words).find((e) => GAZETTEER_TYPE[e.type] === type);
+    if (!entry) continue;
+    group.canonical = entry.canonical;
+    if (entry.iso3166) group.iso3166 = entry.iso3166;
+    const key = `${type}:${entry.canonical}`;
+    const existing = byCanonical.get(key);
+    if (existing) {
+      existing.mentions.push(...group.mentions);
+      group.mentions = [];
+    } else byCanonical.set(key, group);
+  }
+  groups = groups.filter((g) => g.mentions.length > 0);
+
+  // 3. A one-word mention that is the surname of exactly one person named in full is that person; an
+  //    acronym made of an organisation's initials is that organisation.
+  const people = groups.filter((g) => typeVote(g.mentions) === 'PERSON' && g.mentions.some((m) => m.words.length > 1));
+  const orgs = groups.filter((g) => typeVote(g.mentions) === 'ORGANIZATION' && g.mentions.some((m) => m.words.length > 2));
+  for (const group of groups) {
+    const words = (group.mentions[0] as Mention).words;
+    if (words.length !== 1) continue;
+    const word = (words[0] as string).toLowerCase();
+    const surnameOf = people.filter(
+      (p) => p !== group && p.mentions.some((m) => m.words.length > 1 && m.words.at(-1)?.toLowerCase() === word),
+    );
+    const acronymOf = /^\p{Lu}{2,}$/u.test(words[0] as string)
+      ? orgs.filter((o) => o !== group && o.mentions.some((m) => initials(m.words) === words[0]))
+      : [];
+    const target = surnameOf.length === 1 ? surnameOf[0] : acronymOf.length === 1 ? acronymOf[0] : undefined;
+    if (!target) continue;
+    // The mention takes its person's type: a surname tagged as a place in one sentence is still the person.
+    for (const m of group.mentions) m.type = typeVote(target.mentions);
+    target.mentions.push(...group.mentions);
+    group.mentions = [];
+  }
+  groups = groups.filter((g) => g.mentions.length > 0);
+
+  const weight = (m: Mention) => (m.start < parts.headlineEnd ? 3 : m.start < parts.leadEnd ? 2 : 1);
+  const scored = groups.map((group) => {
+    const type = typeVote(group.mentions);
+    const mentionsInOrder = group.mentions.sort((a, b) => a.start - b.start);
+    // The fullest form names it: most words, then earliest.
+    const longest = [...mentionsInOrder].sort((a, b) => b.words.length - a.words.length)[0] as Mention;
+    const name = longest.words.join(' ');
+    return {
+      // The gazetteer's name keeps the id the same whichever form an article uses ("AP" or "Associated Press").
+      id: `${type.toLowerCase()}/${slugify(group.canonical ?? name) || 'unnamed'}`,
+      name,
+      type,
+      mentions: mentionsInOrder.map(({ start, end, text }) => ({ start, end, text })),
+      raw: mentionsInOrder.reduce((sum, m) => sum + weight(m), 0),
+      externalIds: (group.iso3166 ? { iso3166: group.iso3166 } : {}) as Record<string, string>,
+    };
+  });
+  const top = Math.max(1, ...scored.map((e) => e.raw));
+  return scored
+    .map(({ raw, ...entity }) => ({ ...entity, salience: Math.round((raw / top) * 1000) / 1000 }))
+    .sort((a, b) => b.salience - a.salience || (a.mentions[0]?.start ?? 0) - (b.mentions[0]?.start ?? 0));
 }

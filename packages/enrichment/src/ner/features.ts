@@ -1,0 +1,126 @@
+/**
+ * The features the tagger sees for each token of a sentence: the word and its neighbours, word shapes,
+ * affixes, gazetteer hits and whether the sentence is written in capitals (CoNLL headlines are). The same
+ * definitions serve training and tagging, so the two can never drift apart.
+ *
+ * They come in three groups, so the tagger can cache the first two per word (see NerTagger):
+ * - about the word alone (`wordFeatures`),
+ * - about one neighbour at a fixed distance (`neighbourFeatures`),
+ * - about the word in its sentence: pairs of words, gazetteer hits, sentence position (`contextFeatures`).
+ */
+import type { Gazetteer } from './gazetteer.js';
+
+/** "Zelenskyy" -> "Xx", "U.S." -> "X.X.", "1996-08-22" -> "d-d-d", "McDonald" -> "XxXx". */
+export function shape(word: string): string {
+  if (word === SENTENCE_START || word === SENTENCE_END) return word;
+  let out = '';
+  let last = '';
+  for (const ch of word) {
+    const c = ch >= 'a' && ch <= 'z' ? 'x' : ch >= 'A' && ch <= 'Z' ? 'X' : ch >= '0' && ch <= '9' ? 'd' : letterClass(ch);
+    if (c !== last) out += c;
+    last = c;
+  }
+  return out.length > 6 ? `${out.slice(0, 6)}…` : out;
+}
+
+function letterClass(ch: string): string {
+  if (/\p{Lu}/u.test(ch)) return 'X';
+  if (/\p{L}/u.test(ch)) return 'x';
+  if (/\p{N}/u.test(ch)) return 'd';
+  return ch;
+}
+
+export const SENTENCE_START = '<s>';
+export const SENTENCE_END = '</s>';
+/** Neighbour distances that have features of their own. */
+export const NEIGHBOURS = [-2, -1, 1, 2] as const;
+
+/** Whether a sentence is written in capitals (a CoNLL headline, a dateline): then "KYIV" is read as "Kyiv". */
+export function isAllCaps(words: readonly string[]): boolean {
+  let letters = 0;
+  for (const w of words) {
+    if (/\p{Ll}/u.test(w)) return false;
+    if (/\p{Lu}/u.test(w)) letters++;
+  }
+  return letters >= 2;
+}
+
+const casedFor = (word: string, caps: boolean) => (caps && word.length > 1 ? word[0] + word.slice(1).toLowerCase() : word);
+
+/** Features of the word itself: identity, shape, length, affixes, first-name list. */
+export function wordFeatures(word: string, caps: boolean, gazetteer: Gazetteer): string[] {
+  const w = casedFor(word, caps);
+  const lw = word.toLowerCase();
+  const sh = caps ? `C${shape(word)}` : shape(word);
+  const f = ['b', `w=${w}`, `l=${lw}`, `sh=${sh}`, `len=${Math.min(lw.length, 8)}`];
+  for (let k = 1; k <= 4 && k < w.length; k++) f.push(`p${k}=${w.slice(0, k)}`, `s${k}=${lw.slice(-k)}`);
+  if (caps) f.push('caps', `caps|l=${lw}`);
+  if (gazetteer.isFirstName(w)) f.push('fn');
+  return f;
+}
+
+/** Features of the word `distance` tokens away (`<s>` or `</s>` beyond the sentence). */
+export function neighbourFeatures(word: string, distance: number, caps: boolean, gazetteer: Gazetteer): string[] {
+  const f = [`l${distance > 0 ? '+' : ''}${distance}=${word === SENTENCE_START || word === SENTENCE_END ? word : word.toLowerCase()}`];
+  if (distance === -1 || distance === 1) f.push(`sh${distance > 0 ? '+' : ''}${distance}=${shape(word)}`);
+  if (distance === -1 && gazetteer.isFirstName(casedFor(word, caps))) f.push('fn-1');
+  return f;
+}
+
+/** What a sentence's tokens share: their words, lower-cased, shapes and gazetteer hits. */
+export interface SentenceView {
+  words: readonly string[];
+  caps: boolean;
+  lower: string[];
+  shapes: string[];
+  gazetteer: string[][];
+}
+
+export function sentenceView(words: readonly string[], gazetteer: Gazetteer): SentenceView {
+  return {
+    words,
+    caps: isAllCaps(words),
+    lower: words.map((w) => w.toLowerCase()),
+    shapes: words.map(shape),
+    gazetteer: gazetteer.features(words),
+  };
+}
+
+/** Prefixes of the word-pair features: the word before and this one, this one and the word after. */
+export const PAIR_BEFORE = 'l-1|l=';
+export const PAIR_AFTER = 'l|l+1=';
+/** Prefix of the shape-triple feature: the shapes of the word before, this word and the word after. */
+export const SHAPES = 'sh-1|sh|sh+1=';
+
+/** Features of token `i` that need more than one word: word pairs, shape trigram, position, gazetteer hits. */
+export function contextFeatures(view: SentenceView, i: number, withoutPairs = false): string[] {
+  const n = view.words.length;
+  const before = i > 0 ? (view.lower[i - 1] as string) : SENTENCE_START;
+  const after = i + 1 < n ? (view.lower[i + 1] as string) : SENTENCE_END;
+  const shapeBefore = i > 0 ? (view.shapes[i - 1] as string) : SENTENCE_START;
+  const shapeAfter = i + 1 < n ? (view.shapes[i + 1] as string) : SENTENCE_END;
+  const sh = view.caps ? `C${view.shapes[i]}` : (view.shapes[i] as string);
+  const lw = view.lower[i] as string;
+  const f: string[] = [];
+  // The tagger looks word pairs and shape triples up its own way (see NerTagger) and asks for the rest only.
+  if (!withoutPairs) f.push(`${PAIR_BEFORE}${before}|${lw}`, `${PAIR_AFTER}${lw}|${after}`, `${SHAPES}${shapeBefore}|${sh}|${shapeAfter}`);
+  if (i === 0) f.push(`first|sh=${sh}`);
+  for (const g of view.gazetteer[i] as string[]) f.push(`g=${g}`);
+  if (i > 0) for (const g of view.gazetteer[i - 1] as string[]) f.push(`g-1=${g}`);
+  if (i + 1 < n) for (const g of view.gazetteer[i + 1] as string[]) f.push(`g+1=${g}`);
+  return f;
+}
+
+/** The word at distance `d` from token `i`, or the sentence boundary marker. */
+export const neighbour = (words: readonly string[], i: number, d: number) =>
+  i + d < 0 ? SENTENCE_START : i + d >= words.length ? SENTENCE_END : (words[i + d] as string);
+
+/** All feature names for every token of one sentence (what training sees). */
+export function sentenceFeatures(words: readonly string[], gazetteer: Gazetteer): string[][] {
+  const view = sentenceView(words, gazetteer);
+  return words.map((word, i) => [
+    ...wordFeatures(word, view.caps, gazetteer),
+    ...NEIGHBOURS.flatMap((d) => neighbourFeatures(neighbour(words, i, d), d, view.caps, gazetteer)),
+    ...contextFeatures(view, i),
+  ]);
+}

@@ -1,0 +1,118 @@
+/**
+ * Lists of names the 1996 newswire the tagger learns from never saw (Kyiv, the SBU, OpenAI) or saw too rarely.
+ * They are features for the tagger, not rules: "Georgia" may be a state, a country or a person, and the
+ * context decides. The country list also gives entities their ISO 3166 codes.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tokenize } from './tokenize.js';
+
+export type GazetteerType = 'LOC' | 'ORG' | 'NORP';
+
+interface Entry {
+  type: GazetteerType;
+  /** ISO 3166-1 alpha-2 for countries (and their other names), ISO 3166-2 for subdivisions. */
+  iso3166?: string;
+  /** The name the entry is filed under ("United States" for "U.S."). */
+  canonical: string;
+}
+
+const MAX_TOKENS = 8;
+const dataFile = (name: string) => createRequire(import.meta.url).resolve(`@syndicate/enrichment/data/gazetteer/${name}`);
+const rows = (name: string) =>
+  readFileSync(dataFile(name), 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() && !line.startsWith('#'));
+const key = (text: string) =>
+  tokenize(text)
+    .map((t) => t.text)
+    .join(' ');
+
+export class Gazetteer {
+  private readonly exact = new Map<string, Entry[]>();
+  /** The same names upper-cased, for headlines and datelines in capitals ("KYIV"). */
+  private readonly upper = new Map<string, Entry[]>();
+  private readonly firstNames = new Set<string>();
+  /** First tokens of every name, as written and upper-cased: most tokens are not, and need no more look. */
+  private readonly starts = new Set<string>();
+
+  constructor() {
+    for (const row of rows('countries.tsv')) {
+      const [code, name, others, demonyms] = row.split('\t') as [string, string, string?, string?];
+      for (const alias of [name, ...split(others)]) this.add(alias, { type: 'LOC', iso3166: code, canonical: name });
+      // "North Koreans" and "North Korean" are one group of people, filed under the first form.
+      const groupNames = split(demonyms);
+      for (const demonym of groupNames) this.add(demonym, { type: 'NORP', iso3166: code, canonical: groupNames[0] as string });
+    }
+    for (const row of rows('places.tsv')) {
+      const [name, code] = row.split('\t') as [string, string?];
+      this.add(name, { type: 'LOC', canonical: name, ...(code ? { iso3166: code } : {}) });
+    }
+    for (const row of rows('organizations.tsv')) {
+      const [name, others] = row.split('\t') as [string, string?];
+      for (const alias of [name, ...split(others)]) this.add(alias, { type: 'ORG', canonical: name });
+    }
+    for (const row of rows('first-names.txt')) for (const name of row.split(/\s+/)) if (name) this.firstNames.add(name);
+  }
+
+  private add(name: string, entry: Entry): void {
+    const tokens = key(name);
+    this.starts.add(tokens.split(' ')[0] as string);
+    this.starts.add((tokens.split(' ')[0] as string).toUpperCase());
+    for (const [map, k] of [
+      [this.exact, tokens],
+      [this.upper, tokens.toUpperCase()],
+    ] as const) {
+      const list = map.get(k) ?? [];
+      if (!list.some((e) => e.type === entry.type && e.canonical === entry.canonical)) list.push(entry);
+      map.set(k, list);
+    }
+  }
+
+  isFirstName(word: string): boolean {
+    return this.firstNames.has(word);
+  }
+
+  /** Entries for a name as written, e.g. `lookup('Kyiv')`; used to attach external ids. */
+  lookup(name: string): Entry[] {
+    return this.lookupTokens(key(name).split(' '));
+  }
+
+  /** Entries for a name already split into tokens (as the tagger found it). */
+  lookupTokens(tokens: readonly string[]): Entry[] {
+    return this.exact.get(tokens.join(' ')) ?? [];
+  }
+
+  /**
+   * For each token, the gazetteer features it carries: `LOC:B` opens a multi-token place name, `ORG:U` is
+   * a one-token organisation, and so on (B, I, L, U as in BILOU). Longest matches win at each start.
+   */
+  features(words: readonly string[]): string[][] {
+    const result: string[][] = words.map(() => []);
+    for (let i = 0; i < words.length; i++) {
+      if (!this.starts.has(words[i] as string)) continue;
+      let joined = '';
+      for (let n = 1; n <= MAX_TOKENS && i + n <= words.length; n++) {
+        joined = n === 1 ? (words[i] as string) : `${joined} ${words[i + n - 1]}`;
+        const entries = this.exact.get(joined) ?? (joined === joined.toUpperCase() ? this.upper.get(joined) : undefined);
+        if (!entries) continue;
+        for (const { type } of entries) {
+          for (let j = 0; j < n; j++) {
+            const position = n === 1 ? 'U' : j === 0 ? 'B' : j === n - 1 ? 'L' : 'I';
+            (result[i + j] as string[]).push(`${type}:${position}`);
+          }
+        }
+      }
+    }
+    return result;
+  }
+}
+
+const split = (list: string | undefined) => (list ? list.split('|').filter(Boolean) : []);
+
+let shared: Gazetteer | undefined;
+/** The process-wide gazetteer, loaded on first use. */
+export const gazetteer = () => {
+  shared ??= new Gazetteer();
+  return shared;
+};

@@ -1,0 +1,70 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { readConll } from '../../eval/conll.js';
+import { nerModelPath } from '../entities.js';
+import { isAllCaps, sentenceFeatures } from './features.js';
+import { gazetteer } from './gazetteer.js';
+import { allowed, canEnd, NerModel, START, spansOf, TAG_COUNT, TAGS, viterbi } from './model.js';
+import { NerTagger } from './tagger.js';
+
+const model = NerModel.load(nerModelPath());
+const tagger = new NerTagger(model, gazetteer());
+const plain = (words: string[]) => model.tag(sentenceFeatures(words, gazetteer()), model.outsideMask(words, isAllCaps(words)));
+const DEV = join(import.meta.dirname, '..', '..', '..', '..', '..', 'shared', 'data', 'conll2003pp', 'dev.txt');
+
+describe('NerTagger', () => {
+  it('tags exactly as the plain feature-by-feature path does, on the CoNLL dev sentences', () => {
+    expect(existsSync(DEV), `${DEV} (../shared/data) is needed`).toBe(true);
+    const sentences = readConll(DEV).slice(0, 1_500);
+    for (const s of sentences) {
+      const words = s.tokens.map((t) => s.text.slice(t.start, t.end));
+      expect(Array.from(tagger.tag(words))).toEqual(Array.from(plain(words)));
+    }
+  });
+
+  it('tags exactly as the plain path on arbitrary words, "|" and sentence markers included', () => {
+    const word = fc.oneof(
+      fc.constantFrom('Kyiv', 'the', 'of', 'SBU', 'a|b', '<s>', '</s>', 'U.S.', 'said', '|'),
+      fc.string({ minLength: 1, maxLength: 8 }),
+    );
+    fc.assert(
+      fc.property(fc.array(word, { minLength: 1, maxLength: 12 }), (words) => {
+        expect(Array.from(tagger.tag(words))).toEqual(Array.from(plain(words)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('viterbi', () => {
+  it('always returns a valid BILOU path whatever the scores', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 10 }), fc.integer(), (n, seed) => {
+        let state = seed;
+        const random = () => {
+          state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
+          return state / 2_147_483_648 - 0.5;
+        };
+        const emissions = Float64Array.from({ length: n * TAG_COUNT }, random);
+        const transitions = Float64Array.from({ length: (TAG_COUNT + 1) * TAG_COUNT }, random);
+        const outside = Uint8Array.from({ length: n }, () => (random() > 0.3 ? 1 : 0));
+        const path = viterbi(emissions, n, transitions, outside);
+        path.forEach((tag, t) => {
+          expect(allowed(t === 0 ? START : (path[t - 1] as number), tag)).toBe(true);
+          if (outside[t]) expect(TAGS[tag]).toBe('O');
+        });
+        expect(canEnd(path[n - 1] as number)).toBe(true);
+      }),
+    );
+  });
+
+  it('reads spans out of a path', () => {
+    const tag = (name: string) => TAGS.indexOf(name);
+    expect(spansOf([tag('U-PER'), tag('O'), tag('B-ORG'), tag('I-ORG'), tag('L-ORG')])).toEqual([
+      { type: 'PER', from: 0, to: 1 },
+      { type: 'ORG', from: 2, to: 5 },
+    ]);
+  });
+});

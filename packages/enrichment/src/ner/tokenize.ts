@@ -1,0 +1,113 @@
+/**
+ * Splits raw text into tokens and sentences the way the CoNLL-2003 training data is tokenised, so the tagger
+ * sees at run time what it saw in training: punctuation apart, "'s" apart ("Zelenskyy 's"), abbreviations
+ * ("U.S.", "Mr.") and hyphenated words whole. Every token keeps its offsets into the original string.
+ */
+
+export interface Token {
+  text: string;
+  start: number;
+  end: number;
+}
+
+// Characters that open or close a word without belonging to it.
+const LEADING = /^[([{"'“‘«„‹¿¡*•–—-]/u;
+const TRAILING = /[)\]}"'”’»›,;:!?…*]$/u;
+const POSSESSIVE = /^(.+?)(['’][sS]?)$/u;
+const NEGATION = /^(.+?)(n['’]t)$/iu;
+const INITIALISM = /^(?:\p{L}\.)+\p{L}?\.?$/u;
+// Words whose trailing full stop is part of the word, not the end of the sentence.
+const ABBREVIATIONS = new Set(
+  'mr mrs ms dr st jr sr inc corp ltd co gen lt col sgt gov sen rep rev prof vs etc no mt ft jan feb mar apr aug sep sept oct nov dec adm capt maj cmdr pres bros dept est approx fig'.split(
+    ' ',
+  ),
+);
+// Dashes inside a chunk separate words ("war—and"); hyphens do not ("Ulan-Ude").
+const INNER_DASH = /[–—]/u;
+
+/** Tokens of `text` with offsets, end exclusive. */
+export function tokenize(text: string): Token[] {
+  const tokens: Token[] = [];
+  for (const chunk of text.matchAll(/\S+/gu)) {
+    splitChunk(chunk[0], chunk.index, tokens);
+  }
+  return tokens;
+}
+
+function splitChunk(chunk: string, offset: number, out: Token[]): void {
+  let start = 0;
+  let end = chunk.length;
+  const head: Token[] = [];
+  const tail: Token[] = [];
+  while (start < end && LEADING.test(chunk.slice(start, start + 1))) {
+    head.push({ text: chunk[start] as string, start: offset + start, end: offset + start + 1 });
+    start++;
+  }
+  for (;;) {
+    if (end <= start) break;
+    const last = chunk.slice(end - 1, end);
+    if (last === '.') {
+      const word = chunk.slice(start, end);
+      // "U.S." and "Mr." keep their stop; "...", "end." and "2.5." do not.
+      if (INITIALISM.test(word) || ABBREVIATIONS.has(word.slice(0, -1).toLowerCase())) break;
+      let dots = end - 1;
+      while (dots > start && chunk[dots - 1] === '.') dots--;
+      tail.unshift({ text: chunk.slice(dots, end), start: offset + dots, end: offset + end });
+      end = dots;
+      continue;
+    }
+    if (TRAILING.test(last) && !((last === "'" || last === '’') && /s$/i.test(chunk.slice(start, end - 1)) && end - start > 2)) {
+      tail.unshift({ text: last, start: offset + end - 1, end: offset + end });
+      end--;
+      continue;
+    }
+    break;
+  }
+  let word = chunk.slice(start, end);
+  // "Zelenskyy's" -> "Zelenskyy" "'s"; "ministers'" -> "ministers" "'"; "don't" -> "do" "n't".
+  const possessive = word.length > 2 ? (NEGATION.exec(word) ?? POSSESSIVE.exec(word)) : null;
+  if (possessive?.[1] && possessive[2] && /\p{L}/u.test(possessive[1])) {
+    const cut = start + possessive[1].length;
+    tail.unshift({ text: chunk.slice(cut, end), start: offset + cut, end: offset + end });
+    end = cut;
+    word = chunk.slice(start, end);
+  }
+  out.push(...head);
+  if (word) {
+    let from = start;
+    for (const part of word.split(INNER_DASH)) {
+      if (part) out.push({ text: part, start: offset + from, end: offset + from + part.length });
+      from += part.length;
+      if (from < end) {
+        out.push({ text: chunk[from] as string, start: offset + from, end: offset + from + 1 });
+        from++;
+      }
+    }
+  }
+  out.push(...tail);
+}
+
+const SENTENCE_END = new Set(['.', '!', '?', '...', '…']);
+const CLOSERS = new Set(['"', "'", '”', '’', ')', ']', '»']);
+
+/**
+ * Groups tokens into sentences: a break after a full stop, question or exclamation mark (and any closing
+ * quote that follows it), and at every line break in the text, since headlines and paragraphs end there.
+ */
+export function sentences(text: string, tokens: Token[]): Token[][] {
+  const result: Token[][] = [];
+  let current: Token[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i] as Token;
+    const next = tokens[i + 1];
+    current.push(token);
+    const lineBreak = next !== undefined && text.slice(token.end, next.start).includes('\n');
+    const ends = SENTENCE_END.has(token.text) && !(next && CLOSERS.has(next.text) && next.start === token.end);
+    const closesEnded = CLOSERS.has(token.text) && SENTENCE_END.has(current[current.length - 2]?.text ?? '');
+    if (next === undefined || lineBreak || ends || closesEnded) {
+      result.push(current);
+      current = [];
+    }
+  }
+  return result;
+}
