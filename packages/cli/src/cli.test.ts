@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { iptcVocabulary } from '@syndicate/enrichment/iptc';
 import { describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..', '..', '..');
@@ -52,6 +53,35 @@ describe('the syndicate command', { timeout: 20_000 }, () => {
     expect(lines[1].error).toBeTruthy();
     expect(lines[2].id).toBe('b');
     expect(code).toBe(1);
+  });
+
+  it('enriches the seed article: each expected name once, typed right, and topics under conflict, war and peace', async () => {
+    const { code, stdout } = await syndicate(['enrich', SEED]);
+    expect(code).toBe(0);
+    const { enrichment } = JSON.parse(stdout) as {
+      enrichment: { entities: Array<{ name: string; type: string; mentions: Array<{ text: string }> }>; topics: Array<{ id: string }> };
+    };
+    const expected: Array<[string, string]> = [
+      ['Volodymyr Zelenskyy', 'PERSON'],
+      ['Andrii Yusov', 'PERSON'],
+      ['SBU', 'ORGANIZATION'],
+      ['National Intelligence Service', 'ORGANIZATION'],
+      ['AFP', 'ORGANIZATION'],
+      ['Associated Press', 'ORGANIZATION'],
+      ...['Ukraine', 'Russia', 'North Korea', 'South Korea', 'Kursk', 'Kyiv', 'Seoul', 'Pyongyang', 'Moscow', 'Tuva', 'Mongolia'].map(
+        (place) => [place, 'LOCATION'] as [string, string],
+      ),
+    ];
+    for (const [name, type] of expected) {
+      const matching = enrichment.entities.filter((e) => e.name === name || e.mentions.some((m) => m.text === name));
+      expect(
+        matching.map((e) => `${e.type}:${e.name}`),
+        name,
+      ).toHaveLength(1);
+      expect(matching[0]?.type, name).toBe(type);
+    }
+    const best = enrichment.topics[0]?.id ?? '';
+    expect([best, ...iptcVocabulary().broader(best)].at(-1)).toBe('medtop:16000000');
   });
 
   it('renders a feed from enriched lines, the same renderer the server uses', async () => {

@@ -1,37 +1,45 @@
 /**
  * `npm run eval:topics`: accuracy of the level-1 ancestor of the best topic on the BBC News dev set in
  * ../shared/data (business, entertainment, politics, sport and tech map to medtop 04, 01, 11, 15, 13).
+ *
+ * The shipped model is trained on all of that set, so scoring it there would flatter it: the figure reported
+ * is 5-fold cross-validation (train on four fifths plus the IPTC vocabulary, test on the fifth), with the
+ * same training code and settings as `npm run train:topics`.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { TopicClassifier } from '../src/topics.js';
+import { iptcVocabulary } from '../src/iptc.js';
+import { TopicClassifier } from '../src/topics/classifier.js';
+import { vocabularyExamples, writtenExamples } from '../src/topics/examples.js';
+import { type LabelledText, TopicModel } from '../src/topics/model.js';
+import { TOPIC_TRAINING } from '../src/topics/training.js';
+import { BBC_DEV, BBC_TO_MEDTOP, readBbc } from './bbc.js';
 
-const EXPECTED: Record<string, string> = {
-  business: 'medtop:04000000',
-  entertainment: 'medtop:01000000',
-  politics: 'medtop:11000000',
-  sport: 'medtop:15000000',
-  tech: 'medtop:13000000',
-};
-const dir = process.argv[2] ?? join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'data', 'bbc-news-dev');
-const classifier = new TopicClassifier();
+const FOLDS = 5;
+const documents = readBbc(process.argv[2] ?? BBC_DEV);
+const vocabulary = iptcVocabulary();
+const perClass = new Map<string, { right: number; total: number }>();
 let right = 0;
-let total = 0;
-const perClass: Record<string, { right: number; total: number }> = {};
-for (const label of Object.keys(EXPECTED)) {
-  perClass[label] = { right: 0, total: 0 };
-  for (const name of readdirSync(join(dir, label))) {
-    const text = readFileSync(join(dir, label, name), 'utf8');
-    const best = classifier.classify(text, 1)[0];
-    const level1 = best ? classifier.ancestry(best.id).at(-1)?.id : undefined;
-    const ok = level1 === EXPECTED[label];
+const started = performance.now();
+for (let fold = 0; fold < FOLDS; fold++) {
+  const training: LabelledText[] = [
+    ...documents.filter((_, i) => i % FOLDS !== fold),
+    ...vocabularyExamples(vocabulary, TOPIC_TRAINING.vocabularyWeight, Object.values(BBC_TO_MEDTOP)),
+    ...writtenExamples(TOPIC_TRAINING.writtenWeight),
+  ];
+  const classifier = new TopicClassifier(TopicModel.train(training, TOPIC_TRAINING), vocabulary);
+  for (const [i, doc] of documents.entries()) {
+    if (i % FOLDS !== fold) continue;
+    const best = classifier.classify(doc.text, 1)[0];
+    const ok = best !== undefined && classifier.ancestry(best.id).at(-1)?.id === doc.label;
+    const c = perClass.get(doc.bbcClass) ?? { right: 0, total: 0 };
+    c.right += ok ? 1 : 0;
+    c.total++;
+    perClass.set(doc.bbcClass, c);
     right += ok ? 1 : 0;
-    total++;
-    (perClass[label] as { right: number; total: number }).right += ok ? 1 : 0;
-    (perClass[label] as { right: number; total: number }).total++;
   }
+  process.stderr.write(`fold ${fold + 1}/${FOLDS} done (${((performance.now() - started) / 1000).toFixed(0)} s)\n`);
 }
+console.log(`\n### BBC News dev, ${FOLDS}-fold cross-validation (${documents.length} articles)\n`);
 console.log('| class | accuracy | documents |');
 console.log('| --- | --- | --- |');
-for (const [label, c] of Object.entries(perClass)) console.log(`| ${label} | ${(c.right / c.total).toFixed(3)} | ${c.total} |`);
-console.log(`| all | ${(right / total).toFixed(3)} | ${total} |`);
+for (const [label, c] of perClass) console.log(`| ${label} | ${(c.right / c.total).toFixed(3)} | ${c.total} |`);
+console.log(`| all | ${(right / documents.length).toFixed(3)} | ${documents.length} |`);

@@ -3,8 +3,18 @@ export function words(text: string): string[] {
   return text.toLowerCase().match(/\p{L}[\p{L}\p{N}'’-]*/gu) ?? [];
 }
 
+/** Whitespace-separated words, counted without building them. */
 export function wordCount(text: string): number {
-  return text.match(/\S+/g)?.length ?? 0;
+  let count = 0;
+  let inWord = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const space =
+      c === 32 || (c >= 9 && c <= 13) || c === 160 || c === 0x2028 || c === 0x2029 || c === 0x3000 || (c >= 0x2000 && c <= 0x200a);
+    if (!space && !inWord) count++;
+    inWord = !space;
+  }
+  return count;
 }
 
 /** The lead, cut at a sentence end near `maxChars` so a summary never stops mid-word. */

@@ -29,7 +29,7 @@ export async function enrichJsonl(): Promise<number> {
       continue;
     }
     const leadEnd = input.text.indexOf('\n\n') === -1 ? input.text.length : input.text.indexOf('\n\n');
-    const entities = extractEntities(input.text, leadEnd);
+    const entities = extractEntities(input.text, { headlineEnd: 0, leadEnd });
     const classified = topics.classify(input.headline ? `${input.headline}\n\n${input.text}` : input.text);
     printJson({ id: input.id, entities, topics: classified }, false);
   }

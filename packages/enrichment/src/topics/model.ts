@@ -1,0 +1,192 @@
+/**
+ * A linear classifier over term vectors (multinomial logistic regression): one weight per term and class,
+ * softmax over the classes. It decides which top-level IPTC Media Topic an article belongs to; the
+ * classifier then descends the vocabulary for the specific topics. Trained by scripts/train-topics.ts.
+ */
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { termCounts } from './terms.js';
+
+/**
+ * log(1 + tf) × idf, scaled to unit length so long and short articles weigh the same. Without `idf`, every
+ * term counts; with it, only the terms it knows.
+ */
+export function termVector(counts: Map<string, number>, idf?: (term: string) => number | undefined): Map<string, number> {
+  const vector = new Map<string, number>();
+  let norm = 0;
+  for (const [term, count] of counts) {
+    const weight = idf ? idf(term) : 1;
+    if (weight === undefined) continue;
+    const v = Math.log1p(count) * weight;
+    vector.set(term, v);
+    norm += v * v;
+  }
+  norm = Math.sqrt(norm) || 1;
+  for (const [term, v] of vector) vector.set(term, v / norm);
+  return vector;
+}
+
+export interface LabelledText {
+  text: string;
+  label: string;
+  /** How much this example counts in training (short vocabulary definitions count more than one article). */
+  weight?: number;
+}
+
+export interface TrainingOptions {
+  epochs?: number;
+  learningRate?: number;
+  /** Terms must occur in this many examples to become features. */
+  minDocuments?: number;
+  /** Weigh terms by inverse document frequency. */
+  idf?: boolean;
+}
+
+export class TopicModel {
+  private constructor(
+    readonly classes: readonly string[],
+    private readonly index: Map<string, number>,
+    private readonly weights: Float32Array,
+    private readonly bias: Float32Array,
+    /** Inverse document frequency per feature, from the training texts. */
+    private readonly idf: Float32Array,
+  ) {}
+
+  /** The article (its `termCounts`) as the model sees it: known terms only, weighted by tf-idf, unit length. */
+  vectorize(counts: Map<string, number>): Map<string, number> {
+    return termVector(counts, (term) => {
+      const at = this.index.get(term);
+      return at === undefined ? undefined : (this.idf[at] as number);
+    });
+  }
+
+  static load(path: string): TopicModel {
+    const data = JSON.parse(gunzipSync(readFileSync(path)).toString('utf8')) as {
+      classes: string[];
+      bias: number[];
+      scale: number;
+      /** Per term: its idf, then one weight per class. */
+      terms: Record<string, number[]>;
+    };
+    const k = data.classes.length;
+    const index = new Map<string, number>();
+    const size = Object.keys(data.terms).length;
+    const weights = new Float32Array(size * k);
+    const idf = new Float32Array(size);
+    for (const [term, [termIdf, ...row]] of Object.entries(data.terms)) {
+      const at = index.size;
+      index.set(term, at);
+      idf[at] = (termIdf as number) / data.scale;
+      row.forEach((v, c) => {
+        weights[at * k + c] = v / data.scale;
+      });
+    }
+    return new TopicModel(data.classes, index, weights, Float32Array.from(data.bias), idf);
+  }
+
+  serialize(scale = 10_000): string {
+    const k = this.classes.length;
+    const terms: Record<string, number[]> = {};
+    for (const [term, at] of this.index) {
+      const row = Array.from(this.weights.subarray(at * k, at * k + k), (v) => Math.round(v * scale));
+      if (row.some((v) => v !== 0)) terms[term] = [Math.round((this.idf[at] as number) * scale), ...row];
+    }
+    return JSON.stringify({ classes: this.classes, bias: Array.from(this.bias, (v) => Math.round(v * 1e4) / 1e4), scale, terms });
+  }
+
+  /** Class probabilities for a term vector. */
+  probabilities(vector: Map<string, number>): Float64Array {
+    const k = this.classes.length;
+    const scores = Float64Array.from(this.bias);
+    for (const [term, value] of vector) {
+      const at = this.index.get(term);
+      if (at === undefined) continue;
+      for (let c = 0; c < k; c++) scores[c] = (scores[c] as number) + value * (this.weights[at * k + c] as number);
+    }
+    return softmax(scores);
+  }
+
+  /** The terms of `vector` that pushed it most towards class `c`, strongest first. */
+  evidence(vector: Map<string, number>, c: number, limit = 5): string[] {
+    const k = this.classes.length;
+    const contributions: Array<[string, number]> = [];
+    for (const [term, value] of vector) {
+      const at = this.index.get(term);
+      if (at !== undefined) contributions.push([term, value * (this.weights[at * k + c] as number)]);
+    }
+    return contributions
+      .filter(([, v]) => v > 0)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, limit)
+      .map(([term]) => term);
+  }
+
+  /** Stochastic gradient descent on the cross-entropy; deterministic for the same examples. */
+  static train(examples: readonly LabelledText[], options: TrainingOptions = {}): TopicModel {
+    const { epochs = 30, learningRate = 1, minDocuments = 2, idf: useIdf = true } = options;
+    const classes = [...new Set(examples.map((e) => e.label))].sort();
+    const k = classes.length;
+    const documents = new Map<string, number>();
+    for (const e of examples) for (const term of termCounts(e.text).keys()) documents.set(term, (documents.get(term) ?? 0) + 1);
+    const index = new Map<string, number>();
+    const idfValues: number[] = [];
+    for (const [term, n] of documents) {
+      if (n < minDocuments) continue;
+      index.set(term, index.size);
+      idfValues.push(useIdf ? Math.log((examples.length + 1) / (n + 1)) + 1 : 1);
+    }
+    const idf = Float32Array.from(idfValues);
+    const vectors = examples.map((e) =>
+      termVector(termCounts(e.text), (term) => {
+        const at = index.get(term);
+        return at === undefined ? undefined : idf[at];
+      }),
+    );
+    const rows = vectors.map((v) =>
+      [...v].flatMap(([term, value]) => (index.has(term) ? [[index.get(term) as number, value] as const] : [])),
+    );
+    const labels = examples.map((e) => classes.indexOf(e.label));
+    const weights = new Float32Array(index.size * k);
+    const bias = new Float32Array(k);
+
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed / 2_147_483_648;
+    };
+    const order = examples.map((_, i) => i);
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = Math.floor(random() * (i + 1));
+        [order[i], order[j]] = [order[j] as number, order[i] as number];
+      }
+      const rate = learningRate / (1 + epoch * 0.2);
+      for (const i of order) {
+        const row = rows[i] as ReadonlyArray<readonly [number, number]>;
+        const scores = Float64Array.from(bias);
+        for (const [at, value] of row)
+          for (let c = 0; c < k; c++) scores[c] = (scores[c] as number) + value * (weights[at * k + c] as number);
+        const p = softmax(scores);
+        const step = rate * (examples[i]?.weight ?? 1);
+        for (let c = 0; c < k; c++) {
+          const gradient = (p[c] as number) - (c === labels[i] ? 1 : 0);
+          if (Math.abs(gradient) < 1e-6) continue;
+          bias[c] = (bias[c] as number) - step * gradient * 0.1;
+          for (const [at, value] of row) weights[at * k + c] = (weights[at * k + c] as number) - step * gradient * value;
+        }
+      }
+    }
+    return new TopicModel(classes, index, weights, bias, idf);
+  }
+}
+
+function softmax(scores: Float64Array): Float64Array {
+  const max = Math.max(...scores);
+  let sum = 0;
+  for (let c = 0; c < scores.length; c++) {
+    scores[c] = Math.exp((scores[c] as number) - max);
+    sum += scores[c] as number;
+  }
+  for (let c = 0; c < scores.length; c++) scores[c] = (scores[c] as number) / sum;
+  return scores;
+}

@@ -1,0 +1,49 @@
+/** The terms topic classification works on: lower-case content words, crudely stemmed, and adjacent pairs. */
+import { words } from '../text-stats.js';
+
+const STOPWORDS = new Set(
+  `a about above after again against all also am an and any are as at be because been before being below between both but by can could did do does doing down during each few for from further had has have having he her here hers herself him himself his how i if in into is it its itself just me more most my myself no nor not now of off on once only or other our ours out over own same she should so some such than that the their theirs them themselves then there these they this those through to too under until up very was we were what when where which while who whom why will with would you your yours mr mrs ms said says say told also one two three new year years last first week month day time people would could may might must shall including related matters activities issues`.split(
+    /\s+/,
+  ),
+);
+
+/** Crude stemming: enough to let "soldiers" meet "soldier" and "elections" meet "election". */
+export const stem = (w: string) =>
+  w
+    .replace(/['’]s?$/, '')
+    .replace(/(?<=\w{3})(ies|es|s)$/, (m) => (m === 'ies' ? 'y' : ''))
+    .replace(/(?<=\w{4})(ing|ed)$/, '');
+
+// Stems of words seen before: stemming is three regular expressions, and news repeats its words.
+const stems = new Map<string, string | null>();
+const STEM_CACHE_WORDS = 100_000;
+
+/** Content-word stems of `text`, in order. */
+export function contentTerms(text: string): string[] {
+  const out: string[] = [];
+  for (const w of words(text)) {
+    let term = stems.get(w);
+    if (term === undefined) {
+      term = w.length < 3 || STOPWORDS.has(w) || /^\d/.test(w) ? null : stem(w);
+      if (stems.size >= STEM_CACHE_WORDS) stems.clear();
+      stems.set(w, term);
+    }
+    if (term !== null) out.push(term);
+  }
+  return out;
+}
+
+/** Term frequencies of stems and of adjacent stem pairs ("interest rate", "prime minist"). */
+export function termCounts(text: string): Map<string, number> {
+  const terms = contentTerms(text);
+  const counts = new Map<string, number>();
+  for (let i = 0; i < terms.length; i++) {
+    const term = terms[i] as string;
+    counts.set(term, (counts.get(term) ?? 0) + 1);
+    if (i > 0) {
+      const pair = `${terms[i - 1]} ${term}`;
+      counts.set(pair, (counts.get(pair) ?? 0) + 1);
+    }
+  }
+  return counts;
+}
