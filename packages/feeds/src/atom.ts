@@ -1,5 +1,5 @@
 import { type FeedDocument, IPTC_SCHEME, lastUpdated, topicUri } from './document.js';
-import { atomLink, buildXml, escapeXml, paragraphsToHtml } from './xml-text.js';
+import { atomLink, Bodies, buildXml, escapeXml, paragraphsToHtml } from './xml-text.js';
 
 /**
  * Atom 1.0 (RFC 4287): tag: ids, `updated` per entry (a correction moves it), self/alternate/hub links,
@@ -7,6 +7,7 @@ import { atomLink, buildXml, escapeXml, paragraphsToHtml } from './xml-text.js';
  * and RFC 5005 archive links.
  */
 export function renderAtom(doc: FeedDocument): string {
+  const bodies = new Bodies();
   const document = {
     '?xml': { '@_version': '1.0', '@_encoding': 'UTF-8' },
     feed: {
@@ -30,7 +31,8 @@ export function renderAtom(doc: FeedDocument): string {
       generator: 'Syndicate',
       entry: doc.items.map(({ article, enrichment, bodyHtml }) => ({
         id: escapeXml(doc.entryId(article.id)),
-        title: { '#text': escapeXml(article.headline), '@_type': 'text' },
+        // type="text" is Atom's default (RFC 4287 §3.1.1), so entries leave it out.
+        title: escapeXml(article.headline),
         updated: new Date(article.updatedAt ?? article.publishedAt).toISOString(),
         published: new Date(article.publishedAt).toISOString(),
         author: article.authors.map((a) => ({ name: escapeXml(a.name), ...(a.url ? { uri: escapeXml(a.url) } : {}) })),
@@ -40,9 +42,9 @@ export function renderAtom(doc: FeedDocument): string {
           ...article.tags.map((t) => ({ '@_term': escapeXml(t), '@_scheme': 'urn:syndicate:tags' })),
           ...enrichment.topics.map((t) => ({ '@_term': topicUri(t.id), '@_scheme': IPTC_SCHEME, '@_label': escapeXml(t.label) })),
         ],
-        summary: { '#text': escapeXml(article.standfirst ?? enrichment.summary), '@_type': 'text' },
-        content: { __cdata: bodyHtml ?? paragraphsToHtml(article.body), '@_type': 'html' },
-        ...(article.usageTerms ? { rights: { '#text': escapeXml(article.usageTerms), '@_type': 'text' } } : {}),
+        summary: escapeXml(article.standfirst ?? enrichment.summary),
+        content: { __cdata: bodies.add(bodyHtml ?? paragraphsToHtml(article.body)), '@_type': 'html' },
+        ...(article.usageTerms ? { rights: escapeXml(article.usageTerms) } : {}),
       })),
       'at:deleted-entry': doc.tombstones.map((t) => ({
         '@_ref': escapeXml(doc.entryId(t.id)),
@@ -51,5 +53,5 @@ export function renderAtom(doc: FeedDocument): string {
       })),
     },
   };
-  return buildXml(document);
+  return buildXml(document, bodies);
 }

@@ -1,5 +1,5 @@
 import { type FeedDocument, lastUpdated, topicUri } from './document.js';
-import { atomLink, buildXml, escapeXml, paragraphsToHtml } from './xml-text.js';
+import { atomLink, Bodies, buildXml, escapeXml, paragraphsToHtml } from './xml-text.js';
 
 /**
  * RSS 2.0 with content:encoded (full text), dc:creator (bylines), Media RSS (pictures with captions and
@@ -7,6 +7,7 @@ import { atomLink, buildXml, escapeXml, paragraphsToHtml } from './xml-text.js';
  * declared; guids are the tag: entry ids, never permalinks.
  */
 export function renderRss(doc: FeedDocument): string {
+  const bodies = new Bodies();
   const document = {
     '?xml': { '@_version': '1.0', '@_encoding': 'UTF-8' },
     rss: {
@@ -35,7 +36,7 @@ export function renderRss(doc: FeedDocument): string {
           guid: { '#text': escapeXml(doc.entryId(article.id)), '@_isPermaLink': 'false' },
           pubDate: new Date(article.publishedAt).toUTCString(),
           description: escapeXml(article.standfirst ?? enrichment.summary),
-          'content:encoded': { __cdata: bodyHtml ?? paragraphsToHtml(article.body) },
+          'content:encoded': { __cdata: bodies.add(bodyHtml ?? paragraphsToHtml(article.body)) },
           'dc:creator': article.authors.map((a) => escapeXml(a.name)),
           category: [
             ...article.categories.map((c) => escapeXml(c)),
@@ -59,5 +60,5 @@ export function renderRss(doc: FeedDocument): string {
     },
   };
   // An empty element such as <fh:archive/> must survive suppressEmptyNode.
-  return buildXml(document);
+  return buildXml(document, bodies);
 }
