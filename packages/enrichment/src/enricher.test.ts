@@ -61,6 +61,10 @@ describe('Enricher', () => {
       '\u0000\uFFFD\u0007\uD800'.repeat(1_000),
       `${'Word '.repeat(200_000)}`,
       `${'Kyiv | <s> ]]> '.repeat(20_000)}`,
+      // One "word" of 200,000 punctuation marks once overflowed the tokenizer's stack.
+      "'".repeat(200_000),
+      `x${')'.repeat(200_000)}`,
+      'A'.repeat(200_000),
     ];
     for (const body of hostile) {
       const started = performance.now();

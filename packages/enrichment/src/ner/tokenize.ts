@@ -37,10 +37,11 @@ export function tokenize(text: string): Token[] {
 function splitChunk(chunk: string, offset: number, out: Token[]): void {
   let start = 0;
   let end = chunk.length;
-  const head: Token[] = [];
+  // Pushed one by one and the tail reversed at the end: a chunk of 200,000 quotes must not overflow the
+  // stack (spread) or take quadratic time (unshift).
   const tail: Token[] = [];
   while (start < end && LEADING.test(chunk.slice(start, start + 1))) {
-    head.push({ text: chunk[start] as string, start: offset + start, end: offset + start + 1 });
+    out.push({ text: chunk[start] as string, start: offset + start, end: offset + start + 1 });
     start++;
   }
   for (;;) {
@@ -52,12 +53,12 @@ function splitChunk(chunk: string, offset: number, out: Token[]): void {
       if (INITIALISM.test(word) || ABBREVIATIONS.has(word.slice(0, -1).toLowerCase())) break;
       let dots = end - 1;
       while (dots > start && chunk[dots - 1] === '.') dots--;
-      tail.unshift({ text: chunk.slice(dots, end), start: offset + dots, end: offset + end });
+      tail.push({ text: chunk.slice(dots, end), start: offset + dots, end: offset + end });
       end = dots;
       continue;
     }
     if (TRAILING.test(last) && !((last === "'" || last === '’') && /s$/i.test(chunk.slice(start, end - 1)) && end - start > 2)) {
-      tail.unshift({ text: last, start: offset + end - 1, end: offset + end });
+      tail.push({ text: last, start: offset + end - 1, end: offset + end });
       end--;
       continue;
     }
@@ -68,11 +69,10 @@ function splitChunk(chunk: string, offset: number, out: Token[]): void {
   const possessive = word.length > 2 ? (NEGATION.exec(word) ?? POSSESSIVE.exec(word)) : null;
   if (possessive?.[1] && possessive[2] && /\p{L}/u.test(possessive[1])) {
     const cut = start + possessive[1].length;
-    tail.unshift({ text: chunk.slice(cut, end), start: offset + cut, end: offset + end });
+    tail.push({ text: chunk.slice(cut, end), start: offset + cut, end: offset + end });
     end = cut;
     word = chunk.slice(start, end);
   }
-  out.push(...head);
   if (word) {
     let from = start;
     for (const part of word.split(INNER_DASH)) {
@@ -84,7 +84,7 @@ function splitChunk(chunk: string, offset: number, out: Token[]): void {
       }
     }
   }
-  out.push(...tail);
+  for (let i = tail.length - 1; i >= 0; i--) out.push(tail[i] as Token);
 }
 
 const SENTENCE_END = new Set(['.', '!', '?', '...', '…']);
