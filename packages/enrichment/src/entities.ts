@@ -6,6 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import type { Entity } from '@syndicate/contracts';
+import { taggingForm } from './ner/features.js';
 import { type Gazetteer, type GazetteerType, gazetteer } from './ner/gazetteer.js';
 import { type EntityClass, NerModel, spansOf } from './ner/model.js';
 import { NerTagger } from './ner/tagger.js';
@@ -46,7 +47,7 @@ export function findMentions(text: string, tagger = nerTagger(), names: Gazettee
   const mentions: Mention[] = [];
   for (const sentence of sentences(text, tokenize(text))) {
     const words = sentence.map((t) => t.text);
-    for (const span of spansOf(tagger.tag(words))) {
+    for (const span of spansOf(tagger.tag(taggingForm(words)))) {
       const first = sentence[span.from] as Token;
       const last = sentence[span.to - 1] as Token;
       const spanWords = words.slice(span.from, span.to);

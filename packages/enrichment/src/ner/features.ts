@@ -45,6 +45,37 @@ export function isAllCaps(words: readonly string[]): boolean {
   return letters >= 2;
 }
 
+/**
+ * Whether a sentence is written in Title Case ("Floods Kill Dozens In Southern Spain"), as many headlines are:
+ * then capitals say nothing about names. The tagger learnt such sentences from CoNLL's headlines in capitals,
+ * so the words are tagged as if upper-cased (see `taggingForm`).
+ */
+export function isTitleCase(words: readonly string[]): boolean {
+  let alphabetic = 0;
+  let lowerCase = 0;
+  let capitalisedSmallWords = 0;
+  for (const w of words) {
+    if (!/^\p{L}/u.test(w)) continue;
+    alphabetic++;
+    if (!/^\p{Lu}/u.test(w)) lowerCase++;
+    else if (SMALL_WORDS.has(w.toLowerCase()) && w !== w.toUpperCase()) capitalisedSmallWords++;
+  }
+  // A capitalised "In" or "Says" tells a headline from a line of names ("Chelsea 2 Arsenal 1").
+  return alphabetic >= 4 && lowerCase <= alphabetic * 0.15 && capitalisedSmallWords > 0;
+}
+
+/** Words written in lower case in running text, which Title Case capitalises. */
+const SMALL_WORDS = new Set(
+  'a an the and or but nor of in on at to for from by with as into onto over after before about against amid among up down off out says say said is are was were be been will would can could may has have had not no its his her their this that these those new than then'.split(
+    ' ',
+  ),
+);
+
+/** The words as the tagger should see them: Title Case sentences upper-cased, others as written. */
+export function taggingForm(words: readonly string[]): readonly string[] {
+  return isTitleCase(words) ? words.map((w) => w.toUpperCase()) : words;
+}
+
 const casedFor = (word: string, caps: boolean) => (caps && word.length > 1 ? word[0] + word.slice(1).toLowerCase() : word);
 
 /** Features of the word itself: identity, shape, length, affixes, first-name list. */
