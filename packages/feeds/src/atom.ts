@@ -35,8 +35,9 @@ export function renderAtom(doc: FeedDocument): string {
         title: escapeXml(article.headline),
         updated: new Date(article.updatedAt ?? article.publishedAt).toISOString(),
         published: new Date(article.publishedAt).toISOString(),
-        author: article.authors.map((a) => ({ name: escapeXml(a.name), ...(a.url ? { uri: escapeXml(a.url) } : {}) })),
-        ...(article.url ? { link: { '@_rel': 'alternate', '@_type': 'text/html', '@_href': escapeXml(article.url) } } : {}),
+        // Absent fields are undefined, which the builder leaves out: every entry object has one shape.
+        author: article.authors.map((a) => ({ name: escapeXml(a.name), uri: a.url ? escapeXml(a.url) : undefined })),
+        link: article.url ? { '@_rel': 'alternate', '@_type': 'text/html', '@_href': escapeXml(article.url) } : undefined,
         category: [
           ...article.categories.map((c) => ({ '@_term': escapeXml(c) })),
           ...article.tags.map((t) => ({ '@_term': escapeXml(t), '@_scheme': 'urn:syndicate:tags' })),
@@ -44,7 +45,7 @@ export function renderAtom(doc: FeedDocument): string {
         ],
         summary: escapeXml(article.standfirst ?? enrichment.summary),
         content: { __cdata: bodies.add(bodyHtml ?? paragraphsToHtml(article.body)), '@_type': 'html' },
-        ...(article.usageTerms ? { rights: escapeXml(article.usageTerms) } : {}),
+        rights: article.usageTerms ? escapeXml(article.usageTerms) : undefined,
       })),
       'at:deleted-entry': doc.tombstones.map((t) => ({
         '@_ref': escapeXml(doc.entryId(t.id)),

@@ -31,8 +31,9 @@ export function renderRss(doc: FeedDocument): string {
         lastBuildDate: lastUpdated(doc).toUTCString(),
         generator: 'Syndicate',
         item: doc.items.map(({ article, enrichment, bodyHtml }) => ({
+          // Absent fields are undefined, which the builder leaves out: every item object has one shape.
           title: escapeXml(article.headline),
-          ...(article.url ? { link: escapeXml(article.url) } : {}),
+          link: article.url ? escapeXml(article.url) : undefined,
           guid: { '#text': escapeXml(doc.entryId(article.id)), '@_isPermaLink': 'false' },
           pubDate: new Date(article.publishedAt).toUTCString(),
           description: escapeXml(article.standfirst ?? enrichment.summary),
@@ -49,12 +50,12 @@ export function renderRss(doc: FeedDocument): string {
                     '@_url': escapeXml(image.url),
                     '@_medium': 'image',
                     'media:description': escapeXml(image.caption),
-                    ...(image.credit ? { 'media:credit': escapeXml(image.credit) } : {}),
+                    'media:credit': image.credit ? escapeXml(image.credit) : undefined,
                   },
                 ]
               : [],
           ),
-          ...(article.images[0]?.url ? { 'media:thumbnail': { '@_url': escapeXml(article.images[0].url) } } : {}),
+          'media:thumbnail': article.images[0]?.url ? { '@_url': escapeXml(article.images[0].url) } : undefined,
         })),
       },
     },
