@@ -47,6 +47,17 @@ describe('Enricher', () => {
     expect(['medtop:09000000', 'medtop:04000000']).toContain(enricher.topicsClassifier.ancestry(result.topics[0]?.id ?? '').at(-1)?.id);
   });
 
+  it('names the entities behind a topic in its evidence', () => {
+    // Written for this test.
+    const match = enricher.enrich({
+      headline: 'Chelsea beat Arsenal to go top',
+      body: ['Chelsea beat Arsenal 2-0 on Sunday, with Cole Palmer scoring twice as the leaders stretched their unbeaten run.'],
+      language: 'en',
+    });
+    expect(match.topics[0]).toMatchObject({ id: 'medtop:15000000', label: 'sport' });
+    expect(match.topics[0]?.evidence).toEqual(expect.arrayContaining(['Chelsea', 'Arsenal']));
+  });
+
   it('counts words and summarises the lead', () => {
     expect(result.wordCount).toBe(wordCount(text));
     expect(result.summary).toMatch(/^Dock workers in Rotterdam/);

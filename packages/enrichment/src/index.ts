@@ -18,9 +18,14 @@ export class Enricher {
     // The headline weighs most in salience, then the standfirst and first paragraph (the lead).
     const headlineEnd = article.headline.length;
     const leadEnd = articleText({ headline: article.headline, standfirst: article.standfirst, body: article.body.slice(0, 1) }).length;
+    const entities = extractEntities(text, { headlineEnd, leadEnd });
     return {
-      entities: extractEntities(text, { headlineEnd, leadEnd }),
-      topics: this.topicsClassifier.classify(text),
+      entities,
+      topics: this.topicsClassifier.classify(
+        text,
+        undefined,
+        entities.map((e) => e.name),
+      ),
       language: article.language,
       wordCount: wordCount(text),
       summary: leadSummary(article.standfirst ? [article.standfirst] : article.body),

@@ -30,7 +30,11 @@ export async function enrichJsonl(): Promise<number> {
     }
     const leadEnd = input.text.indexOf('\n\n') === -1 ? input.text.length : input.text.indexOf('\n\n');
     const entities = extractEntities(input.text, { headlineEnd: 0, leadEnd });
-    const classified = topics.classify(input.headline ? `${input.headline}\n\n${input.text}` : input.text);
+    const classified = topics.classify(
+      input.headline ? `${input.headline}\n\n${input.text}` : input.text,
+      undefined,
+      entities.map((e) => e.name),
+    );
     printJson({ id: input.id, entities, topics: classified }, false);
   }
   return failures === 0 ? 0 : 1;

@@ -39,7 +39,11 @@ export class TopicClassifier {
     }
   }
 
-  classify(text: string, limit = 6): Topic[] {
+  /**
+   * Topics for `text`, most specific first. `entities` (names found in the text) join a top-level topic's
+   * evidence when the model counts their words towards it ("Kursk" for conflict, "Chelsea" for sport).
+   */
+  classify(text: string, limit = 6, entities: readonly string[] = []): Topic[] {
     const counts = termCounts(text);
     const vector = this.model.vectorize(counts);
     if (vector.size === 0) return [];
@@ -51,7 +55,9 @@ export class TopicClassifier {
       const concept = this.vocabulary.get(top.id);
       if (!concept) continue;
       topics.push(...this.specificTopics(top.id, top.p, counts));
-      topics.push({ id: concept.id, label: concept.label, score: round(top.p), evidence: this.model.evidence(vector, top.c) });
+      const terms = this.model.evidence(vector, top.c, Number.POSITIVE_INFINITY);
+      const named = entities.filter((name) => contentTerms(name).some((t) => terms.slice(0, 20).includes(t)));
+      topics.push({ id: concept.id, label: concept.label, score: round(top.p), evidence: [...terms.slice(0, 5), ...named.slice(0, 3)] });
     }
     return topics.slice(0, limit);
   }
