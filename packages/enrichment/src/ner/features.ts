@@ -55,13 +55,25 @@ export function isTitleCase(words: readonly string[]): boolean {
   let lowerCase = 0;
   let capitalisedSmallWords = 0;
   for (const w of words) {
-    if (!/^\p{L}/u.test(w)) continue;
+    const initial = letterCase(w);
+    if (initial === 'none') continue;
     alphabetic++;
-    if (!/^\p{Lu}/u.test(w)) lowerCase++;
-    else if (SMALL_WORDS.has(w.toLowerCase()) && w !== w.toUpperCase()) capitalisedSmallWords++;
+    if (initial === 'lower') {
+      // Running text gives itself away within a few words: stop there.
+      if (++lowerCase > words.length * 0.15) return false;
+    } else if (SMALL_WORDS.has(w.toLowerCase()) && w !== w.toUpperCase()) capitalisedSmallWords++;
   }
   // A capitalised "In" or "Says" tells a headline from a line of names ("Chelsea 2 Arsenal 1").
   return alphabetic >= 4 && lowerCase <= alphabetic * 0.15 && capitalisedSmallWords > 0;
+}
+
+/** Whether a word starts with an upper-case letter, a lower-case one, or no letter; ASCII without a regex. */
+function letterCase(word: string): 'upper' | 'lower' | 'none' {
+  const c = word.charCodeAt(0);
+  if (c >= 65 && c <= 90) return 'upper';
+  if (c >= 97 && c <= 122) return 'lower';
+  if (c < 128) return 'none';
+  return /^\p{Lu}/u.test(word) ? 'upper' : /^\p{L}/u.test(word) ? 'lower' : 'none';
 }
 
 /** Words written in lower case in running text, which Title Case capitalises. */
