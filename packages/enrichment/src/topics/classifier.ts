@@ -62,17 +62,23 @@ export class TopicClassifier {
     return topics.slice(0, limit);
   }
 
-  /** Concepts under `top` whose every label term occurs in the text, scored by how often, deeper first. */
+  /**
+   * Concepts under `top` whose label the text uses: a one-word label anywhere, a longer one as a phrase
+   * (each pair of its words side by side, so "legal" and "service" far apart are not "legal service").
+   * Scored by how often, deeper concepts first when they score alike.
+   */
   private specificTopics(top: string, probability: number, counts: Map<string, number>, limit = 3): Topic[] {
     const matches: Array<{ concept: IptcConcept; strength: number; evidence: string[] }> = [];
     for (const concept of this.subtree.get(top) ?? []) {
       const terms = this.labelTerms.get(concept.id) ?? [];
       if (terms.length === 0 || !terms.every((t) => counts.has(t))) continue;
-      // A multi-word label counts double when its words stand together ("armed conflict").
-      const phrase = terms.length > 1 && counts.has(terms.join(' ')) ? 2 : 1;
+      const pairs = terms.slice(1).map((t, i) => `${terms[i]} ${t}`);
+      if (!pairs.every((pair) => counts.has(pair))) continue;
       const depth = this.vocabulary.broader(concept.id).length;
-      const strength = phrase * terms.reduce((sum, t) => sum + Math.log1p(counts.get(t) ?? 0), 0) * (1 + 0.25 * depth);
-      matches.push({ concept, strength, evidence: terms });
+      const occurrences =
+        pairs.length > 0 ? Math.min(...pairs.map((pair) => counts.get(pair) ?? 0)) : (counts.get(terms[0] as string) ?? 0);
+      const strength = terms.length * Math.log1p(occurrences) * (1 + 0.25 * depth);
+      matches.push({ concept, strength, evidence: pairs.length > 0 ? pairs : terms });
     }
     matches.sort((a, b) => b.strength - a.strength);
     const best = matches[0]?.strength ?? 1;
