@@ -11,6 +11,19 @@ export interface Attempt {
   response?: string;
 }
 
+// Push, trim, refresh the expiry and delete any extra keys (KEYS[2..]) in one command: a delivery records
+// an attempt every time, and five commands of MULTI … EXEC cost the client more than the script does.
+const RECORD_ATTEMPT = `
+redis.call('LPUSH', KEYS[1], ARGV[1])
+redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+for i = 2, #KEYS do redis.call('DEL', KEYS[i]) end
+return 1`;
+
+type WithRecordAttempt = Redis & {
+  syndicateRecordAttempt(keys: number, ...args: Array<string | number>): Promise<number>;
+};
+
 /** The last attempts per endpoint, newest first, bounded in length and age: "what happened to my webhook?". */
 export class AttemptLog {
   constructor(
@@ -18,20 +31,16 @@ export class AttemptLog {
     private readonly keyPrefix: string,
     private readonly maxLength: number,
     private readonly ttlSeconds = 7 * 24 * 3600,
-  ) {}
+  ) {
+    if (!('syndicateRecordAttempt' in redis)) redis.defineCommand('syndicateRecordAttempt', { lua: RECORD_ATTEMPT });
+  }
 
   private key = (endpointId: string) => `${this.keyPrefix}webhooks:attempts:${endpointId}`;
 
   /** Records an attempt; `alsoDelete` names keys to drop in the same round trip (e.g. a failing-since mark). */
   async record(endpointId: string, attempt: Attempt, alsoDelete: string[] = []): Promise<void> {
-    const key = this.key(endpointId);
-    const transaction = this.redis
-      .multi()
-      .lpush(key, JSON.stringify(attempt))
-      .ltrim(key, 0, this.maxLength - 1)
-      .expire(key, this.ttlSeconds);
-    if (alsoDelete.length > 0) transaction.del(...alsoDelete);
-    await transaction.exec();
+    const keys = [this.key(endpointId), ...alsoDelete];
+    await (this.redis as WithRecordAttempt).syndicateRecordAttempt(keys.length, ...keys, JSON.stringify(attempt), this.maxLength, this.ttlSeconds);
   }
 
   async list(endpointId: string, limit = 50): Promise<Attempt[]> {

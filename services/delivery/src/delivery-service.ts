@@ -44,6 +44,8 @@ export class DeliveryService {
   readonly registry: SubscriptionRegistry;
   readonly attempts: AttemptLog;
   private readonly redis: Redis;
+  /** For our own per-delivery commands (version check, attempt log); see the constructor. */
+  private readonly pipelined: Redis;
   private readonly sender: WebhookSender;
   /** One worker per webhook endpoint, with the endpoint's concurrency and rate limit. */
   private readonly endpointWorkers = new Map<string, { worker: Worker<WebhookJob>; limits: string }>();
@@ -69,11 +71,14 @@ export class DeliveryService {
     this.producer = new KeyedProducer(this.kafka);
     this.writer = new SubscriptionWriter(this.producer, this.topics.subscriptions);
     this.redis = connectRedis(config.REDIS_URL);
-    this.attempts = new AttemptLog(this.redis, config.REDIS_KEY_PREFIX, config.ATTEMPT_LOG_LENGTH);
+    // Fifty deliveries in flight each check a version and log an attempt: auto-pipelining sends the
+    // commands issued in the same tick as one write. BullMQ keeps its own connection (it blocks on it).
+    this.pipelined = connectRedis(config.REDIS_URL, { enableAutoPipelining: true });
+    this.attempts = new AttemptLog(this.pipelined, config.REDIS_KEY_PREFIX, config.ATTEMPT_LOG_LENGTH);
     this.sender = new WebhookSender({ allowlist: parseAllowlist(config.SYNDICATE_WEBHOOK_ALLOWLIST) }, config.DELIVERY_TIMEOUT_MS);
     const bullPrefix = `${config.REDIS_KEY_PREFIX}bull`;
     this.hubQueue = new Queue(WEBSUB_QUEUE, { connection: this.redis, prefix: bullPrefix });
-    this.feedStore = new FeedStore({ redis: this.redis, keyPrefix: config.REDIS_KEY_PREFIX });
+    this.feedStore = new FeedStore({ redis: this.pipelined, keyPrefix: config.REDIS_KEY_PREFIX });
     this.hub = new WebSubWorker({
       queue: this.hubQueue,
       subscribers: new SubscriberStore(this.redis, config.REDIS_KEY_PREFIX),
@@ -259,5 +264,6 @@ export class DeliveryService {
     this.hubWorker = undefined;
     await Promise.allSettled([this.registry.stop(), this.hubQueue.close(), this.sender.close(), this.producer.stop()]);
     this.redis.disconnect();
+    this.pipelined.disconnect();
   }
 }
