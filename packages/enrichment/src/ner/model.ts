@@ -144,7 +144,7 @@ export class NerModel {
      * The words without a capital letter that the training data has inside names ("of", "de", "van",
      * "04"). Any other word without a capital ("said", "the", "2,000", ",") is taken as O outside a
      * sentence in capitals, without asking the weights: the tagger almost never names such a word (CoNLL
-     * dev F1 is the same either way). Most tokens of an article are such words: most of the speed.
+     * dev F1 0.916 without this shortcut, 0.915 with). Most tokens of an article are such words.
      */
     private readonly uncapitalisedInNames: ReadonlySet<string>,
   ) {}
