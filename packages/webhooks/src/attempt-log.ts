@@ -40,7 +40,13 @@ export class AttemptLog {
   /** Records an attempt; `alsoDelete` names keys to drop in the same round trip (e.g. a failing-since mark). */
   async record(endpointId: string, attempt: Attempt, alsoDelete: string[] = []): Promise<void> {
     const keys = [this.key(endpointId), ...alsoDelete];
-    await (this.redis as WithRecordAttempt).syndicateRecordAttempt(keys.length, ...keys, JSON.stringify(attempt), this.maxLength, this.ttlSeconds);
+    await (this.redis as WithRecordAttempt).syndicateRecordAttempt(
+      keys.length,
+      ...keys,
+      JSON.stringify(attempt),
+      this.maxLength,
+      this.ttlSeconds,
+    );
   }
 
   async list(endpointId: string, limit = 50): Promise<Attempt[]> {
