@@ -1,5 +1,5 @@
 import { type ArticleData, articleText, type Enrichment } from '@syndicate/contracts';
-import { extractEntities } from './entities.js';
+import { extractEntities, nerTagger } from './entities.js';
 import { leadSummary, wordCount } from './text-stats.js';
 import { TopicClassifier } from './topics/classifier.js';
 
@@ -9,9 +9,11 @@ export { TopicClassifier } from './topics/classifier.js';
 
 export const ENGINE = 'syndicate-ner/1';
 
-/** Enriches articles; construct once per process (the models load on first use and stay). */
+/** Enriches articles; construct once per process: both models load here, not in the first article's time. */
 export class Enricher {
-  constructor(readonly topicsClassifier = new TopicClassifier()) {}
+  constructor(readonly topicsClassifier = new TopicClassifier()) {
+    nerTagger();
+  }
 
   enrich(article: Pick<ArticleData, 'headline' | 'standfirst' | 'body' | 'language'>): Enrichment {
     const text = articleText(article);
