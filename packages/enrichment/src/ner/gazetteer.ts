@@ -73,12 +73,7 @@ export class Gazetteer {
     return this.firstNames.has(word);
   }
 
-  /** Entries for a name as written, e.g. `lookup('Kyiv')`; used to attach external ids. */
-  lookup(name: string): Entry[] {
-    return this.lookupTokens(key(name).split(' '));
-  }
-
-  /** Entries for a name already split into tokens (as the tagger found it). */
+  /** Entries for a name as the tagger found it, in tokens (`['North', 'Korea']`); used to attach external ids. */
   lookupTokens(tokens: readonly string[]): Entry[] {
     return this.exact.get(tokens.join(' ')) ?? [];
   }
