@@ -220,11 +220,6 @@ export class NerModel {
     return this.index.entries();
   }
 
-  /** The row of a feature, or undefined when the model has no weights for it. */
-  rowOf(name: string): number | undefined {
-    return this.index.get(name);
-  }
-
   /** Adds the weights of feature `name` to row `token` of `emissions` (tokens × TAG_COUNT). */
   addTo(name: string, emissions: Float64Array, token: number): void {
     const row = this.index.get(name);
