@@ -10,7 +10,21 @@ export interface ConllSentence {
   gold: Array<{ type: ConllType; from: number; to: number }>;
 }
 
+/** Sentences grouped by document (`-DOCSTART-` lines), in file order. */
+export function readConllDocuments(path: string): ConllSentence[][] {
+  const documents: ConllSentence[][] = [];
+  for (const block of readFileSync(path, 'utf8').split(/^-DOCSTART-.*$/m)) {
+    const sentences = parseConll(block);
+    if (sentences.length > 0) documents.push(sentences);
+  }
+  return documents;
+}
+
 export function readConll(path: string): ConllSentence[] {
+  return parseConll(readFileSync(path, 'utf8'));
+}
+
+function parseConll(content: string): ConllSentence[] {
   const sentences: ConllSentence[] = [];
   let words: string[] = [];
   let tags: string[] = [];
@@ -36,7 +50,7 @@ export function readConll(path: string): ConllSentence[] {
     words = [];
     tags = [];
   };
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
+  for (const line of content.split('\n')) {
     if (line.startsWith('-DOCSTART-') || line.trim() === '') {
       flush();
       continue;

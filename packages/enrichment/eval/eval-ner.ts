@@ -1,22 +1,36 @@
 /**
  * `npm run eval:ner`: precision, recall and F1 per type on exact spans, on the CoNLL-2003 (CoNLL++) dev set
- * in ../shared/data (one sentence at a time, tokenised by our own tokenizer from the joined words) and on
- * the short modern news sentences in eval/modern-news.txt. MISC has no scored counterpart and is left out.
+ * in ../shared/data (one sentence at a time, tokenised by our own tokenizer from the joined words; then
+ * whole documents, a sentence per line) and on the short modern news sentences in eval/modern-news.txt.
+ * MISC has no scored counterpart and is left out.
  */
 import { join } from 'node:path';
-import { readConll } from './conll.js';
+import { type ConllSentence, readConll, readConllDocuments } from './conll.js';
 import { type Counts, type GoldText, prf, readInlineAnnotated, SCORED_TYPES, scoreTexts } from './spans.js';
 
 const conllFile = process.argv[2] ?? join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'data', 'conll2003pp', 'dev.txt');
 
-const conll: GoldText[] = readConll(conllFile).map((s) => ({
+const goldText = (s: ConllSentence): GoldText => ({
   text: s.text,
   gold: s.gold.map((g) => ({
     type: g.type,
     start: (s.tokens[g.from] as { start: number }).start,
     end: (s.tokens[g.to - 1] as { end: number }).end,
   })),
-}));
+});
+const conll = readConll(conllFile).map(goldText);
+
+/** A document's sentences as one text, a line each, with the gold spans moved along. */
+const documents = readConllDocuments(conllFile).map((sentences): GoldText => {
+  let text = '';
+  const gold: GoldText['gold'] = [];
+  for (const sentence of sentences.map(goldText)) {
+    if (text) text += '\n';
+    for (const g of sentence.gold) gold.push({ ...g, start: g.start + text.length, end: g.end + text.length });
+    text += sentence.text;
+  }
+  return { text, gold };
+});
 
 function report(title: string, texts: GoldText[]): void {
   const started = performance.now();
@@ -33,5 +47,6 @@ function report(title: string, texts: GoldText[]): void {
   row('micro PER+ORG+LOC', counts.micro);
 }
 
-report(`CoNLL-2003 dev (${conllFile})`, conll);
+report(`CoNLL-2003 dev (${conllFile}), one sentence at a time`, conll);
+report('CoNLL-2003 dev, whole documents (mentions of one name share a type)', documents);
 report('Modern news sentences (eval/modern-news.txt)', readInlineAnnotated(join(import.meta.dirname, 'modern-news.txt')));
