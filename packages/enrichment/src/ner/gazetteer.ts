@@ -57,8 +57,9 @@ export class Gazetteer {
 
   private add(name: string, entry: Entry): void {
     const tokens = key(name);
-    this.starts.add(tokens.split(' ')[0] as string);
-    this.starts.add((tokens.split(' ')[0] as string).toUpperCase());
+    const first = tokens.split(' ')[0] as string;
+    this.starts.add(first);
+    this.starts.add(first.toUpperCase());
     for (const [map, k] of [
       [this.exact, tokens],
       [this.upper, tokens.toUpperCase()],
