@@ -1,5 +1,6 @@
 /** Reads CoNLL-2003 files (token POS chunk NER, IOB2) into sentences with character offsets and gold spans. */
 import { readFileSync } from 'node:fs';
+import type { GoldText } from './spans.js';
 
 export type ConllType = 'PER' | 'ORG' | 'LOC' | 'MISC';
 
@@ -8,6 +9,18 @@ export interface ConllSentence {
   tokens: Array<{ start: number; end: number }>;
   /** Gold entities as token index ranges, end exclusive. */
   gold: Array<{ type: ConllType; from: number; to: number }>;
+}
+
+/** A sentence as the scorer takes it: its text and the gold spans as character offsets. */
+export function goldText(s: ConllSentence): GoldText {
+  return {
+    text: s.text,
+    gold: s.gold.map((g) => ({
+      type: g.type,
+      start: (s.tokens[g.from] as { start: number }).start,
+      end: (s.tokens[g.to - 1] as { end: number }).end,
+    })),
+  };
 }
 
 /** Sentences grouped by document (`-DOCSTART-` lines), in file order. */

@@ -5,19 +5,11 @@
  * MISC has no scored counterpart and is left out.
  */
 import { join } from 'node:path';
-import { type ConllSentence, readConll, readConllDocuments } from './conll.js';
+import { goldText, readConll, readConllDocuments } from './conll.js';
 import { type Counts, type GoldText, prf, readInlineAnnotated, SCORED_TYPES, scoreTexts } from './spans.js';
 
 const conllFile = process.argv[2] ?? join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'data', 'conll2003pp', 'dev.txt');
 
-const goldText = (s: ConllSentence): GoldText => ({
-  text: s.text,
-  gold: s.gold.map((g) => ({
-    type: g.type,
-    start: (s.tokens[g.from] as { start: number }).start,
-    end: (s.tokens[g.to - 1] as { end: number }).end,
-  })),
-});
 const conll = readConll(conllFile).map(goldText);
 
 /** A document's sentences as one text, a line each, with the gold spans moved along. */

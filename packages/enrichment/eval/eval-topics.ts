@@ -8,9 +8,7 @@
  */
 import { iptcVocabulary } from '../src/iptc.js';
 import { TopicClassifier } from '../src/topics/classifier.js';
-import { vocabularyExamples, writtenExamples } from '../src/topics/examples.js';
-import { type LabelledText, TopicModel } from '../src/topics/model.js';
-import { TOPIC_TRAINING } from '../src/topics/training.js';
+import { trainTopicModel } from '../src/topics/training.js';
 import { BBC_DEV, BBC_TO_MEDTOP, readBbc } from './bbc.js';
 
 const FOLDS = 5;
@@ -20,15 +18,15 @@ const perClass = new Map<string, { right: number; total: number }>();
 let right = 0;
 const started = performance.now();
 for (let fold = 0; fold < FOLDS; fold++) {
-  const training: LabelledText[] = [
-    ...documents.filter((_, i) => i % FOLDS !== fold),
-    ...vocabularyExamples(vocabulary, TOPIC_TRAINING.vocabularyWeight, Object.values(BBC_TO_MEDTOP)),
-    ...writtenExamples(TOPIC_TRAINING.writtenWeight),
-  ];
-  const classifier = new TopicClassifier(TopicModel.train(training, TOPIC_TRAINING), vocabulary);
+  const model = trainTopicModel(
+    documents.filter((_, i) => i % FOLDS !== fold),
+    Object.values(BBC_TO_MEDTOP),
+    vocabulary,
+  );
+  const classifier = new TopicClassifier(model, vocabulary);
   for (const [i, doc] of documents.entries()) {
     if (i % FOLDS !== fold) continue;
-    const best = classifier.classify(doc.text, 1)[0];
+    const best = classifier.classify(doc.text, { limit: 1 })[0];
     const ok = best !== undefined && classifier.ancestry(best.id).at(-1)?.id === doc.label;
     const c = perClass.get(doc.bbcClass) ?? { right: 0, total: 0 };
     c.right += ok ? 1 : 0;

@@ -6,18 +6,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { BBC_TO_MEDTOP, readBbc } from '../eval/bbc.js';
-import { iptcVocabulary } from '../src/iptc.js';
-import { vocabularyExamples, writtenExamples } from '../src/topics/examples.js';
-import { TopicModel } from '../src/topics/model.js';
-import { TOPIC_TRAINING } from '../src/topics/training.js';
+import { trainTopicModel } from '../src/topics/training.js';
 
 const out = process.argv[2] ?? join(import.meta.dirname, '..', 'data', 'topic-model.json.gz');
-const examples = [
-  ...readBbc(),
-  ...vocabularyExamples(iptcVocabulary(), TOPIC_TRAINING.vocabularyWeight, Object.values(BBC_TO_MEDTOP)),
-  ...writtenExamples(TOPIC_TRAINING.writtenWeight),
-];
-const model = TopicModel.train(examples, TOPIC_TRAINING);
+const articles = readBbc();
+const model = trainTopicModel(articles, Object.values(BBC_TO_MEDTOP));
 const bytes = gzipSync(model.serialize(), { level: 9 });
 writeFileSync(out, bytes);
-console.error(`${examples.length} examples, ${model.classes.length} classes; wrote ${out} (${(bytes.length / 1e6).toFixed(2)} MB)`);
+console.error(
+  `${articles.length} articles (plus vocabulary and written examples), ${model.classes.length} classes; wrote ${out} (${(bytes.length / 1e6).toFixed(2)} MB)`,
+);

@@ -23,11 +23,7 @@ export class Enricher {
     const entities = extractEntities(text, { headlineEnd, leadEnd });
     return {
       entities,
-      topics: this.topicsClassifier.classify(
-        text,
-        undefined,
-        entities.map((e) => e.name),
-      ),
+      topics: this.topicsClassifier.classify(text, { entities: entities.map((e) => e.name) }),
       language: article.language,
       wordCount: wordCount(text),
       summary: leadSummary(article.standfirst ? [article.standfirst] : article.body),

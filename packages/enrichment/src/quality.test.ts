@@ -7,24 +7,18 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BBC_DEV, BBC_TO_MEDTOP, readBbc } from '../eval/bbc.js';
-import { readConll } from '../eval/conll.js';
+import { goldText, readConll } from '../eval/conll.js';
 import { prf, readInlineAnnotated, scoreTexts } from '../eval/spans.js';
 import { iptcVocabulary } from './iptc.js';
 import { TopicClassifier } from './topics/classifier.js';
-import { vocabularyExamples, writtenExamples } from './topics/examples.js';
-import { TopicModel } from './topics/model.js';
-import { TOPIC_TRAINING } from './topics/training.js';
+import { trainTopicModel } from './topics/training.js';
 
 const CONLL_DEV = join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'data', 'conll2003pp', 'dev.txt');
 
 describe('enrichment quality on the dev sets', () => {
   it('entities: exact-span micro F1 of PER, ORG and LOC on CoNLL-2003 dev is at least 0.88', () => {
     expect(existsSync(CONLL_DEV), `${CONLL_DEV} (../shared/data) is needed`).toBe(true);
-    const texts = readConll(CONLL_DEV).map((s) => ({
-      text: s.text,
-      gold: s.gold.map((g) => ({ type: g.type, start: s.tokens[g.from]?.start ?? -1, end: s.tokens[g.to - 1]?.end ?? -1 })),
-    }));
-    const { f1 } = prf(scoreTexts(texts).micro);
+    const { f1 } = prf(scoreTexts(readConll(CONLL_DEV).map(goldText)).micro);
     expect(f1).toBeGreaterThanOrEqual(0.88);
   });
 
@@ -39,15 +33,15 @@ describe('enrichment quality on the dev sets', () => {
     const vocabulary = iptcVocabulary();
     let right = 0;
     for (const fold of [0, 1]) {
-      const training = [
-        ...documents.filter((_, i) => i % 2 !== fold),
-        ...vocabularyExamples(vocabulary, TOPIC_TRAINING.vocabularyWeight, Object.values(BBC_TO_MEDTOP)),
-        ...writtenExamples(TOPIC_TRAINING.writtenWeight),
-      ];
-      const classifier = new TopicClassifier(TopicModel.train(training, TOPIC_TRAINING), vocabulary);
+      const model = trainTopicModel(
+        documents.filter((_, i) => i % 2 !== fold),
+        Object.values(BBC_TO_MEDTOP),
+        vocabulary,
+      );
+      const classifier = new TopicClassifier(model, vocabulary);
       for (const [i, doc] of documents.entries()) {
         if (i % 2 !== fold) continue;
-        const best = classifier.classify(doc.text, 1)[0];
+        const best = classifier.classify(doc.text, { limit: 1 })[0];
         if (best && classifier.ancestry(best.id).at(-1)?.id === doc.label) right++;
       }
     }

@@ -43,7 +43,7 @@ export class TopicClassifier {
    * Topics for `text`, most specific first. `entities` (names found in the text) join a top-level topic's
    * evidence when the model counts their words towards it ("Kursk" for conflict, "Chelsea" for sport).
    */
-  classify(text: string, limit = 6, entities: readonly string[] = []): Topic[] {
+  classify(text: string, { limit = 6, entities = [] }: { limit?: number; entities?: readonly string[] } = {}): Topic[] {
     const counts = termCounts(text);
     const vector = this.model.vectorize(counts);
     if (vector.size === 0) return [];
@@ -55,8 +55,8 @@ export class TopicClassifier {
       const concept = this.vocabulary.get(top.id);
       if (!concept) continue;
       topics.push(...this.specificTopics(top.id, top.p, counts));
-      const terms = this.model.evidence(vector, top.c, Number.POSITIVE_INFINITY);
-      const named = entities.filter((name) => contentTerms(name).some((t) => terms.slice(0, 20).includes(t)));
+      const terms = this.model.evidence(vector, top.c, 20);
+      const named = entities.filter((name) => contentTerms(name).some((t) => terms.includes(t)));
       topics.push({ id: concept.id, label: concept.label, score: round(top.p), evidence: [...terms.slice(0, 5), ...named.slice(0, 3)] });
     }
     return topics.slice(0, limit);
