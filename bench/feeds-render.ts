@@ -14,8 +14,11 @@ import { benchDocument, benchItems, ids } from './fixtures.js';
 import { fixed, median, table } from './support.js';
 
 const ITEMS = 100;
-const ROUNDS = 7;
-const ITERATIONS = 40;
+// Many short rounds, each timing both sides back to back: this machine's speed drifts by up to 2× over
+// seconds, so the speed-up is the median of per-round ratios, not a ratio of two medians.
+const ROUNDS = 31;
+const ITERATIONS = 10;
+const WARM_UP = 30;
 
 function withFeedPackage(items: FeedItem[]): Feed {
   const feed = new Feed({
@@ -63,25 +66,29 @@ export function renderBenchmark(): string {
   ] as const) {
     const doc = benchDocument(items);
     const pairs = [
-      ['rss', () => bytes(FEED_FORMATS.rss.render(doc)), () => bytes(withFeedPackage(items).rss2())],
-      ['atom', () => bytes(FEED_FORMATS.atom.render(doc)), () => bytes(withFeedPackage(items).atom1())],
-      ['json', () => bytes(FEED_FORMATS.json.render(doc)), () => bytes(withFeedPackage(items).json1())],
+      ['rss', () => FEED_FORMATS.rss.render(doc), () => bytes(withFeedPackage(items).rss2())],
+      ['atom', () => FEED_FORMATS.atom.render(doc), () => bytes(withFeedPackage(items).atom1())],
+      ['json', () => FEED_FORMATS.json.render(doc), () => bytes(withFeedPackage(items).json1())],
     ] as const;
     for (const [format, ours, theirs] of pairs) {
-      ours();
-      theirs(); // warm up both
+      for (let i = 0; i < WARM_UP; i++) {
+        ours();
+        theirs();
+      }
       const oursMs: number[] = [];
       const theirsMs: number[] = [];
+      const ratios: number[] = [];
       for (let round = 0; round < ROUNDS; round++) {
         oursMs.push(timeMs(ours));
         theirsMs.push(timeMs(theirs));
+        ratios.push((theirsMs.at(-1) as number) / (oursMs.at(-1) as number));
       }
-      const a = median(oursMs);
-      const b = median(theirsMs);
-      rows.push([`${format} (${label})`, fixed(a, 2), fixed(b, 2), `${fixed(b / a, 1)}×`]);
+      const sorted = ratios.toSorted((x, y) => x - y);
+      const quartiles = `${fixed(sorted[Math.floor(ROUNDS / 4)] as number, 1)}–${fixed(sorted[Math.floor((3 * ROUNDS) / 4)] as number, 1)}`;
+      rows.push([`${format} (${label})`, fixed(median(oursMs), 2), fixed(median(theirsMs), 2), `${fixed(median(ratios), 1)}×`, quartiles]);
     }
   }
-  return `Rendering ${ITEMS} full-text items, median of ${ROUNDS} rounds × ${ITERATIONS} renders:\n\n${table(['format', 'Syndicate ms', '`feed` package ms', 'speed-up'], rows)}`;
+  return `Rendering ${ITEMS} full-text items, ${ROUNDS} rounds × ${ITERATIONS} renders each side, medians:\n\n${table(['format', 'Syndicate ms', '`feed` package ms', 'speed-up', 'middle half of rounds'], rows)}`;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) console.log(renderBenchmark());

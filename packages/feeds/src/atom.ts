@@ -1,22 +1,24 @@
-import { type FeedDocument, IPTC_SCHEME, lastUpdated, topicUri } from './document.js';
-import { atomLink, Bodies, buildXml, escapeXml, paragraphsToHtml } from './xml-text.js';
+import { type FeedDocument, IPTC_SCHEME, lastUpdated, rfc3339, topicUri } from './document.js';
+import { atomLink, Bodies, buildXml, escapeXml, paragraphsToHtml, XML_DECLARATION } from './xml-text.js';
 
 /**
  * Atom 1.0 (RFC 4287): tag: ids, `updated` per entry (a correction moves it), self/alternate/hub links,
  * authors, categories with the IPTC scheme, RFC 6721 `at:deleted-entry` tombstones for withdrawn articles,
  * and RFC 5005 archive links.
  */
-export function renderAtom(doc: FeedDocument): string {
+export function renderAtom(doc: FeedDocument): Buffer {
   const bodies = new Bodies();
   const document = {
-    '?xml': { '@_version': '1.0', '@_encoding': 'UTF-8' },
+    '?xml': XML_DECLARATION,
     feed: {
-      '@_xmlns': 'http://www.w3.org/2005/Atom',
-      '@_xmlns:at': 'http://purl.org/atompub/tombstones/1.0',
-      '@_xmlns:fh': 'http://purl.org/syndication/history/1.0',
+      $: {
+        xmlns: 'http://www.w3.org/2005/Atom',
+        'xmlns:at': 'http://purl.org/atompub/tombstones/1.0',
+        'xmlns:fh': 'http://purl.org/syndication/history/1.0',
+      },
       id: escapeXml(doc.id),
-      title: { '#text': escapeXml(doc.title), '@_type': 'text' },
-      subtitle: { '#text': escapeXml(doc.description), '@_type': 'text' },
+      title: { '#text': escapeXml(doc.title), $: { type: 'text' } },
+      subtitle: { '#text': escapeXml(doc.description), $: { type: 'text' } },
       updated: lastUpdated(doc).toISOString(),
       // A feed-level author makes every entry valid even when the article has no byline.
       author: { name: 'Syndicate' },
@@ -33,23 +35,22 @@ export function renderAtom(doc: FeedDocument): string {
         id: escapeXml(doc.entryId(article.id)),
         // type="text" is Atom's default (RFC 4287 §3.1.1), so entries leave it out.
         title: escapeXml(article.headline),
-        updated: new Date(article.updatedAt ?? article.publishedAt).toISOString(),
-        published: new Date(article.publishedAt).toISOString(),
+        updated: rfc3339(article.updatedAt ?? article.publishedAt),
+        published: rfc3339(article.publishedAt),
         // Absent fields are undefined, which the builder leaves out: every entry object has one shape.
         author: article.authors.map((a) => ({ name: escapeXml(a.name), uri: a.url ? escapeXml(a.url) : undefined })),
-        link: article.url ? { '@_rel': 'alternate', '@_type': 'text/html', '@_href': escapeXml(article.url) } : undefined,
+        link: article.url ? { $: { rel: 'alternate', type: 'text/html', href: escapeXml(article.url) } } : undefined,
         category: [
-          ...article.categories.map((c) => ({ '@_term': escapeXml(c) })),
-          ...article.tags.map((t) => ({ '@_term': escapeXml(t), '@_scheme': 'urn:syndicate:tags' })),
-          ...enrichment.topics.map((t) => ({ '@_term': topicUri(t.id), '@_scheme': IPTC_SCHEME, '@_label': escapeXml(t.label) })),
+          ...article.categories.map((c) => ({ $: { term: escapeXml(c) } })),
+          ...article.tags.map((t) => ({ $: { term: escapeXml(t), scheme: 'urn:syndicate:tags' } })),
+          ...enrichment.topics.map((t) => ({ $: { term: topicUri(t.id), scheme: IPTC_SCHEME, label: escapeXml(t.label) } })),
         ],
         summary: escapeXml(article.standfirst ?? enrichment.summary),
-        content: { __cdata: bodies.add(bodyHtml ?? paragraphsToHtml(article.body)), '@_type': 'html' },
+        content: { __cdata: bodies.add(bodyHtml ?? paragraphsToHtml(article.body)), $: { type: 'html' } },
         rights: article.usageTerms ? escapeXml(article.usageTerms) : undefined,
       })),
       'at:deleted-entry': doc.tombstones.map((t) => ({
-        '@_ref': escapeXml(doc.entryId(t.id)),
-        '@_when': t.withdrawnAt,
+        $: { ref: escapeXml(doc.entryId(t.id)), when: t.withdrawnAt },
         'at:comment': 'withdrawn by the publisher',
       })),
     },

@@ -66,7 +66,7 @@ const documents = SAMPLES.map((sample, n) => {
   };
 });
 
-function writeAll(extension: string, render: (doc: (typeof documents)[number]) => string): string[] {
+function writeAll(extension: string, render: (doc: (typeof documents)[number]) => Buffer): string[] {
   return documents.map((doc, i) => {
     const file = join(workDir, `${i}.${extension}`);
     writeFileSync(file, render(doc));
@@ -126,7 +126,7 @@ describe('JSON Feed over arbitrary text', () => {
 
   it('validates against the JSON Feed 1.1 schema and keeps every item and its text', () => {
     for (const doc of documents) {
-      const feed = JSON.parse(renderJsonFeed(doc));
+      const feed = JSON.parse(renderJsonFeed(doc).toString());
       expect(validate(feed), JSON.stringify(validate.errors)).toBe(true);
       expect(feed.items.map((i: { id: string }) => i.id)).toEqual(doc.items.map((item) => doc.entryId(item.article.id)));
       expect(feed.items[0].title).toBe(doc.items[0]?.article.headline);
@@ -136,7 +136,9 @@ describe('JSON Feed over arbitrary text', () => {
 
 describe('Atom tombstones', () => {
   it('writes RFC 6721 deleted-entry elements that reference the entry id', () => {
-    const xml = renderAtom(sampleDocument([sampleItem('live', 'Live', ['x'])], [{ id: 'dead', withdrawnAt: '2026-11-03T00:00:00.000Z' }]));
+    const xml = renderAtom(
+      sampleDocument([sampleItem('live', 'Live', ['x'])], [{ id: 'dead', withdrawnAt: '2026-11-03T00:00:00.000Z' }]),
+    ).toString();
     expect(xml).toContain('<at:deleted-entry ref="tag:feeds.test,2026-01-01:article:dead" when="2026-11-03T00:00:00.000Z">');
     expect(xml).toContain('xmlns:at="http://purl.org/atompub/tombstones/1.0"');
   });

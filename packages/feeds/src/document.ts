@@ -55,3 +55,12 @@ export function lastUpdated(doc: Pick<FeedDocument, 'items' | 'tombstones'>): Da
 
 export const IPTC_SCHEME = 'http://cv.iptc.org/newscodes/mediatopic/';
 export const topicUri = (qcode: string) => `${IPTC_SCHEME}${qcode.slice('medtop:'.length)}`;
+
+// RFC 3339 with seconds, as Atom and JSON Feed require (the article schema also accepts minutes only).
+const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)$/;
+
+/**
+ * A timestamp as RFC 3339: as given when it already is (nearly always), else normalised to UTC. Parsing and
+ * formatting every date again cost a tenth of a JSON Feed render.
+ */
+export const rfc3339 = (timestamp: string) => (RFC3339.test(timestamp) ? timestamp : new Date(timestamp).toISOString());

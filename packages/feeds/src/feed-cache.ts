@@ -12,7 +12,6 @@ export async function announceFeedChanges(redis: Redis, keyPrefix: string, slugs
 }
 
 export interface CachedFeed extends RenderedFeed {
-  bytes: Buffer;
   /** Strong validator of the identity encoding; encoded variants append -gzip / -br. */
   etag: string;
   /** Last-Modified as the header wants it, formatted once. */
@@ -74,11 +73,9 @@ export class FeedCache {
   }
 
   set(key: string, slug: string, generation: number, rendered: RenderedFeed): CachedFeed {
-    const bytes = Buffer.from(rendered.body);
     const entry: CachedFeed = {
       ...rendered,
-      bytes,
-      etag: `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"`,
+      etag: `"${createHash('sha256').update(rendered.body).digest('base64url').slice(0, 27)}"`,
       lastModifiedHttp: rendered.lastModified.toUTCString(),
       cachedAt: Date.now(),
     };
@@ -106,9 +103,9 @@ export class FeedCache {
 /** The encoded bytes of an entry, compressed once and kept with it. */
 export function encodedBody(entry: CachedFeed, encoding: 'br' | 'gzip'): Buffer {
   if (encoding === 'br') {
-    entry.br ??= brotliCompressSync(entry.bytes, { params: { [zlib.BROTLI_PARAM_QUALITY]: 5 } });
+    entry.br ??= brotliCompressSync(entry.body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 5 } });
     return entry.br;
   }
-  entry.gzip ??= gzipSync(entry.bytes);
+  entry.gzip ??= gzipSync(entry.body);
   return entry.gzip;
 }

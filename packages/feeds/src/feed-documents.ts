@@ -15,7 +15,8 @@ export interface FeedSite {
 }
 
 export interface RenderedFeed {
-  body: string;
+  /** The document as UTF-8 bytes. */
+  body: Buffer;
   contentType: string;
   lastModified: Date;
 }

@@ -7,7 +7,7 @@ export const FEED_FORMATS = {
   rss: { contentType: 'application/rss+xml; charset=utf-8', render: renderRss },
   atom: { contentType: 'application/atom+xml; charset=utf-8', render: renderAtom },
   json: { contentType: 'application/feed+json; charset=utf-8', render: renderJsonFeed },
-} as const satisfies Record<string, { contentType: string; render: (doc: FeedDocument) => string }>;
+} as const satisfies Record<string, { contentType: string; render: (doc: FeedDocument) => Buffer }>;
 
 export type FeedFormat = keyof typeof FEED_FORMATS;
 
@@ -22,11 +22,11 @@ export function renderBounded(
   doc: FeedDocument,
   maxBytes: number,
   olderPageUrl: (olderThanMs: number) => string,
-): { body: string; items: number } {
+): { body: Buffer; items: number } {
   const render = FEED_FORMATS[format].render;
   let body = render(doc);
   let kept = doc.items.length;
-  while (Buffer.byteLength(body) > maxBytes && kept > 1) {
+  while (body.length > maxBytes && kept > 1) {
     kept = Math.max(1, Math.floor(kept * 0.75));
     const items = doc.items.slice(0, kept);
     const oldest = items[items.length - 1]?.article.publishedAt;

@@ -15,7 +15,7 @@ describe('renderRss', () => {
       }),
       sampleItem('a2', 'Second', ['Two']),
     ]);
-    const xml = renderRss(doc);
+    const xml = renderRss(doc).toString();
     expect(XMLValidator.validate(xml)).toBe(true);
     const feed = await new Parser({ customFields: { item: [['media:content', 'media', { keepArray: true }]] } }).parseString(xml);
     expect(feed.items).toHaveLength(2);
@@ -37,7 +37,7 @@ describe('renderRss', () => {
       ...sampleDocument([sampleItem('a', 'A', ['x'])]),
       archive: true,
       links: { self: 's', alternate: 'a', current: 'c', prevArchive: 'p' },
-    });
+    }).toString();
     expect(xml).toContain('<fh:archive/>');
     expect(xml).toContain('rel="current"');
     expect(xml).toContain('rel="prev-archive"');

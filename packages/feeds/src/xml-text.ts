@@ -1,4 +1,5 @@
 import { XMLBuilder } from 'fast-xml-parser';
+import { encodeParts } from './document-bytes.js';
 
 // Characters XML 1.0 does not allow anywhere in a document, even escaped: C0 controls but tab, LF and CR,
 // U+FFFE/U+FFFF, and surrogates that are not part of a pair. (Without the u flag: measurably faster.)
@@ -6,6 +7,8 @@ const XML_FORBIDDEN =
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const MAYBE_FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF\uD800-\uDFFF]/;
 const MARKUP = /[&<>"]/;
+// Either of the above: most short fields (titles, names, URLs) have neither, and one test settles them.
+const FORBIDDEN_OR_MARKUP = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF\uD800-\uDFFF&<>"]/;
 
 /** Text that any XML 1.0 parser accepts once escaped: forbidden characters and lone surrogates removed. */
 export function xmlSafe(text: string): string {
@@ -18,6 +21,7 @@ export function xmlSafe(text: string): string {
  * that escapes, once.
  */
 export function escapeXml(text: string): string {
+  if (!FORBIDDEN_OR_MARKUP.test(text)) return text;
   const safe = xmlSafe(text);
   if (!MARKUP.test(safe)) return safe;
   // Four native passes beat one regular expression with a callback per match (measured: 1.5 ms against
@@ -34,10 +38,15 @@ export function paragraphsToHtml(paragraphs: string[]): string {
   return paragraphs.map((p) => `<p>${escapeXml(p)}</p>`).join('\n');
 }
 
-/** Options shared by the XML renderers: entities off (we escape), CDATA where the value is HTML. */
+/**
+ * Options shared by the XML renderers: entities off (we escape), CDATA where the value is HTML, attributes
+ * grouped under `$` (the builder then never has to ask of each key whether it names an attribute: about a
+ * tenth of its time).
+ */
 const XML_BUILDER_OPTIONS = {
   ignoreAttributes: false,
-  attributeNamePrefix: '@_',
+  attributesGroupName: '$',
+  attributeNamePrefix: '',
   suppressEmptyNode: true,
   processEntities: false,
   cdataPropName: '__cdata',
@@ -52,7 +61,7 @@ const builder = new XMLBuilder(XML_BUILDER_OPTIONS);
  * copies of half a megabyte; with bodies spliced in afterwards it handles only the small fields. `add`
  * returns a marker to put where the body belongs (in `__cdata`); NUL, the marker's delimiter, never
  * occurs in escaped text (XML forbids it, xmlSafe removes it), and bodies are CDATA-safe HTML from
- * paragraphsToHtml, so the result is the document the builder would have made.
+ * paragraphsToHtml, so the result is the document the builder would have made, as UTF-8 bytes.
  */
 export class Bodies {
   private readonly html: string[] = [];
@@ -62,7 +71,7 @@ export class Bodies {
     return `\u0000${this.html.length - 1}\u0000`;
   }
 
-  splice(xml: string): string {
+  splice(xml: string): Buffer {
     const parts: string[] = [];
     let from = 0;
     for (let open = xml.indexOf('\u0000'); open !== -1; open = xml.indexOf('\u0000', from)) {
@@ -71,13 +80,15 @@ export class Bodies {
       from = close + 1;
     }
     parts.push(xml.slice(from));
-    // One join: a flat string, copied once (a rope of += would be copied again by whoever reads it).
-    return parts.join('');
+    return encodeParts(parts);
   }
 }
 
-/** An XML document from its object form; the empty RFC 5005 `<fh:archive/>` survives suppressEmptyNode. */
-export function buildXml(document: object, bodies = new Bodies()): string {
+/**
+ * An XML document, as UTF-8 bytes, from its object form; the empty RFC 5005 `<fh:archive/>` survives
+ * suppressEmptyNode.
+ */
+export function buildXml(document: object, bodies = new Bodies()): Buffer {
   return bodies.splice((builder.build(document) as string).replace('<fh:archive></fh:archive>', '<fh:archive/>'));
 }
 
@@ -86,4 +97,6 @@ export function buildXml(document: object, bodies = new Bodies()): string {
  * so absent links can be filtered out of a list.
  */
 export const atomLink = (href: string | undefined, rel: string, type?: string) =>
-  href ? { '@_rel': rel, '@_href': escapeXml(href), ...(type ? { '@_type': type } : {}) } : undefined;
+  href ? { $: { rel, href: escapeXml(href), ...(type ? { type } : {}) } } : undefined;
+
+export const XML_DECLARATION = { $: { version: '1.0', encoding: 'UTF-8' } };

@@ -56,7 +56,7 @@ export class WebhookSender {
   }
 
   /** POSTs a body (JSON unless the headers say otherwise). */
-  send(url: string, body: string, headers: Record<string, string>): Promise<DeliveryOutcome> {
+  send(url: string, body: string | Buffer, headers: Record<string, string>): Promise<DeliveryOutcome> {
     return this.exchange('POST', url, body, { 'content-type': 'application/json', ...headers });
   }
 
@@ -68,7 +68,7 @@ export class WebhookSender {
   private async exchange(
     method: 'GET' | 'POST',
     url: string,
-    body: string | undefined,
+    body: string | Buffer | undefined,
     headers: Record<string, string>,
   ): Promise<DeliveryOutcome> {
     const started = performance.now();

@@ -166,7 +166,7 @@ export class FeedServer {
       res.writeHead(304, headers).end();
       return;
     }
-    const body = encoding ? encodedBody(entry, encoding) : entry.bytes;
+    const body = encoding ? encodedBody(entry, encoding) : entry.body;
     headers['content-type'] = entry.contentType;
     headers['content-length'] = body.length;
     if (encoding) headers['content-encoding'] = encoding;

@@ -40,5 +40,5 @@ export async function renderFeed(format: string, siteUrl: string): Promise<void>
     tombstones,
     entryId: ids.entry,
   });
-  process.stdout.write(`${body}\n`);
+  process.stdout.write(Buffer.concat([body, Buffer.from('\n')]));
 }
