@@ -1,7 +1,8 @@
 /**
  * Webhook endpoints against hostile and unlucky receivers on loopback — 410, 429 with Retry-After, a
- * redirect to a private address, a huge response, a slow response, one failing for too long — and the
- * endpoint API: secret rotation, pause/resume, the attempt log and replay of dead letters.
+ * redirect to a private address, a huge response, a slow response, one failing for too long — each
+ * endpoint's concurrency and rate limit, and the endpoint API: secret rotation, pause/resume, the attempt
+ * log and replay of dead letters.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -75,8 +76,8 @@ const call = async (method: string, path: string, body?: unknown) => {
 };
 
 /** An endpoint that only gets articles tagged with its scenario. */
-async function endpoint(scenario: string, url: string) {
-  const created = await call('POST', '/v1/subscriptions', { type: 'webhook', url, filter: { tags: [scenario] } });
+async function endpoint(scenario: string, url: string, limits: { maxConcurrency?: number; rateLimitPerSecond?: number } = {}) {
+  const created = await call('POST', '/v1/subscriptions', { type: 'webhook', url, filter: { tags: [scenario] }, ...limits });
   expect(created.status).toBe(201);
   await Promise.all([fanout.registry.waitFor(created.json.id), delivery.registry.waitFor(created.json.id)]);
   return { id: String(created.json.id), secret: String(created.json.secret) };
@@ -183,6 +184,41 @@ describe('hostile receivers', () => {
     await publish('broken', 2);
     await eventually(async () => ((await call('GET', `/v1/subscriptions/${id}`)).json.disabled ? true : undefined), 20_000, 'disabled');
     expect((await call('GET', `/v1/subscriptions/${id}`)).json.disabled.reason).toMatch(/failing since/);
+  });
+});
+
+describe('per-endpoint limits', () => {
+  const publishMany = (scenario: string, count: number) => Promise.all(Array.from({ length: count }, (_, n) => publish(scenario, n + 1)));
+
+  it('never has more requests in flight to an endpoint than its maxConcurrency', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const slow = await receiver((_q, res) => {
+      most = Math.max(most, ++inFlight);
+      setTimeout(() => {
+        inFlight--;
+        res.writeHead(204).end();
+      }, 300);
+    });
+    closers.push(slow.close);
+    await endpoint('concurrency', slow.url, { maxConcurrency: 2 });
+    await publishMany('concurrency', 8);
+    await eventually(() => (slow.hits.length === 8 ? true : undefined), 30_000, 'all eight deliveries');
+    // Eight queued at once against 300 ms answers: the limit is reached, and never passed.
+    expect(most).toBe(2);
+  });
+
+  it('spaces deliveries to an endpoint by its rateLimitPerSecond', async () => {
+    const fast = await receiver((_q, res) => res.writeHead(204).end());
+    closers.push(fast.close);
+    await endpoint('rate', fast.url, { maxConcurrency: 10, rateLimitPerSecond: 4 });
+    await publishMany('rate', 12);
+    await eventually(() => (fast.hits.length === 12 ? true : undefined), 30_000, 'all twelve deliveries');
+    // Four per one-second window, the window opening with the first delivery: the fifth cannot come before
+    // a second has passed, nor the ninth before two (less a little for the first request's own latency).
+    const at = fast.hits.map((h) => h.at - fast.hits[0]!.at);
+    expect(at[4]).toBeGreaterThanOrEqual(900);
+    expect(at[8]).toBeGreaterThanOrEqual(1_900);
   });
 });
 
