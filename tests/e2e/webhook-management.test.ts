@@ -31,16 +31,14 @@ const fanout = new FanoutService(
   parseConfig(FanoutConfig, { ...iso.env, FANOUT_GROUP_ID: `fanout-${iso.id}`, WEBHOOK_ATTEMPTS: '3' }),
   logger,
 );
-const delivery = new DeliveryService(
-  parseConfig(DeliveryConfig, {
-    ...iso.env,
-    SYNDICATE_WEBHOOK_ALLOWLIST: '127.0.0.0/8',
-    DELIVERY_TIMEOUT_MS: '1000',
-    WEBHOOK_RETRY_SCHEDULE_MS: '100',
-    WEBHOOK_DISABLE_AFTER_MS: '1500',
-  }),
-  logger,
-);
+const deliveryConfig = parseConfig(DeliveryConfig, {
+  ...iso.env,
+  SYNDICATE_WEBHOOK_ALLOWLIST: '127.0.0.0/8',
+  DELIVERY_TIMEOUT_MS: '1000',
+  WEBHOOK_RETRY_SCHEDULE_MS: '100',
+  WEBHOOK_DISABLE_AFTER_MS: '1500',
+});
+const delivery = new DeliveryService(deliveryConfig, logger);
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string, n: number) => void;
 interface Hit {
@@ -190,7 +188,10 @@ describe('hostile receivers', () => {
 describe('per-endpoint limits', () => {
   const publishMany = (scenario: string, count: number) => Promise.all(Array.from({ length: count }, (_, n) => publish(scenario, n + 1)));
 
-  it('never has more requests in flight to an endpoint than its maxConcurrency', async () => {
+  it('never has more requests in flight to an endpoint than its maxConcurrency, across delivery processes', async () => {
+    // A second delivery service on the same queues, as when the service is scaled out.
+    const second = new DeliveryService(deliveryConfig, logger);
+    await second.start();
     let inFlight = 0;
     let most = 0;
     const slow = await receiver((_q, res) => {
@@ -201,10 +202,16 @@ describe('per-endpoint limits', () => {
       }, 300);
     });
     closers.push(slow.close);
-    await endpoint('concurrency', slow.url, { maxConcurrency: 2 });
-    await publishMany('concurrency', 8);
-    await eventually(() => (slow.hits.length === 8 ? true : undefined), 30_000, 'all eight deliveries');
-    // Eight queued at once against 300 ms answers: the limit is reached, and never passed.
+    const { id } = await endpoint('concurrency', slow.url, { maxConcurrency: 2 });
+    await second.registry.waitFor(id);
+    try {
+      await publishMany('concurrency', 8);
+      await eventually(() => (slow.hits.length === 8 ? true : undefined), 30_000, 'all eight deliveries');
+    } finally {
+      await second.stop();
+    }
+    // Eight queued at once against 300 ms answers, two workers of two slots each: the endpoint's limit is
+    // reached, and never passed.
     expect(most).toBe(2);
   });
 

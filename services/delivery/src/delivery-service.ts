@@ -48,7 +48,7 @@ export class DeliveryService {
   private readonly pipelined: Redis;
   private readonly sender: WebhookSender;
   /** One worker per webhook endpoint, with the endpoint's concurrency and rate limit. */
-  private readonly endpointWorkers = new Map<string, { worker: Worker<WebhookJob>; limits: string }>();
+  private readonly endpointWorkers = new Map<string, { worker: Worker<WebhookJob>; queue: Queue; limits: string }>();
   private stopping = false;
   private hubWorker?: Worker;
   private readonly hubQueue: Queue;
@@ -211,11 +211,19 @@ export class DeliveryService {
     if (current) {
       this.endpointWorkers.delete(id);
       void current.worker.close();
+      void current.queue.close();
     }
     if (!endpoint) return;
+    const prefix = `${this.config.REDIS_KEY_PREFIX}bull`;
+    // A worker's concurrency holds in its own process only; the queue's global concurrency holds across
+    // every delivery process, so running more of them never lets more requests at an endpoint at once.
+    const queue = new Queue(webhookQueueName(id), { connection: this.redis, prefix });
+    queue
+      .setGlobalConcurrency(endpoint.maxConcurrency)
+      .catch((error) => this.logger.error({ err: error, endpointId: id }, 'could not set the endpoint concurrency'));
     const worker = new Worker<WebhookJob>(webhookQueueName(id), (job) => this.process(job), {
       connection: this.redis,
-      prefix: `${this.config.REDIS_KEY_PREFIX}bull`,
+      prefix,
       concurrency: endpoint.maxConcurrency,
       ...(endpoint.rateLimitPerSecond ? { limiter: { max: endpoint.rateLimitPerSecond, duration: 1_000 } } : {}),
       // A job whose worker died (its lock not renewed) is handed to another within about lockDuration.
@@ -235,7 +243,7 @@ export class DeliveryService {
       },
     });
     worker.on('error', (error) => this.logger.error({ err: error, endpointId: id }, 'worker error'));
-    this.endpointWorkers.set(id, { worker, limits });
+    this.endpointWorkers.set(id, { worker, queue, limits });
   }
 
   async start(): Promise<void> {
@@ -260,6 +268,7 @@ export class DeliveryService {
   async stop(): Promise<void> {
     this.stopping = true;
     await Promise.all([...[...this.endpointWorkers.values()].map((e) => e.worker.close()), this.hubWorker?.close()]);
+    await Promise.allSettled([...this.endpointWorkers.values()].map((e) => e.queue.close()));
     this.endpointWorkers.clear();
     this.hubWorker = undefined;
     await Promise.allSettled([this.registry.stop(), this.hubQueue.close(), this.sender.close(), this.producer.stop()]);
