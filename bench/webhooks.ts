@@ -3,7 +3,8 @@
  *
  * 1. Throughput: deliveries/s from our delivery worker (BullMQ queue, signing, SSRF-guarded undici agent,
  *    attempt log) to one local endpoint, against a bare undici loop POSTing the same payloads with the same
- *    concurrency to the same receiver. Goal ≥ 0.5 of the loop.
+ *    concurrency to the same receiver. Goal ≥ 0.5 of the loop. A third sender shows the floor of any design
+ *    with one BullMQ job per delivery: a BullMQ worker whose jobs do nothing but that same POST.
  * 2. Latency: publish-to-receipt p50/p99 with articles published at a steady rate, each fanned out to many
  *    endpoints, through the enricher, the fanout and the delivery service (separate processes). Goal: p99 <
  *    250 ms at 50 articles/s to 100 endpoints.
@@ -18,7 +19,7 @@ import { createKafka, ensureTopics, KeyedProducer } from '@syndicate/kafka-runti
 import { createLogger } from '@syndicate/observability';
 import { SubscriptionWriter } from '@syndicate/subscriptions';
 import { generateSecret, webhookBody, webhookQueueName } from '@syndicate/webhooks';
-import { Queue } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { Agent, request } from 'undici';
 import { fixed, median, table } from './support.js';
 
@@ -88,7 +89,7 @@ try {
   await writer.put(endpoint(0));
   const body = webhookBody('article.published', { id: 'bench', headline: 'Throughput', body: ['x'.repeat(2_000)] });
   const queue = new Queue(webhookQueueName('ep0'), { connection: redis, prefix: `${env.REDIS_KEY_PREFIX}bull` });
-  const rounds: Array<{ ours: number; loop: number }> = [];
+  const rounds: Array<{ ours: number; loop: number; bullmqOnly: number }> = [];
   spawnService('services/delivery/src/main.ts', env);
   for (let round = 0; round < 3; round++) {
     await fetch(`${receiver}/reset`, { method: 'POST' });
@@ -123,11 +124,43 @@ try {
       }),
     );
     const loop = THROUGHPUT_JOBS / ((performance.now() - t) / 1_000);
+
+    // BullMQ and undici alone: the same jobs, the same concurrency, a processor that only POSTs.
+    await fetch(`${receiver}/reset`, { method: 'POST' });
+    const floorQueue = new Queue(`bench-floor-${round}`, { connection: redis, prefix: `${env.REDIS_KEY_PREFIX}bull` });
+    await floorQueue.addBulk(
+      Array.from({ length: THROUGHPUT_JOBS }, (_, n) => ({
+        name: 'post',
+        data: { body },
+        opts: { jobId: `f${n}`, removeOnComplete: true },
+      })),
+    );
+    const floorConnection = redis.duplicate(); // a worker blocks on its connection: one of its own
+    t = performance.now();
+    const floorWorker = new Worker(
+      floorQueue.name,
+      async (job) => {
+        const response = await request(`${receiver}/hook/0`, {
+          method: 'POST',
+          body: job.data.body as string,
+          headers: { 'content-type': 'application/json' },
+          dispatcher: agent,
+        });
+        await response.body.dump();
+      },
+      { connection: floorConnection, prefix: `${env.REDIS_KEY_PREFIX}bull`, concurrency: CONCURRENCY },
+    );
+    await waitFor(async () => (await stats(receiver)).count >= THROUGHPUT_JOBS, 120_000, 'the BullMQ-only deliveries');
+    const bullmqOnly = THROUGHPUT_JOBS / ((performance.now() - t) / 1_000);
+    await floorWorker.close();
+    floorConnection.disconnect();
+    await floorQueue.close();
     await agent.close();
-    rounds.push({ ours, loop });
+    rounds.push({ ours, loop, bullmqOnly });
   }
   const ours = median(rounds.map((r) => r.ours));
   const loop = median(rounds.map((r) => r.loop));
+  const bullmqOnly = median(rounds.map((r) => r.bullmqOnly));
 
   // 2. Latency: steady publishing, every article to every endpoint, through enricher, fanout and delivery.
   for (let n = 1; n < ENDPOINTS; n++) await writer.put(endpoint(n));
@@ -172,6 +205,7 @@ try {
       ['sender', 'deliveries/s', 'ratio'],
       [
         ['Syndicate delivery worker', fixed(ours), fixed(ours / loop, 2)],
+        ['BullMQ worker that only POSTs (in the benchmark process)', fixed(bullmqOnly), fixed(bullmqOnly / loop, 2)],
         ['bare undici loop', fixed(loop), '1.00'],
       ],
     ),
