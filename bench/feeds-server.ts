@@ -93,6 +93,7 @@ export async function serverBenchmark(): Promise<string> {
     );
     children.push(bare);
     const barePort = await new Promise<number>((resolve) => bare.stdout?.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
+    bare.stdout?.resume(); // drained from here on: a full pipe would block the server's writes
     const bareUrl = `http://127.0.0.1:${barePort}/feeds/all.rss`;
 
     const cases = [

@@ -37,6 +37,9 @@ function spawnService(file: string, env: Record<string, string>): ChildProcess {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.push(child);
+  // Drained (what firstLine does not read is dropped): a child whose stdout pipe fills up blocks in its
+  // next synchronous log write, and one did, at shutdown, when its Kafka went away and it logged about it.
+  child.stdout?.resume();
   return child;
 }
 const firstLine = (child: ChildProcess) =>
