@@ -8,7 +8,7 @@ import { paragraphsToHtml } from './xml-text.js';
  * tombstones).
  *
  * The document is assembled from parts: the feed's and each item's small fields by JSON.stringify, each
- * body written in as a JSON string of its own (see jsonString), all encoded once into bytes.
+ * body written in as a JSON string of its own (see pushJsonString), all encoded once into bytes.
  */
 export function renderJsonFeed(doc: FeedDocument): Buffer {
   const head = {
