@@ -11,6 +11,9 @@ export interface ConllSentence {
   gold: Array<{ type: ConllType; from: number; to: number }>;
 }
 
+/** A sentence's words, as the file has them. */
+export const conllWords = (s: ConllSentence) => s.tokens.map((t) => s.text.slice(t.start, t.end));
+
 /** A sentence as the scorer takes it: its text and the gold spans as character offsets. */
 export function goldText(s: ConllSentence): GoldText {
   return {

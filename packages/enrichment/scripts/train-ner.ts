@@ -9,10 +9,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { readConll } from '../eval/conll.js';
+import { type ConllSentence, conllWords, readConll } from '../eval/conll.js';
 import { isAllCaps, sentenceFeatures } from '../src/ner/features.js';
 import { Gazetteer } from '../src/ner/gazetteer.js';
 import { ENTITY_CLASSES, NerModel, START, spansOf, TAG_COUNT, TAGS, viterbi } from '../src/ner/model.js';
+import { seededShuffler } from '../src/seeded-shuffle.js';
 
 const { values } = parseArgs({
   options: {
@@ -32,9 +33,9 @@ const gazetteer = new Gazetteer();
 const featureIndex = new Map<string, number>();
 
 /** CoNLL sentences as feature ids and BILOU tag ids; `grow` adds unseen features (training data only). */
-function load(file: string, grow: boolean): Example[] {
-  return readConll(file).map((sentence) => {
-    const words = sentence.tokens.map((t) => sentence.text.slice(t.start, t.end));
+function load(sentences: ConllSentence[], grow: boolean): Example[] {
+  return sentences.map((sentence) => {
+    const words = conllWords(sentence);
     const gold = new Int32Array(words.length);
     for (const { type, from, to } of sentence.gold) {
       const base = 1 + 4 * ENTITY_CLASSES.indexOf(type);
@@ -62,10 +63,10 @@ function load(file: string, grow: boolean): Example[] {
 }
 
 /** Words without a capital letter that occur inside names in the training data (see NerModel.outsideMask). */
-function uncapitalisedInNames(file: string): Set<string> {
+function uncapitalisedInNames(sentences: ConllSentence[]): Set<string> {
   const found = new Set<string>();
-  for (const sentence of readConll(file)) {
-    const words = sentence.tokens.map((t) => sentence.text.slice(t.start, t.end));
+  for (const sentence of sentences) {
+    const words = conllWords(sentence);
     if (isAllCaps(words)) continue;
     for (const { from, to } of sentence.gold) {
       for (const word of words.slice(from, to)) if (word === word.toLowerCase()) found.add(word);
@@ -75,9 +76,10 @@ function uncapitalisedInNames(file: string): Set<string> {
 }
 
 const started = performance.now();
-const inNames = uncapitalisedInNames(join(values.data, 'train.txt'));
-const train = load(join(values.data, 'train.txt'), true);
-const dev = load(join(values.data, 'dev.txt'), false);
+const trainSentences = readConll(join(values.data, 'train.txt'));
+const inNames = uncapitalisedInNames(trainSentences);
+const train = load(trainSentences, true);
+const dev = load(readConll(join(values.data, 'dev.txt')), false);
 const features = featureIndex.size;
 console.error(
   `${train.length} training sentences, ${dev.length} dev sentences, ${features} features, ${inNames.size} uncapitalised words inside names`,
@@ -144,20 +146,13 @@ function f1(examples: Example[], w: ArrayLike<number>, trans: ArrayLike<number>)
   return (2 * tp) / Math.max(1, predictedCount + goldCount);
 }
 
-// A fixed shuffle per pass (a small LCG), so training is reproducible.
-let seed = 20_240_601;
-const random = () => {
-  seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
-  return seed / 2_147_483_648;
-};
+// A fixed shuffle per pass, so training is reproducible.
+const shuffle = seededShuffler(20_240_601);
 
 let best = { f1: -1, epoch: 0, weights: new Float32Array(0), transitions: new Float32Array(0) };
 for (let epoch = 1; epoch <= maxEpochs; epoch++) {
   const order = train.map((_, i) => i);
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [order[i], order[j]] = [order[j] as number, order[i] as number];
-  }
+  shuffle(order);
   let mistakes = 0;
   for (const i of order) {
     const example = train[i] as Example;

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import { seededShuffler } from '../seeded-shuffle.js';
 import { termCounts } from './terms.js';
 
 /**
@@ -54,10 +55,7 @@ export class TopicModel {
 
   /** The article (its `termCounts`) as the model sees it: known terms only, weighted by tf-idf, unit length. */
   vectorize(counts: Map<string, number>): Map<string, number> {
-    return termVector(counts, (term) => {
-      const at = this.index.get(term);
-      return at === undefined ? undefined : (this.idf[at] as number);
-    });
+    return termVector(counts, idfOf(this.index, this.idf));
   }
 
   static load(path: string): TopicModel {
@@ -126,8 +124,9 @@ export class TopicModel {
     const { epochs = 30, learningRate = 1, minDocuments = 2, idf: useIdf = true } = options;
     const classes = [...new Set(examples.map((e) => e.label))].sort();
     const k = classes.length;
+    const counts = examples.map((e) => termCounts(e.text));
     const documents = new Map<string, number>();
-    for (const e of examples) for (const term of termCounts(e.text).keys()) documents.set(term, (documents.get(term) ?? 0) + 1);
+    for (const c of counts) for (const term of c.keys()) documents.set(term, (documents.get(term) ?? 0) + 1);
     const index = new Map<string, number>();
     const idfValues: number[] = [];
     for (const [term, n] of documents) {
@@ -136,30 +135,18 @@ export class TopicModel {
       idfValues.push(useIdf ? Math.log((examples.length + 1) / (n + 1)) + 1 : 1);
     }
     const idf = Float32Array.from(idfValues);
-    const vectors = examples.map((e) =>
-      termVector(termCounts(e.text), (term) => {
-        const at = index.get(term);
-        return at === undefined ? undefined : idf[at];
-      }),
-    );
-    const rows = vectors.map((v) =>
-      [...v].flatMap(([term, value]) => (index.has(term) ? [[index.get(term) as number, value] as const] : [])),
+    // The vectors hold known terms only, so every term has a row.
+    const rows = counts.map((c) =>
+      Array.from(termVector(c, idfOf(index, idf)), ([term, value]) => [index.get(term) as number, value] as const),
     );
     const labels = examples.map((e) => classes.indexOf(e.label));
     const weights = new Float32Array(index.size * k);
     const bias = new Float32Array(k);
 
-    let seed = 7;
-    const random = () => {
-      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
-      return seed / 2_147_483_648;
-    };
+    const shuffle = seededShuffler(7);
     const order = examples.map((_, i) => i);
     for (let epoch = 0; epoch < epochs; epoch++) {
-      for (let i = order.length - 1; i > 0; i--) {
-        const j = Math.floor(random() * (i + 1));
-        [order[i], order[j]] = [order[j] as number, order[i] as number];
-      }
+      shuffle(order);
       const rate = learningRate / (1 + epoch * 0.2);
       for (const i of order) {
         const row = rows[i] as ReadonlyArray<readonly [number, number]>;
@@ -179,6 +166,12 @@ export class TopicModel {
     return new TopicModel(classes, index, weights, bias, idf);
   }
 }
+
+/** A term's idf by the model's index, undefined for terms the model does not know. */
+const idfOf = (index: Map<string, number>, idf: Float32Array) => (term: string) => {
+  const at = index.get(term);
+  return at === undefined ? undefined : (idf[at] as number);
+};
 
 function softmax(scores: Float64Array): Float64Array {
   const max = Math.max(...scores);
