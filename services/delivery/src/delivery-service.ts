@@ -52,6 +52,8 @@ export class DeliveryService {
   private stopping = false;
   private hubWorker?: Worker;
   private readonly hubQueue: Queue;
+  /** BullMQ's key prefix, under the instance's own. */
+  private readonly bullPrefix: string;
   private readonly hub: WebSubWorker;
   private readonly feedStore: FeedStore;
   private readonly kafka;
@@ -76,8 +78,8 @@ export class DeliveryService {
     this.pipelined = connectRedis(config.REDIS_URL, { enableAutoPipelining: true });
     this.attempts = new AttemptLog(this.pipelined, config.REDIS_KEY_PREFIX, config.ATTEMPT_LOG_LENGTH);
     this.sender = new WebhookSender({ allowlist: parseAllowlist(config.SYNDICATE_WEBHOOK_ALLOWLIST) }, config.DELIVERY_TIMEOUT_MS);
-    const bullPrefix = `${config.REDIS_KEY_PREFIX}bull`;
-    this.hubQueue = new Queue(WEBSUB_QUEUE, { connection: this.redis, prefix: bullPrefix });
+    this.bullPrefix = `${config.REDIS_KEY_PREFIX}bull`;
+    this.hubQueue = new Queue(WEBSUB_QUEUE, { connection: this.redis, prefix: this.bullPrefix });
     this.feedStore = new FeedStore({ redis: this.pipelined, keyPrefix: config.REDIS_KEY_PREFIX });
     this.hub = new WebSubWorker({
       queue: this.hubQueue,
@@ -214,16 +216,15 @@ export class DeliveryService {
       void current.queue.close();
     }
     if (!endpoint) return;
-    const prefix = `${this.config.REDIS_KEY_PREFIX}bull`;
     // A worker's concurrency holds in its own process only; the queue's global concurrency holds across
     // every delivery process, so running more of them never lets more requests at an endpoint at once.
-    const queue = new Queue(webhookQueueName(id), { connection: this.redis, prefix });
+    const queue = new Queue(webhookQueueName(id), { connection: this.redis, prefix: this.bullPrefix });
     queue
       .setGlobalConcurrency(endpoint.maxConcurrency)
       .catch((error) => this.logger.error({ err: error, endpointId: id }, 'could not set the endpoint concurrency'));
     const worker = new Worker<WebhookJob>(webhookQueueName(id), (job) => this.process(job), {
       connection: this.redis,
-      prefix,
+      prefix: this.bullPrefix,
       concurrency: endpoint.maxConcurrency,
       ...(endpoint.rateLimitPerSecond ? { limiter: { max: endpoint.rateLimitPerSecond, duration: 1_000 } } : {}),
       // A job whose worker died (its lock not renewed) is handed to another within about lockDuration.
@@ -256,7 +257,7 @@ export class DeliveryService {
     await this.registry.start();
     this.hubWorker = new Worker(WEBSUB_QUEUE, (job) => this.hub.process(job), {
       connection: this.redis,
-      prefix: `${this.config.REDIS_KEY_PREFIX}bull`,
+      prefix: this.bullPrefix,
       concurrency: this.config.DELIVERY_CONCURRENCY,
       stalledInterval: 5_000,
     });
