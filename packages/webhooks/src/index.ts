@@ -1,4 +1,5 @@
 export * from './attempt-log.js';
+export * from './delivery-tracker.js';
 export * from './jobs.js';
 export * from './sender.js';
 export * from './signing.js';

@@ -1,12 +1,41 @@
+import { createHash } from 'node:crypto';
 import { ArticleEventType } from '@syndicate/contracts';
 import { z } from 'zod';
 
 /**
  * Each endpoint has a BullMQ queue of its own, worked by a worker of its own with that endpoint's
  * concurrency and rate limit: a slow, hanging or failing endpoint fills only its own queue and slots, and
- * never delays deliveries to the others.
+ * never delays deliveries to the others. Retries, dead letters and endpoints that cannot take a delivery
+ * at once are served from it; first attempts usually come from a batch (below).
  */
 export const webhookQueueName = (endpointId: string) => `webhooks.${endpointId}`;
+
+/**
+ * One job per article event for all its endpoints: the delivery service makes every endpoint's first
+ * attempt straight from it, and hands an endpoint its own job (the queue above) when the endpoint is at its
+ * concurrency limit, rate-limited, paused, slow or failing. A BullMQ job per delivery costs more than the
+ * delivery itself; one per article does not.
+ */
+export const WEBHOOK_BATCH_QUEUE = 'webhook-batches';
+
+export const WebhookBatchJob = z.object({
+  type: ArticleEventType,
+  articleId: z.string(),
+  version: z.number().int().positive(),
+  body: z.string(),
+  /** Attempts each delivery gets in all, the first one included. */
+  attempts: z.number().int().positive(),
+  endpoints: z.array(z.object({ subscriptionId: z.string(), messageId: z.string().startsWith('msg_') })).min(1),
+});
+export type WebhookBatchJob = z.infer<typeof WebhookBatchJob>;
+
+/** The same article event to the same endpoints is one batch, however often it is enqueued (redone after a crash). */
+export function webhookBatchJobId(parts: { articleId: string; version: number; type: string; endpointIds: string[] }): string {
+  const digest = createHash('sha256')
+    .update(`${parts.articleId}\n${parts.version}\n${parts.type}\n${[...parts.endpointIds].sort().join(',')}`)
+    .digest('hex');
+  return `batch_${digest.slice(0, 32)}`;
+}
 
 /**
  * One delivery: what to send to which endpoint. The endpoint's URL and secret are looked up at delivery time,
@@ -20,6 +49,10 @@ export const WebhookJob = z.object({
   version: z.number().int().positive(),
   /** The exact JSON body, so every retry sends (and signs) the same bytes. */
   body: z.string(),
+  /** Attempts made before this job existed (the batch's first attempt), for the attempt log's numbering. */
+  attemptsBefore: z.number().int().nonnegative().optional(),
+  /** Set when a batch hands over a delivery that must not be tried again: it becomes a replayable dead letter. */
+  deadLetter: z.string().optional(),
 });
 export type WebhookJob = z.infer<typeof WebhookJob>;
 

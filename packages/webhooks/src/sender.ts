@@ -55,9 +55,9 @@ export class WebhookSender {
     this.agent = new Agent({ connect: { lookup: guardedLookup(policy), timeout: timeoutMs } });
   }
 
-  /** POSTs a body (JSON unless the headers say otherwise). */
-  send(url: string, body: string | Buffer, headers: Record<string, string>): Promise<DeliveryOutcome> {
-    return this.exchange('POST', url, body, { 'content-type': 'application/json', ...headers });
+  /** POSTs a body (JSON unless the headers say otherwise); `cutShort` may end the wait before the timeout. */
+  send(url: string, body: string | Buffer, headers: Record<string, string>, cutShort?: AbortSignal): Promise<DeliveryOutcome> {
+    return this.exchange('POST', url, body, { 'content-type': 'application/json', ...headers }, cutShort);
   }
 
   /** GETs a URL (WebSub intent verification); the response snippet carries the challenge back. */
@@ -70,7 +70,9 @@ export class WebhookSender {
     url: string,
     body: string | Buffer | undefined,
     headers: Record<string, string>,
+    cutShort?: AbortSignal,
   ): Promise<DeliveryOutcome> {
+    const timeout = AbortSignal.timeout(this.timeoutMs);
     const started = performance.now();
     const response = await request(url, {
       method,
@@ -79,7 +81,7 @@ export class WebhookSender {
       dispatcher: this.agent,
       headersTimeout: this.timeoutMs,
       bodyTimeout: this.timeoutMs,
-      signal: AbortSignal.timeout(this.timeoutMs),
+      signal: cutShort ? AbortSignal.any([timeout, cutShort]) : timeout,
     });
     const snippet = await readSnippet(response.body);
     const retryAfter = response.headers['retry-after'];

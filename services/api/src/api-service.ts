@@ -4,7 +4,7 @@ import { FeedCache, FeedDocuments, FeedStore, feedChangesChannel } from '@syndic
 import { coreTopicSpecs, createKafka, ensureTopics, KeyedProducer, retryRetriable } from '@syndicate/kafka-runtime';
 import { Counter, createMetricsRegistry, type Logger } from '@syndicate/observability';
 import { SubscriptionRegistry, SubscriptionWriter } from '@syndicate/subscriptions';
-import { AttemptLog, parseAllowlist, webhookQueueName } from '@syndicate/webhooks';
+import { AttemptLog, parseAllowlist, WEBHOOK_BATCH_QUEUE, webhookQueueName } from '@syndicate/webhooks';
 import { WEBSUB_QUEUE } from '@syndicate/websub';
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
@@ -59,6 +59,7 @@ export class ApiService {
         return queue;
       },
       attempts: new AttemptLog(redis, config.REDIS_KEY_PREFIX, 100),
+      webhookBatchQueue: new Queue(WEBHOOK_BATCH_QUEUE, { connection: redis, prefix: `${config.REDIS_KEY_PREFIX}bull` }),
       websubQueue: new Queue(WEBSUB_QUEUE, { connection: redis, prefix: `${config.REDIS_KEY_PREFIX}bull` }),
       backfillQueue: new Queue(BACKFILL_QUEUE, { connection: redis, prefix: `${config.REDIS_KEY_PREFIX}bull` }),
       urlPolicy: { allowlist: parseAllowlist(config.SYNDICATE_WEBHOOK_ALLOWLIST), requireHttps: config.WEBHOOK_REQUIRE_HTTPS },
@@ -119,6 +120,7 @@ export class ApiService {
       this.deps.producer.stop(),
       ...[...this.webhookQueues.values()].map((q) => q.close()),
       this.deps.websubQueue.close(),
+      this.deps.webhookBatchQueue.close(),
       this.deps.backfillQueue.close(),
       this.deps.feedCache.stop(),
       this.adminConnected && this.admin.disconnect(),

@@ -21,8 +21,10 @@ export interface ApiDeps {
   subscriptions: SubscriptionWriter;
   feedDocuments: FeedDocuments;
   feedCache: FeedCache;
-  /** The delivery queue of one webhook endpoint. */
+  /** The delivery queue of one webhook endpoint (retries, hand-overs, dead letters). */
   webhookQueue: (endpointId: string) => Queue;
+  /** Article events' webhook batches (first attempts). */
+  webhookBatchQueue: Queue;
   attempts: AttemptLog;
   websubQueue: Queue;
   backfillQueue: Queue;

@@ -25,7 +25,14 @@ import {
 import { Counter, createMetricsRegistry, type Logger, type Registry } from '@syndicate/observability';
 import { partnerMessage } from '@syndicate/partner-formats';
 import { articleKeys, filterAccepts, SubscriptionRegistry } from '@syndicate/subscriptions';
-import { type WebhookJob, webhookBody, webhookJobOptions, webhookMessageId, webhookQueueName } from '@syndicate/webhooks';
+import {
+  DeliveryTracker,
+  WEBHOOK_BATCH_QUEUE,
+  type WebhookBatchJob,
+  webhookBatchJobId,
+  webhookBody,
+  webhookMessageId,
+} from '@syndicate/webhooks';
 import { distributeJob, WEBSUB_QUEUE } from '@syndicate/websub';
 import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -34,7 +41,6 @@ import { z } from 'zod';
 import { ArticleLocks } from './article-lock.js';
 import { readEnrichedSince } from './backfill.js';
 import type { FanoutConfig } from './config.js';
-import { DeliveryTracker } from './delivery-tracker.js';
 import { EMBARGO_QUEUE, EmbargoHold } from './embargo.js';
 
 export function decodeEnrichedRecord(message: KafkaMessage): EnrichedRecord {
@@ -54,8 +60,10 @@ export class FanoutService {
   readonly registry: SubscriptionRegistry;
   readonly feeds: FeedStore;
   private readonly redis: Redis;
-  /** One queue per webhook endpoint (see webhookQueueName), made on first use. */
-  private readonly endpointQueues = new Map<string, Queue<WebhookJob>>();
+  /** Each article event's webhook deliveries, one job for all its endpoints. */
+  private readonly batchQueue: Queue<WebhookBatchJob>;
+  /** Queues whose jobs a newer version may cancel (the batches, and endpoints' own), made on first use. */
+  private readonly webhookQueues = new Map<string, Queue>();
   private readonly hubQueue: Queue;
   private readonly embargoQueue: Queue;
   private embargoWorker?: Worker;
@@ -84,7 +92,8 @@ export class FanoutService {
     this.hubQueue = new Queue(WEBSUB_QUEUE, { connection: this.redis, prefix: bullPrefix });
     this.embargoQueue = new Queue(EMBARGO_QUEUE, { connection: this.redis, prefix: bullPrefix });
     this.embargoes = new EmbargoHold(this.redis, this.embargoQueue, config.REDIS_KEY_PREFIX);
-    this.deliveries = new DeliveryTracker(this.redis, (endpointId) => this.endpointQueue(endpointId), config.REDIS_KEY_PREFIX);
+    this.batchQueue = new Queue(WEBHOOK_BATCH_QUEUE, { connection: this.redis, prefix: bullPrefix });
+    this.deliveries = new DeliveryTracker(this.redis, (queueName) => this.webhookQueue(queueName), config.REDIS_KEY_PREFIX);
     this.locks = new ArticleLocks(this.redis, config.REDIS_KEY_PREFIX);
     this.registry = new SubscriptionRegistry({ kafka: this.kafka, topic: this.topics.subscriptions, logger });
     this.metrics = createMetricsRegistry('fanout');
@@ -199,14 +208,12 @@ export class FanoutService {
     return progress;
   }
 
-  private endpointQueue(endpointId: string): Queue<WebhookJob> {
-    let queue = this.endpointQueues.get(endpointId);
+  private webhookQueue(queueName: string): Queue {
+    if (queueName === WEBHOOK_BATCH_QUEUE) return this.batchQueue;
+    let queue = this.webhookQueues.get(queueName);
     if (!queue) {
-      queue = new Queue<WebhookJob>(webhookQueueName(endpointId), {
-        connection: this.redis,
-        prefix: `${this.config.REDIS_KEY_PREFIX}bull`,
-      });
-      this.endpointQueues.set(endpointId, queue);
+      queue = new Queue(queueName, { connection: this.redis, prefix: `${this.config.REDIS_KEY_PREFIX}bull` });
+      this.webhookQueues.set(queueName, queue);
     }
     return queue;
   }
@@ -221,22 +228,28 @@ export class FanoutService {
   private async enqueueWebhooks(record: EnrichedRecord, articleId: string, version: number, endpoints: WebhookSubscription[]) {
     if (endpoints.length === 0) return;
     const data = record.type === 'article.withdrawn' ? record : { ...record.article, enrichment: record.enrichment };
-    const body = webhookBody(record.type, data);
-    const options = webhookJobOptions(this.config.WEBHOOK_ATTEMPTS);
-    // One add per endpoint queue, sent together: ioredis pipelines them on the one connection.
-    const tracked = await Promise.all(
-      endpoints.map(async (endpoint) => {
-        const messageId = webhookMessageId({ endpointId: endpoint.id, articleId, version, type: record.type });
-        // jobId = webhook-id: enqueuing the same delivery twice (after a crash) adds it once.
-        await this.endpointQueue(endpoint.id).add(
-          record.type,
-          { subscriptionId: endpoint.id, messageId, type: record.type, articleId, version, body },
-          { ...options, jobId: messageId },
-        );
-        return { endpointId: endpoint.id, jobId: messageId };
-      }),
-    );
-    await this.deliveries.track(articleId, version, tracked);
+    const batch: WebhookBatchJob = {
+      type: record.type,
+      articleId,
+      version,
+      body: webhookBody(record.type, data),
+      attempts: this.config.WEBHOOK_ATTEMPTS,
+      endpoints: endpoints.map((endpoint) => ({
+        subscriptionId: endpoint.id,
+        messageId: webhookMessageId({ endpointId: endpoint.id, articleId, version, type: record.type }),
+      })),
+    };
+    // Enqueuing the same batch twice (redoing a message after a crash) adds it once.
+    const jobId = webhookBatchJobId({ articleId, version, type: record.type, endpointIds: endpoints.map((e) => e.id) });
+    await this.batchQueue.add(record.type, batch, {
+      jobId,
+      // Retried only if handing its deliveries over failed (Redis was away); the deliveries retry on their own.
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 1_000 },
+      removeOnComplete: { age: 3600, count: 10_000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    });
+    await this.deliveries.track(articleId, version, [{ queueName: WEBHOOK_BATCH_QUEUE, jobId }]);
     this.fannedOut.inc({ channel: 'webhook' }, endpoints.length);
   }
 
@@ -290,7 +303,8 @@ export class FanoutService {
       this.embargoQueue.close(),
       this.registry.stop(),
       this.producer.stop(),
-      ...[...this.endpointQueues.values()].map((q) => q.close()),
+      this.batchQueue.close(),
+      ...[...this.webhookQueues.values()].map((q) => q.close()),
       this.hubQueue.close(),
     ]);
     this.redis.disconnect();

@@ -2,14 +2,15 @@ import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../deps.js';
 
 /**
- * The operators' view as JSON: per webhook endpoint its queue (waiting, active, delayed, failed = dead
- * letters) and health (success rate and last error over its last attempts), WebSub and backfill queues,
+ * The operators' view as JSON: per webhook endpoint its queue (retries and hand-overs from batches: waiting,
+ * active, delayed, failed = dead letters) and health (success rate and last error over its last attempts,
+ * first attempts included), the webhook batches' queue (first attempts), WebSub and backfill queues,
  * dead-lettered events per topic, and subscriptions by type.
  */
 export function opsRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get('/ops', async () => {
     const endpoints = deps.registry.ofType('webhook');
-    const [webhookEndpoints, websub, backfills, deadLetters] = await Promise.all([
+    const [webhookEndpoints, webhookBatches, websub, backfills, deadLetters] = await Promise.all([
       Promise.all(
         endpoints.map(async (endpoint) => ({
           id: endpoint.id,
@@ -18,6 +19,7 @@ export function opsRoutes(app: FastifyInstance, deps: ApiDeps): void {
           health: await deps.attempts.health(endpoint.id),
         })),
       ),
+      deps.webhookBatchQueue.getJobCounts('waiting', 'active', 'delayed', 'failed'),
       deps.websubQueue.getJobCounts('waiting', 'active', 'delayed', 'failed'),
       deps.backfillQueue.getJobCounts('waiting', 'active', 'completed', 'failed'),
       deps.deadLetterCounts(),
@@ -26,6 +28,6 @@ export function opsRoutes(app: FastifyInstance, deps: ApiDeps): void {
       acc[s.type] = (acc[s.type] ?? 0) + 1;
       return acc;
     }, {});
-    return { webhookEndpoints, websub, backfills, deadLetters, subscriptions };
+    return { webhookEndpoints, webhookBatches, websub, backfills, deadLetters, subscriptions };
   });
 }
