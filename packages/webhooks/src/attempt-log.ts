@@ -11,17 +11,28 @@ export interface Attempt {
   response?: string;
 }
 
-// Push, trim, refresh the expiry and delete any extra keys (KEYS[2..]) in one command: a delivery records
-// an attempt every time, and five commands of MULTI … EXEC cost the client more than the script does.
-const RECORD_ATTEMPT = `
-redis.call('LPUSH', KEYS[1], ARGV[1])
-redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
-redis.call('EXPIRE', KEYS[1], ARGV[3])
-for i = 2, #KEYS do redis.call('DEL', KEYS[i]) end
-return 1`;
+/** An attempt to record, and keys to delete in the same round trip (e.g. a failing-since mark). */
+export interface AttemptRecord {
+  endpointId: string;
+  attempt: Attempt;
+  alsoDelete?: string[];
+}
 
-type WithRecordAttempt = Redis & {
-  syndicateRecordAttempt(keys: number, ...args: Array<string | number>): Promise<number>;
+// Attempts (ARGV[3] of them: KEYS[1..n] are their lists, ARGV[4..] their entries) pushed, trimmed and given
+// a fresh expiry, and the keys after them deleted, in one command: every delivery records an attempt, and a
+// batch's hundred deliveries as a hundred commands (or MULTI … EXEC) cost the client more than the script.
+const RECORD_ATTEMPTS = `
+local n = tonumber(ARGV[3])
+for i = 1, n do
+  redis.call('LPUSH', KEYS[i], ARGV[3 + i])
+  redis.call('LTRIM', KEYS[i], 0, tonumber(ARGV[1]) - 1)
+  redis.call('EXPIRE', KEYS[i], ARGV[2])
+end
+for i = n + 1, #KEYS do redis.call('DEL', KEYS[i]) end
+return n`;
+
+type WithRecordAttempts = Redis & {
+  syndicateRecordAttempts(keys: number, ...args: Array<string | number>): Promise<number>;
 };
 
 /** The last attempts per endpoint, newest first, bounded in length and age: "what happened to my webhook?". */
@@ -32,20 +43,22 @@ export class AttemptLog {
     private readonly maxLength: number,
     private readonly ttlSeconds = 7 * 24 * 3600,
   ) {
-    if (!('syndicateRecordAttempt' in redis)) redis.defineCommand('syndicateRecordAttempt', { lua: RECORD_ATTEMPT });
+    if (!('syndicateRecordAttempts' in redis)) redis.defineCommand('syndicateRecordAttempts', { lua: RECORD_ATTEMPTS });
   }
 
   private key = (endpointId: string) => `${this.keyPrefix}webhooks:attempts:${endpointId}`;
 
-  /** Records an attempt; `alsoDelete` names keys to drop in the same round trip (e.g. a failing-since mark). */
-  async record(endpointId: string, attempt: Attempt, alsoDelete: string[] = []): Promise<void> {
-    const keys = [this.key(endpointId), ...alsoDelete];
-    await (this.redis as WithRecordAttempt).syndicateRecordAttempt(
+  /** Records attempts (of any endpoints) in one round trip. */
+  async record(records: AttemptRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const keys = [...records.map((r) => this.key(r.endpointId)), ...records.flatMap((r) => r.alsoDelete ?? [])];
+    await (this.redis as WithRecordAttempts).syndicateRecordAttempts(
       keys.length,
       ...keys,
-      JSON.stringify(attempt),
       this.maxLength,
       this.ttlSeconds,
+      records.length,
+      ...records.map((r) => JSON.stringify(r.attempt)),
     );
   }
 

@@ -9,20 +9,32 @@ export function generateSecret(): string {
 
 /**
  * `webhook-signature` per Standard Webhooks v1: base64 HMAC-SHA256 over "id.timestamp.body", keyed with the
- * base64-decoded secret.
+ * base64-decoded secret. The body may be given as its UTF-8 bytes (a batch encodes its body once for all
+ * its endpoints).
  */
-export function signWebhook(secret: string, messageId: string, timestampSeconds: number, body: string): string {
-  if (!secret.startsWith(SECRET_PREFIX)) throw new Error('webhook secrets start with whsec_');
-  const key = Buffer.from(secret.slice(SECRET_PREFIX.length), 'base64');
-  const mac = createHmac('sha256', key).update(`${messageId}.${timestampSeconds}.${body}`).digest('base64');
+export function signWebhook(secret: string, messageId: string, timestampSeconds: number, body: string | Buffer): string {
+  const mac = createHmac('sha256', secretKey(secret)).update(`${messageId}.${timestampSeconds}.`).update(body).digest('base64');
   return `v1,${mac}`;
+}
+
+// Decoded keys by secret: every delivery signs, and an endpoint's secret changes rarely.
+const decodedKeys = new Map<string, Buffer>();
+function secretKey(secret: string): Buffer {
+  let key = decodedKeys.get(secret);
+  if (!key) {
+    if (!secret.startsWith(SECRET_PREFIX)) throw new Error('webhook secrets start with whsec_');
+    key = Buffer.from(secret.slice(SECRET_PREFIX.length), 'base64');
+    if (decodedKeys.size >= 10_000) decodedKeys.clear(); // bounded: rotated secrets fall out
+    decodedKeys.set(secret, key);
+  }
+  return key;
 }
 
 /**
  * The whole `webhook-signature` header: one `v1,` signature per live secret, space-separated, so receivers
  * holding either the new or the old secret during a rotation both verify.
  */
-export function signatureHeader(secrets: string[], messageId: string, timestampSeconds: number, body: string): string {
+export function signatureHeader(secrets: string[], messageId: string, timestampSeconds: number, body: string | Buffer): string {
   return secrets.map((secret) => signWebhook(secret, messageId, timestampSeconds, body)).join(' ');
 }
 

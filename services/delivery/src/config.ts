@@ -5,9 +5,10 @@ import { z } from 'zod';
 export const DeliveryConfig = InfraConfig.extend(FeedSiteConfig.shape).extend({
   DELIVERY_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000), // per attempt; Standard Webhooks suggests 15-30 s
   DELIVERY_CONCURRENCY: z.coerce.number().int().positive().default(50), // WebSub requests in flight per process (webhooks: per endpoint, maxConcurrency)
-  WEBHOOK_BATCH_CONCURRENCY: z.coerce.number().int().positive().default(16), // article batches whose first attempts run at once, per process
-  WEBHOOK_BATCH_PATIENCE_MS: z.coerce.number().int().positive().default(500), // a batch waits this long for its first attempts; the rest finish in the background
-  WEBHOOK_SLOW_MARK_MS: z.coerce.number().int().positive().default(60_000), // and their endpoints are served from their own queues for this long
+  WEBHOOK_BATCH_CONCURRENCY: z.coerce.number().int().positive().default(4), // article batches whose first attempts run at once, per process
+  WEBHOOK_BATCH_PATIENCE_MS: z.coerce.number().int().positive().default(200), // a batch waits this long for its first attempts; the rest finish in the background
+  WEBHOOK_SLOW_AFTER_MS: z.coerce.number().int().positive().default(2_000), // a first attempt that took this long marks its endpoint slow:
+  WEBHOOK_SLOW_MARK_MS: z.coerce.number().int().positive().default(60_000), // served from its own queue alone for this long
   WEBHOOK_RETRY_SCHEDULE_MS: z
     .string()
     .default('5000,300000,1800000,7200000,18000000,36000000,36000000') // 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h

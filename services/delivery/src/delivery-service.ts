@@ -8,6 +8,7 @@ import { SubscriptionRegistry, SubscriptionWriter } from '@syndicate/subscriptio
 import {
   AddressRefusedError,
   AttemptLog,
+  type AttemptRecord,
   DeliveryTracker,
   parseAllowlist,
   RETRY_SCHEDULE,
@@ -37,15 +38,21 @@ type AttemptResult =
   /** Not retried (410 Gone, a refused address): kept as a dead letter. */
   | { kind: 'dead'; reason: string };
 
-/** A batch's first attempt to one endpoint. */
+/** An attempt's result and its entry for the attempt log. */
+interface AttemptOutcome {
+  result: AttemptResult;
+  record: AttemptRecord;
+}
+
+/** A batch's first attempt at one endpoint. */
 interface FirstAttempt {
   endpoint: WebhookSubscription;
   delivery: WebhookJob;
-  done?: Promise<void>;
-  settled: boolean;
-  delivered: boolean;
-  /** The delayed job left on the endpoint's queue when the batch stopped waiting for this attempt. */
-  guard?: Promise<void>;
+  done: Promise<void>;
+  /** Set once answered. */
+  outcome?: AttemptOutcome;
+  /** Set when the batch stopped waiting: the guard job left on the endpoint's queue, being added. */
+  lagging?: Promise<void>;
 }
 
 /** A failed attempt from an endpoint's queue; the job is retried on the schedule, or after Retry-After if longer. */
@@ -74,11 +81,13 @@ export class DeliveryService {
   private readonly pipelined: Redis;
   private readonly sender: WebhookSender;
   /** One worker per webhook endpoint, with the endpoint's concurrency and rate limit. */
-  private readonly endpointWorkers = new Map<string, { worker: Worker<WebhookJob>; queue: Queue; limits: string }>();
+  private readonly endpointWorkers = new Map<string, { worker: Worker<WebhookJob>; limits: string }>();
+  /** Each endpoint's own queue (see endpointQueue). */
+  private readonly endpointQueues = new Map<string, Queue<WebhookJob>>();
   private stopping = false;
   private batchWorker?: Worker<WebhookBatchJob>;
   /** First attempts a batch stopped waiting for; stop() lets them finish. */
-  private readonly background = new Set<Promise<void> | undefined>();
+  private readonly background = new Set<Promise<unknown>>();
   /** Concurrency limits across processes and both delivery paths. */
   private readonly slots: EndpointSlots;
   private readonly tracker: DeliveryTracker;
@@ -175,18 +184,22 @@ export class DeliveryService {
       await job.moveToDelayed(Date.now() + 50 + Math.floor(Math.random() * 100), token);
       throw new DelayedError();
     }
+    let result: AttemptResult;
     try {
-      const result = await this.attempt(endpoint, delivery, (delivery.attemptsBefore ?? 0) + job.attemptsMade + 1);
-      switch (result.kind) {
-        case 'delivered':
-          return { status: result.status };
-        case 'failed':
-          throw new DeliveryFailedError(result.reason, result.retryAfterMs);
-        case 'dead':
-          throw new UnrecoverableError(result.reason);
-      }
+      const attempt = (delivery.attemptsBefore ?? 0) + job.attemptsMade + 1;
+      const outcome = await this.attempt(endpoint, delivery, Buffer.from(delivery.body), attempt);
+      await this.attempts.record([outcome.record]);
+      result = outcome.result;
     } finally {
-      await this.slots.release(endpoint.id, slot);
+      await this.slots.release(slot, [endpoint.id]);
+    }
+    switch (result.kind) {
+      case 'delivered':
+        return { status: result.status };
+      case 'failed':
+        throw new DeliveryFailedError(result.reason, result.retryAfterMs);
+      case 'dead':
+        throw new UnrecoverableError(result.reason);
     }
   }
 
@@ -195,8 +208,10 @@ export class DeliveryService {
    * now (no free slot, paused, rate-limited, marked slow, disabled) gets a job on its own queue, and so does
    * one whose attempt fails, to be retried on the schedule. The batch waits for its attempts only so long
    * (WEBHOOK_BATCH_PATIENCE_MS): one not answered by then goes on in the background, guarded by a delayed
-   * job on its endpoint's queue in case this process dies, and its endpoint is served from its own queue
-   * for a while; so a hanging endpoint holds a batch up once, briefly, and never the healthy endpoints.
+   * job on its endpoint's queue in case this process dies. A hanging endpoint thus holds up only the few
+   * batches that got its slots, briefly, and never the healthy endpoints in them; one that answers very
+   * late is served from its own queue for a while.
+   * The attempts answered in time are logged, and their slots given back, together.
    */
   private async processBatch(job: Job<WebhookBatchJob>): Promise<{ delivered: number; handedOver: number; superseded?: number }> {
     const parsed = WebhookBatchJob.safeParse(job.data);
@@ -209,7 +224,6 @@ export class DeliveryService {
     const candidates: Array<{ endpoint: WebhookSubscription; delivery: WebhookJob }> = [];
     for (const { subscriptionId, messageId } of batch.endpoints) {
       const endpoint = this.registry.get(subscriptionId);
-      if (endpoint?.type !== 'webhook') continue; // deleted since the fanout
       const delivery: WebhookJob = {
         subscriptionId,
         messageId,
@@ -218,22 +232,18 @@ export class DeliveryService {
         version: batch.version,
         body: batch.body,
       };
-      if (endpoint.disabled || endpoint.rateLimitPerSecond || this.httpsRefused(endpoint))
+      // Not known here yet (created a moment ago: its worker starts when this registry hears of it), or
+      // unable to take a first attempt now: its own queue holds the delivery.
+      if (endpoint?.type !== 'webhook' || endpoint.disabled || endpoint.rateLimitPerSecond || this.httpsRefused(endpoint))
         handOvers.push(this.handOver(delivery, { attempts: batch.attempts }));
       else candidates.push({ endpoint, delivery });
     }
     const { token, granted } = await this.slots.takeForBatch(candidates.map((c) => c.endpoint));
     const firstAttempts: FirstAttempt[] = [];
+    const body = Buffer.from(batch.body); // encoded once, signed and sent to every endpoint
     for (const [i, { endpoint, delivery }] of candidates.entries()) {
-      if (!granted[i]) {
-        handOvers.push(this.handOver(delivery, { attempts: batch.attempts }));
-        continue;
-      }
-      const first: FirstAttempt = { endpoint, delivery, settled: false, delivered: false };
-      first.done = this.firstAttempt(first, token, batch.attempts).finally(() => {
-        first.settled = true;
-      });
-      firstAttempts.push(first);
+      if (!granted[i]) handOvers.push(this.handOver(delivery, { attempts: batch.attempts }));
+      else firstAttempts.push(this.firstAttempt(endpoint, delivery, body, token, batch.attempts));
     }
     let patience: NodeJS.Timeout | undefined;
     await Promise.race([
@@ -243,45 +253,71 @@ export class DeliveryService {
       }),
     ]);
     clearTimeout(patience);
-    for (const laggard of firstAttempts.filter((f) => !f.settled)) {
+    const answered: Array<FirstAttempt & { outcome: AttemptOutcome }> = [];
+    for (const first of firstAttempts) {
+      if (first.outcome) {
+        answered.push(first as FirstAttempt & { outcome: AttemptOutcome });
+        continue;
+      }
       // Fires only if this process dies before the attempt ends: after the longest an attempt can take.
-      laggard.guard = this.handOver(laggard.delivery, { attempts: batch.attempts, delay: this.lockDuration });
-      handOvers.push(laggard.guard, this.slots.markSlow(laggard.endpoint.id, this.config.WEBHOOK_SLOW_MARK_MS));
-      this.background.add(laggard.done);
-      void laggard.done?.finally(() => this.background.delete(laggard.done));
+      first.lagging = this.handOver(first.delivery, { attempts: batch.attempts, delay: this.lockDuration });
+      handOvers.push(first.lagging);
+      const background = first.done.catch((error) =>
+        this.logger.error(
+          { err: error, messageId: first.delivery.messageId },
+          'a first attempt failed after its batch; its guard job stays',
+        ),
+      );
+      this.background.add(background);
+      void background.finally(() => this.background.delete(background));
     }
-    await Promise.all([...handOvers, ...firstAttempts.filter((f) => f.settled).map((f) => f.done)]);
-    return { delivered: firstAttempts.filter((f) => f.delivered).length, handedOver: handOvers.length };
+    await Promise.all([
+      ...handOvers,
+      this.attempts.record(answered.map((f) => f.outcome.record)),
+      this.slots.release(
+        token,
+        answered.map((f) => f.endpoint.id),
+      ),
+      ...answered.map((f) => this.followUp(f.delivery, f.outcome.result, batch.attempts)),
+    ]);
+    return { delivered: answered.filter((f) => f.outcome.result.kind === 'delivered').length, handedOver: handOvers.length };
   }
 
-  /** A first attempt from a batch, and what follows it: a retry on the endpoint's queue, or a dead letter. */
-  private async firstAttempt(first: FirstAttempt, slot: string, attempts: number): Promise<void> {
-    let result: AttemptResult;
-    try {
-      result = await this.attempt(first.endpoint, first.delivery, 1);
-    } finally {
-      await this.slots.release(first.endpoint.id, slot);
-    }
-    if (first.guard) {
-      // The batch has moved on and left a guard job; this attempt's outcome replaces it.
-      await first.guard;
-      await this.endpointWorkers.get(first.endpoint.id)?.queue.remove(first.delivery.messageId);
-    }
+  /**
+   * Starts a batch's attempt at one endpoint. Answered while the batch waits, it is the batch's to log and
+   * follow up; answered later, it does that itself, in place of its guard job.
+   */
+  private firstAttempt(endpoint: WebhookSubscription, delivery: WebhookJob, body: Buffer, slot: string, attempts: number): FirstAttempt {
+    const first = { endpoint, delivery } as FirstAttempt;
+    const started = performance.now();
+    first.done = this.attempt(endpoint, delivery, body, 1).then(async (outcome) => {
+      first.outcome = outcome;
+      if (!first.lagging) return;
+      // Keeps an endpoint this slow out of batches for a while: its slots would hold a batch up each time.
+      const slow = performance.now() - started >= this.config.WEBHOOK_SLOW_AFTER_MS;
+      await Promise.all([
+        this.attempts.record([outcome.record]),
+        this.slots.release(slot, [endpoint.id]),
+        slow && this.slots.markSlow(endpoint.id, this.config.WEBHOOK_SLOW_MARK_MS),
+        first.lagging,
+      ]);
+      await this.endpointQueue(endpoint.id).remove(delivery.messageId);
+      await this.followUp(delivery, outcome.result, attempts);
+    });
+    return first;
+  }
+
+  /** After a batch's attempt: nothing if delivered, else a retry on the endpoint's queue, or a dead letter. */
+  private async followUp(delivery: WebhookJob, result: AttemptResult, attempts: number): Promise<void> {
     switch (result.kind) {
       case 'delivered':
-        first.delivered = true;
         return;
       case 'failed':
-        await (attempts > 1
-          ? this.handOver(
-              { ...first.delivery, attemptsBefore: 1 },
-              { attempts: attempts - 1, delay: this.retryDelay(1, result.retryAfterMs) },
-            )
-          : this.handOver({ ...first.delivery, deadLetter: `${result.reason} (no attempts left)` }, { attempts: 1 }));
-        return;
+        return attempts > 1
+          ? this.handOver({ ...delivery, attemptsBefore: 1 }, { attempts: attempts - 1, delay: this.retryDelay(1, result.retryAfterMs) })
+          : this.handOver({ ...delivery, deadLetter: `${result.reason} (no attempts left)` }, { attempts: 1 });
       case 'dead':
-        await this.handOver({ ...first.delivery, deadLetter: result.reason }, { attempts: 1 });
-        return;
+        return this.handOver({ ...delivery, deadLetter: result.reason }, { attempts: 1 });
     }
   }
 
@@ -290,8 +326,7 @@ export class DeliveryService {
    * webhook-id, so handing the same delivery over twice adds it once.
    */
   private async handOver(delivery: WebhookJob, options: { attempts: number; delay?: number }): Promise<void> {
-    const queue = this.endpointWorkers.get(delivery.subscriptionId)?.queue;
-    if (!queue) return; // the endpoint was deleted a moment ago
+    const queue = this.endpointQueue(delivery.subscriptionId);
     await queue.add(delivery.type, delivery, { ...webhookJobOptions(options.attempts), jobId: delivery.messageId, delay: options.delay });
     await this.tracker.track(delivery.articleId, delivery.version, [{ queueName: queue.name, jobId: delivery.messageId }]);
   }
@@ -302,61 +337,61 @@ export class DeliveryService {
     retryDelayMs(attemptsMade, this.config.WEBHOOK_RETRY_SCHEDULE_MS, this.config.WEBHOOK_RETRY_JITTER, retryAfterMs);
 
   /**
-   * One signed request to an endpoint (Standard Webhooks v1, with every secret still valid), recorded in its
-   * attempt log.
+   * One signed request to an endpoint (Standard Webhooks v1, with every secret still valid). Returns what
+   * it came to and the attempt log's entry for it, for the caller to record (a batch records its together).
    */
-  private async attempt(endpoint: WebhookSubscription, delivery: WebhookJob, attempt: number): Promise<AttemptResult> {
+  private async attempt(endpoint: WebhookSubscription, delivery: WebhookJob, body: Buffer, attempt: number): Promise<AttemptOutcome> {
     const timestamp = Math.floor(Date.now() / 1_000);
-    const secrets = [endpoint.secret, ...endpoint.previousSecrets.filter((p) => Date.parse(p.expiresAt) > Date.now()).map((p) => p.secret)];
+    const secrets =
+      endpoint.previousSecrets.length === 0
+        ? [endpoint.secret]
+        : [endpoint.secret, ...endpoint.previousSecrets.filter((p) => Date.parse(p.expiresAt) > Date.now()).map((p) => p.secret)];
     const headers = {
       'webhook-id': delivery.messageId,
       'webhook-timestamp': String(timestamp),
-      'webhook-signature': signatureHeader(secrets, delivery.messageId, timestamp, delivery.body),
+      'webhook-signature': signatureHeader(secrets, delivery.messageId, timestamp, body),
     };
-    // Only failures are logged, so the child logger is made only then.
-    const log = () => this.logger.child({ messageId: delivery.messageId, articleId: delivery.articleId, endpointId: endpoint.id, attempt });
-    const entry = { messageId: delivery.messageId, attempt };
+    const entry = { at: '', messageId: delivery.messageId, attempt };
+    const context = () => ({ messageId: delivery.messageId, articleId: delivery.articleId, endpointId: endpoint.id, attempt });
     try {
-      const outcome = await this.sender.send(endpoint.url, delivery.body, headers);
+      const outcome = await this.sender.send(endpoint.url, body, headers);
       this.latency.observe(outcome.latencyMs / 1_000);
-      await this.attempts.record(
-        endpoint.id,
-        {
-          at: new Date().toISOString(),
+      this.deliveries.inc({ outcome: outcome.ok ? 'delivered' : 'failed' });
+      const record: AttemptRecord = {
+        endpointId: endpoint.id,
+        attempt: {
           ...entry,
+          at: new Date().toISOString(),
           status: outcome.status,
           latencyMs: outcome.latencyMs,
           ok: outcome.ok,
           response: outcome.responseSnippet,
         },
         // A success ends a failing streak, in the same round trip.
-        outcome.ok ? [this.failingKey(endpoint.id)] : [],
-      );
-      this.deliveries.inc({ outcome: outcome.ok ? 'delivered' : 'failed' });
-      if (outcome.ok) return { kind: 'delivered', status: outcome.status };
-      log().warn({ status: outcome.status }, 'webhook attempt failed');
+        alsoDelete: outcome.ok ? [this.failingKey(endpoint.id)] : [],
+      };
+      if (outcome.ok) return { result: { kind: 'delivered', status: outcome.status }, record };
+      this.logger.warn({ ...context(), status: outcome.status }, 'webhook attempt failed');
       if (outcome.status === 410) {
         const reason = '410 Gone: the endpoint asked for no more deliveries';
         await this.disable(endpoint, reason);
-        return { kind: 'dead', reason };
+        return { result: { kind: 'dead', reason }, record };
       }
       await this.noteFailure(endpoint);
-      return { kind: 'failed', reason: `HTTP ${outcome.status}`, retryAfterMs: outcome.retryAfterMs };
+      return { result: { kind: 'failed', reason: `HTTP ${outcome.status}`, retryAfterMs: outcome.retryAfterMs }, record };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      await this.attempts.record(endpoint.id, {
-        at: new Date().toISOString(),
-        ...entry,
-        status: null,
-        latencyMs: 0,
-        ok: false,
-        error: message,
-      });
+      const record: AttemptRecord = {
+        endpointId: endpoint.id,
+        attempt: { ...entry, at: new Date().toISOString(), status: null, latencyMs: 0, ok: false, error: message },
+      };
       this.deliveries.inc({ outcome: 'error' });
-      log().warn({ error: message }, 'webhook attempt errored');
+      this.logger.warn({ ...context(), error: message }, 'webhook attempt errored');
       await this.noteFailure(endpoint);
-      if (error instanceof AddressRefusedError) return { kind: 'dead', reason: message };
-      return { kind: 'failed', reason: message };
+      return {
+        result: error instanceof AddressRefusedError ? { kind: 'dead', reason: message } : { kind: 'failed', reason: message },
+        record,
+      };
     }
   }
 
@@ -388,6 +423,16 @@ export class DeliveryService {
     this.logger.warn({ endpointId: endpoint.id, reason }, 'webhook endpoint disabled');
   }
 
+  /** An endpoint's own queue, made on first use. */
+  private endpointQueue(endpointId: string): Queue<WebhookJob> {
+    let queue = this.endpointQueues.get(endpointId);
+    if (!queue) {
+      queue = new Queue<WebhookJob>(webhookQueueName(endpointId), { connection: this.redis, prefix: this.bullPrefix });
+      this.endpointQueues.set(endpointId, queue);
+    }
+    return queue;
+  }
+
   /** Starts, replaces (new limits) or stops the worker of one endpoint to match its subscription. */
   private syncEndpoint(endpoint: WebhookSubscription | undefined, id: string): void {
     const current = this.endpointWorkers.get(id);
@@ -396,13 +441,11 @@ export class DeliveryService {
     if (current) {
       this.endpointWorkers.delete(id);
       void current.worker.close();
-      void current.queue.close();
     }
     if (!endpoint) return;
     // A worker's concurrency holds in its own process only; the queue's global concurrency holds across
-    // every delivery process, so running more of them never lets more requests at an endpoint at once.
-    const queue = new Queue(webhookQueueName(id), { connection: this.redis, prefix: this.bullPrefix });
-    queue
+    // every delivery process and saves its jobs waiting for slots (see EndpointSlots) in vain.
+    this.endpointQueue(id)
       .setGlobalConcurrency(endpoint.maxConcurrency)
       .catch((error) => this.logger.error({ err: error, endpointId: id }, 'could not set the endpoint concurrency'));
     const worker = new Worker<WebhookJob>(webhookQueueName(id), (job, token) => this.process(job, token), {
@@ -420,7 +463,7 @@ export class DeliveryService {
       },
     });
     worker.on('error', (error) => this.logger.error({ err: error, endpointId: id }, 'worker error'));
-    this.endpointWorkers.set(id, { worker, queue, limits });
+    this.endpointWorkers.set(id, { worker, limits });
   }
 
   /** The longest a request holds its job (and its endpoint slot). */
@@ -469,8 +512,9 @@ export class DeliveryService {
     await this.batchWorker?.close();
     await Promise.allSettled(this.background);
     await Promise.all([...[...this.endpointWorkers.values()].map((e) => e.worker.close()), this.hubWorker?.close()]);
-    await Promise.allSettled([...this.endpointWorkers.values()].map((e) => e.queue.close()));
+    await Promise.allSettled([...this.endpointQueues.values()].map((q) => q.close()));
     this.endpointWorkers.clear();
+    this.endpointQueues.clear();
     this.hubWorker = undefined;
     this.batchWorker = undefined;
     await Promise.allSettled([this.registry.stop(), this.hubQueue.close(), this.sender.close(), this.producer.stop()]);

@@ -81,8 +81,12 @@ export class EndpointSlots {
     return { token, granted: granted.map((g) => g === 1) };
   }
 
-  release(endpointId: string, token: string): Promise<number> {
-    return this.redis.zrem(this.slotsKey(endpointId), token);
+  /** Gives back the slots a token holds at these endpoints (a batch's, or one). */
+  async release(token: string, endpointIds: string[]): Promise<void> {
+    if (endpointIds.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const id of endpointIds) pipeline.zrem(this.slotsKey(id), token);
+    await pipeline.exec();
   }
 
   /** Keeps an endpoint that did not answer in time out of batches for a while: its own queue serves it. */
