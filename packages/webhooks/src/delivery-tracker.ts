@@ -16,7 +16,6 @@ export interface TrackedJob {
 export class DeliveryTracker {
   constructor(
     private readonly redis: Redis,
-    private readonly queueOf: (queueName: string) => Queue,
     private readonly keyPrefix: string,
     private readonly ttlSeconds = 30 * 24 * 3600,
   ) {}
@@ -33,14 +32,14 @@ export class DeliveryTracker {
   }
 
   /** Removes the still-queued jobs of versions older than `version`; returns how many were cancelled. */
-  async supersede(articleId: string, version: number): Promise<number> {
+  async supersede(articleId: string, version: number, queueOf: (queueName: string) => Queue): Promise<number> {
     const members = await this.redis.smembers(this.key(articleId));
     const older = members.filter((m) => Number(m.slice(0, m.indexOf(' '))) < version);
     let cancelled = 0;
     for (const member of older) {
       const [, queueName = '', jobId = ''] = member.split(' ', 3);
       // remove() refuses a job that a worker holds right now; the delivery service itself skips that one.
-      cancelled += await this.queueOf(queueName).remove(jobId);
+      cancelled += await queueOf(queueName).remove(jobId);
     }
     if (older.length > 0) await this.redis.srem(this.key(articleId), ...older);
     return cancelled;

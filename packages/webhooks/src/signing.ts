@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
 
 const SECRET_PREFIX = 'whsec_';
 
@@ -17,13 +17,13 @@ export function signWebhook(secret: string, messageId: string, timestampSeconds:
   return `v1,${mac}`;
 }
 
-// Decoded keys by secret: every delivery signs, and an endpoint's secret changes rarely.
-const decodedKeys = new Map<string, Buffer>();
-function secretKey(secret: string): Buffer {
+// Keys by secret, decoded and imported once: every delivery signs, and an endpoint's secret changes rarely.
+const decodedKeys = new Map<string, KeyObject>();
+function secretKey(secret: string): KeyObject {
   let key = decodedKeys.get(secret);
   if (!key) {
     if (!secret.startsWith(SECRET_PREFIX)) throw new Error('webhook secrets start with whsec_');
-    key = Buffer.from(secret.slice(SECRET_PREFIX.length), 'base64');
+    key = createSecretKey(Buffer.from(secret.slice(SECRET_PREFIX.length), 'base64'));
     if (decodedKeys.size >= 10_000) decodedKeys.clear(); // bounded: rotated secrets fall out
     decodedKeys.set(secret, key);
   }

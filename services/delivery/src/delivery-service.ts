@@ -114,8 +114,8 @@ export class DeliveryService {
     this.producer = new KeyedProducer(this.kafka);
     this.writer = new SubscriptionWriter(this.producer, this.topics.subscriptions);
     this.redis = connectRedis(config.REDIS_URL);
-    // Fifty deliveries in flight each check a version and log an attempt: auto-pipelining sends the
-    // commands issued in the same tick as one write. BullMQ keeps its own connection (it blocks on it).
+    // Many deliveries in flight each check a version, take a slot or log an attempt: auto-pipelining sends
+    // the commands issued in the same tick as one write. BullMQ keeps its own connection (it blocks on it).
     this.pipelined = connectRedis(config.REDIS_URL, { enableAutoPipelining: true });
     this.attempts = new AttemptLog(this.pipelined, config.REDIS_KEY_PREFIX, config.ATTEMPT_LOG_LENGTH);
     this.sender = new WebhookSender({ allowlist: parseAllowlist(config.SYNDICATE_WEBHOOK_ALLOWLIST) }, config.DELIVERY_TIMEOUT_MS);
@@ -126,11 +126,7 @@ export class DeliveryService {
       (endpointId) => `${this.bullPrefix}:${webhookQueueName(endpointId)}:meta`,
       this.lockDuration,
     );
-    this.tracker = new DeliveryTracker(
-      this.redis,
-      (queueName) => new Queue(queueName, { connection: this.redis, prefix: this.bullPrefix }),
-      config.REDIS_KEY_PREFIX,
-    );
+    this.tracker = new DeliveryTracker(this.redis, config.REDIS_KEY_PREFIX);
     this.hubQueue = new Queue(WEBSUB_QUEUE, { connection: this.redis, prefix: this.bullPrefix });
     this.feedStore = new FeedStore({ redis: this.pipelined, keyPrefix: config.REDIS_KEY_PREFIX });
     this.hub = new WebSubWorker({
@@ -243,7 +239,7 @@ export class DeliveryService {
     const body = Buffer.from(batch.body); // encoded once, signed and sent to every endpoint
     for (const [i, { endpoint, delivery }] of candidates.entries()) {
       if (!granted[i]) handOvers.push(this.handOver(delivery, { attempts: batch.attempts }));
-      else firstAttempts.push(this.firstAttempt(endpoint, delivery, body, token, batch.attempts));
+      else firstAttempts.push(this.firstAttempt({ endpoint, delivery, body }, token, batch.attempts));
     }
     let patience: NodeJS.Timeout | undefined;
     await Promise.race([
@@ -287,7 +283,11 @@ export class DeliveryService {
    * Starts a batch's attempt at one endpoint. Answered while the batch waits, it is the batch's to log and
    * follow up; answered later, it does that itself, in place of its guard job.
    */
-  private firstAttempt(endpoint: WebhookSubscription, delivery: WebhookJob, body: Buffer, slot: string, attempts: number): FirstAttempt {
+  private firstAttempt(
+    { endpoint, delivery, body }: { endpoint: WebhookSubscription; delivery: WebhookJob; body: Buffer },
+    slot: string,
+    attempts: number,
+  ): FirstAttempt {
     const first = { endpoint, delivery } as FirstAttempt;
     const started = performance.now();
     first.done = this.attempt(endpoint, delivery, body, 1).then(async (outcome) => {
@@ -466,9 +466,9 @@ export class DeliveryService {
     this.endpointWorkers.set(id, { worker, limits });
   }
 
-  /** The longest a request holds its job (and its endpoint slot). */
+  /** The longest a request holds its job (and its endpoint slot), and a little more. */
   private get lockDuration() {
-    return Math.max(10_000, this.config.DELIVERY_TIMEOUT_MS + 5_000);
+    return Math.max(10_000, this.sender.longestRequestMs + 5_000);
   }
 
   /** A job whose worker died (its lock not renewed) is handed to another within about lockDuration. */

@@ -24,7 +24,15 @@ for i = 1, #KEYS / 3 do
 end
 return granted`;
 
-type WithTakeSlots = Redis & { syndicateTakeSlots(keys: number, ...args: Array<string | number>): Promise<number[]> };
+// The slots (KEYS) that one lease token (ARGV[1]) holds, given back: one command for a whole batch.
+const GIVE_BACK_SLOTS = `
+for i = 1, #KEYS do redis.call('ZREM', KEYS[i], ARGV[1]) end
+return #KEYS`;
+
+type WithSlotScripts = Redis & {
+  syndicateTakeSlots(keys: number, ...args: Array<string | number>): Promise<number[]>;
+  syndicateGiveBackSlots(keys: number, ...args: string[]): Promise<number>;
+};
 
 /** An endpoint (a webhook subscription will do). */
 export interface SlotRequest {
@@ -46,6 +54,7 @@ export class EndpointSlots {
     private readonly leaseMs: number,
   ) {
     if (!('syndicateTakeSlots' in redis)) redis.defineCommand('syndicateTakeSlots', { lua: TAKE_SLOTS });
+    if (!('syndicateGiveBackSlots' in redis)) redis.defineCommand('syndicateGiveBackSlots', { lua: GIVE_BACK_SLOTS });
   }
 
   private slotsKey = (endpointId: string) => `${this.keyPrefix}webhooks:slots:${endpointId}`;
@@ -69,7 +78,7 @@ export class EndpointSlots {
     const token = randomUUID();
     if (requests.length === 0) return { token, granted: [] };
     const keys = requests.flatMap((r) => [this.slotsKey(r.id), this.slowKey(r.id), this.queueMetaKey(r.id)]);
-    const granted = await (this.redis as WithTakeSlots).syndicateTakeSlots(
+    const granted = await (this.redis as WithSlotScripts).syndicateTakeSlots(
       keys.length,
       ...keys,
       Date.now(),
@@ -84,9 +93,7 @@ export class EndpointSlots {
   /** Gives back the slots a token holds at these endpoints (a batch's, or one). */
   async release(token: string, endpointIds: string[]): Promise<void> {
     if (endpointIds.length === 0) return;
-    const pipeline = this.redis.pipeline();
-    for (const id of endpointIds) pipeline.zrem(this.slotsKey(id), token);
-    await pipeline.exec();
+    await (this.redis as WithSlotScripts).syndicateGiveBackSlots(endpointIds.length, ...endpointIds.map(this.slotsKey), token);
   }
 
   /** Keeps an endpoint that did not answer in time out of batches for a while: its own queue serves it. */

@@ -93,7 +93,7 @@ export class FanoutService {
     this.embargoQueue = new Queue(EMBARGO_QUEUE, { connection: this.redis, prefix: bullPrefix });
     this.embargoes = new EmbargoHold(this.redis, this.embargoQueue, config.REDIS_KEY_PREFIX);
     this.batchQueue = new Queue(WEBHOOK_BATCH_QUEUE, { connection: this.redis, prefix: bullPrefix });
-    this.deliveries = new DeliveryTracker(this.redis, (queueName) => this.webhookQueue(queueName), config.REDIS_KEY_PREFIX);
+    this.deliveries = new DeliveryTracker(this.redis, config.REDIS_KEY_PREFIX);
     this.locks = new ArticleLocks(this.redis, config.REDIS_KEY_PREFIX);
     this.registry = new SubscriptionRegistry({ kafka: this.kafka, topic: this.topics.subscriptions, logger });
     this.metrics = createMetricsRegistry('fanout');
@@ -139,7 +139,7 @@ export class FanoutService {
     } else if (record.type === 'article.withdrawn') {
       await this.embargoes.cancel(id); // withdrawn before release: it never leaves
     }
-    await this.deliveries.supersede(id, version);
+    await this.deliveries.supersede(id, version, (queueName) => this.webhookQueue(queueName));
 
     // A withdrawal reaches whoever the article last matched; an article matches by its own content.
     const matchedOn = record.type !== 'article.withdrawn' ? record : stored && !stored.withdrawn ? stored.record : null;
