@@ -365,7 +365,7 @@ export class DeliveryService {
           status: outcome.status,
           latencyMs: outcome.latencyMs,
           ok: outcome.ok,
-          response: outcome.responseSnippet,
+          ...(outcome.responseSnippet ? { response: outcome.responseSnippet } : {}),
         },
         // A success ends a failing streak, in the same round trip.
         alsoDelete: outcome.ok ? [this.failingKey(endpoint.id)] : [],

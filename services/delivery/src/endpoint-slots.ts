@@ -14,8 +14,12 @@ for i = 1, #KEYS / 3 do
   local slots, slow, meta = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
   granted[i] = 0
   if not gated or (redis.call('EXISTS', slow) == 0 and redis.call('HEXISTS', meta, 'paused') == 0) then
-    redis.call('ZREMRANGEBYSCORE', slots, '-inf', now)
-    if redis.call('ZCARD', slots) < tonumber(ARGV[4 + i]) then
+    local max, taken = tonumber(ARGV[4 + i]), redis.call('ZCARD', slots)
+    if taken >= max then -- full: unless some leases have expired
+      redis.call('ZREMRANGEBYSCORE', slots, '-inf', now)
+      taken = redis.call('ZCARD', slots)
+    end
+    if taken < max then
       redis.call('ZADD', slots, expires, ARGV[3])
       redis.call('PEXPIRE', slots, ARGV[2])
       granted[i] = 1
