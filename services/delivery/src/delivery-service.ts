@@ -3,17 +3,14 @@ import type { WebhookSubscription } from '@syndicate/contracts';
 import { topicNames } from '@syndicate/contracts';
 import { FeedDocuments, FeedStore } from '@syndicate/feeds';
 import { createKafka, ensureTopics, KeyedProducer } from '@syndicate/kafka-runtime';
-import { Counter, createMetricsRegistry, Histogram, type Logger, type Registry } from '@syndicate/observability';
+import { createMetricsRegistry, type Logger, type Registry } from '@syndicate/observability';
 import { SubscriptionRegistry, SubscriptionWriter } from '@syndicate/subscriptions';
 import {
-  AddressRefusedError,
   AttemptLog,
-  type AttemptRecord,
   DeliveryTracker,
   parseAllowlist,
   RETRY_SCHEDULE,
   retryDelayMs,
-  signatureHeader,
   WEBHOOK_BATCH_QUEUE,
   WebhookBatchJob,
   WebhookJob,
@@ -27,22 +24,9 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 
 import type { DeliveryConfig } from './config.js';
+import { type AttemptOutcome, type AttemptResult, EndpointCaller } from './endpoint-caller.js';
 import { EndpointSlots } from './endpoint-slots.js';
 import { WebSubWorker } from './websub-worker.js';
-
-/** What one attempt came to. */
-type AttemptResult =
-  | { kind: 'delivered'; status: number }
-  /** Retried on the schedule, or after the endpoint's Retry-After if longer. */
-  | { kind: 'failed'; reason: string; retryAfterMs?: number }
-  /** Not retried (410 Gone, a refused address): kept as a dead letter. */
-  | { kind: 'dead'; reason: string };
-
-/** An attempt's result and its entry for the attempt log. */
-interface AttemptOutcome {
-  result: AttemptResult;
-  record: AttemptRecord;
-}
 
 /** A batch's first attempt at one endpoint. */
 interface FirstAttempt {
@@ -100,9 +84,7 @@ export class DeliveryService {
   private readonly kafka;
   private readonly topics: ReturnType<typeof topicNames>;
   private readonly producer: KeyedProducer;
-  private readonly writer: SubscriptionWriter;
-  private readonly deliveries: Counter;
-  private readonly latency: Histogram;
+  private readonly caller: EndpointCaller;
 
   constructor(
     private readonly config: DeliveryConfig,
@@ -112,7 +94,6 @@ export class DeliveryService {
     this.topics = topicNames(config.TOPIC_PREFIX);
     this.registry = new SubscriptionRegistry({ kafka: this.kafka, topic: this.topics.subscriptions, logger });
     this.producer = new KeyedProducer(this.kafka);
-    this.writer = new SubscriptionWriter(this.producer, this.topics.subscriptions);
     this.redis = connectRedis(config.REDIS_URL);
     // Many deliveries in flight each check a version, take a slot or log an attempt: auto-pipelining sends
     // the commands issued in the same tick as one write. BullMQ keeps its own connection (it blocks on it).
@@ -141,17 +122,16 @@ export class DeliveryService {
       logger,
     });
     this.metrics = createMetricsRegistry('delivery');
-    this.deliveries = new Counter({
-      name: 'syndicate_webhook_attempts_total',
-      help: 'Webhook delivery attempts, by outcome',
-      labelNames: ['outcome'],
-      registers: [this.metrics],
-    });
-    this.latency = new Histogram({
-      name: 'syndicate_webhook_attempt_seconds',
-      help: 'Time from request to response of one attempt',
-      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15],
-      registers: [this.metrics],
+    this.caller = new EndpointCaller({
+      sender: this.sender,
+      redis: this.redis,
+      writer: new SubscriptionWriter(this.producer, this.topics.subscriptions),
+      producer: this.producer,
+      operationsTopic: this.topics.operations,
+      keyPrefix: config.REDIS_KEY_PREFIX,
+      disableAfterMs: config.WEBHOOK_DISABLE_AFTER_MS,
+      logger,
+      metrics: this.metrics,
     });
   }
 
@@ -183,7 +163,7 @@ export class DeliveryService {
     let result: AttemptResult;
     try {
       const attempt = (delivery.attemptsBefore ?? 0) + job.attemptsMade + 1;
-      const outcome = await this.attempt(endpoint, delivery, Buffer.from(delivery.body), attempt);
+      const outcome = await this.caller.attempt(endpoint, delivery, Buffer.from(delivery.body), attempt);
       await this.attempts.record([outcome.record]);
       result = outcome.result;
     } finally {
@@ -290,7 +270,7 @@ export class DeliveryService {
   ): FirstAttempt {
     const first = { endpoint, delivery } as FirstAttempt;
     const started = performance.now();
-    first.done = this.attempt(endpoint, delivery, body, 1).then(async (outcome) => {
+    first.done = this.caller.attempt(endpoint, delivery, body, 1).then(async (outcome) => {
       first.outcome = outcome;
       if (!first.lagging) return;
       // Keeps an endpoint this slow out of batches for a while: its slots would hold a batch up each time.
@@ -335,93 +315,6 @@ export class DeliveryService {
 
   private retryDelay = (attemptsMade: number, retryAfterMs?: number) =>
     retryDelayMs(attemptsMade, this.config.WEBHOOK_RETRY_SCHEDULE_MS, this.config.WEBHOOK_RETRY_JITTER, retryAfterMs);
-
-  /**
-   * One signed request to an endpoint (Standard Webhooks v1, with every secret still valid). Returns what
-   * it came to and the attempt log's entry for it, for the caller to record (a batch records its together).
-   */
-  private async attempt(endpoint: WebhookSubscription, delivery: WebhookJob, body: Buffer, attempt: number): Promise<AttemptOutcome> {
-    const timestamp = Math.floor(Date.now() / 1_000);
-    const secrets =
-      endpoint.previousSecrets.length === 0
-        ? [endpoint.secret]
-        : [endpoint.secret, ...endpoint.previousSecrets.filter((p) => Date.parse(p.expiresAt) > Date.now()).map((p) => p.secret)];
-    const headers = {
-      'webhook-id': delivery.messageId,
-      'webhook-timestamp': String(timestamp),
-      'webhook-signature': signatureHeader(secrets, delivery.messageId, timestamp, body),
-    };
-    const entry = { at: '', messageId: delivery.messageId, attempt };
-    const context = () => ({ messageId: delivery.messageId, articleId: delivery.articleId, endpointId: endpoint.id, attempt });
-    try {
-      const outcome = await this.sender.send(endpoint.url, body, headers);
-      this.latency.observe(outcome.latencyMs / 1_000);
-      this.deliveries.inc({ outcome: outcome.ok ? 'delivered' : 'failed' });
-      const record: AttemptRecord = {
-        endpointId: endpoint.id,
-        attempt: {
-          ...entry,
-          at: new Date().toISOString(),
-          status: outcome.status,
-          latencyMs: outcome.latencyMs,
-          ok: outcome.ok,
-          ...(outcome.responseSnippet ? { response: outcome.responseSnippet } : {}),
-        },
-        // A success ends a failing streak, in the same round trip.
-        alsoDelete: outcome.ok ? [this.failingKey(endpoint.id)] : [],
-      };
-      if (outcome.ok) return { result: { kind: 'delivered', status: outcome.status }, record };
-      this.logger.warn({ ...context(), status: outcome.status }, 'webhook attempt failed');
-      if (outcome.status === 410) {
-        const reason = '410 Gone: the endpoint asked for no more deliveries';
-        await this.disable(endpoint, reason);
-        return { result: { kind: 'dead', reason }, record };
-      }
-      await this.noteFailure(endpoint);
-      return { result: { kind: 'failed', reason: `HTTP ${outcome.status}`, retryAfterMs: outcome.retryAfterMs }, record };
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      const record: AttemptRecord = {
-        endpointId: endpoint.id,
-        attempt: { ...entry, at: new Date().toISOString(), status: null, latencyMs: 0, ok: false, error: message },
-      };
-      this.deliveries.inc({ outcome: 'error' });
-      this.logger.warn({ ...context(), error: message }, 'webhook attempt errored');
-      await this.noteFailure(endpoint);
-      return {
-        result: error instanceof AddressRefusedError ? { kind: 'dead', reason: message } : { kind: 'failed', reason: message },
-        record,
-      };
-    }
-  }
-
-  private failingKey = (endpointId: string) => `${this.config.REDIS_KEY_PREFIX}webhooks:failing-since:${endpointId}`;
-
-  /** Remembers when an endpoint started failing; one failing for longer than the window is disabled. */
-  private async noteFailure(endpoint: WebhookSubscription): Promise<void> {
-    const key = this.failingKey(endpoint.id);
-    await this.redis.set(key, String(Date.now()), 'NX');
-    const since = Number(await this.redis.get(key));
-    if (Date.now() - since >= this.config.WEBHOOK_DISABLE_AFTER_MS) {
-      await this.disable(endpoint, `failing since ${new Date(since).toISOString()}`);
-    }
-  }
-
-  /** Disables an endpoint for every instance (through the subscriptions topic) and tells operators. */
-  private async disable(endpoint: WebhookSubscription, reason: string): Promise<void> {
-    if (endpoint.disabled) return;
-    const at = new Date().toISOString();
-    await this.writer.put({ ...endpoint, disabled: { at, reason } });
-    await this.producer.send(this.topics.operations, [
-      {
-        key: endpoint.id,
-        value: JSON.stringify({ type: 'webhook.endpoint.disabled', endpointId: endpoint.id, url: endpoint.url, reason, at }),
-        headers: {},
-      },
-    ]);
-    await this.redis.del(this.failingKey(endpoint.id));
-    this.logger.warn({ endpointId: endpoint.id, reason }, 'webhook endpoint disabled');
-  }
 
   /** An endpoint's own queue, made on first use. */
   private endpointQueue(endpointId: string): Queue<WebhookJob> {
