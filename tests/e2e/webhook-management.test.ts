@@ -185,6 +185,25 @@ describe('hostile receivers', () => {
   });
 });
 
+describe('first attempts from article batches', () => {
+  it('an attempt that outlives its batch is sent once: its guard job is taken back when it ends', async () => {
+    // Answers in 600 ms, past the batch's 200 ms patience: the batch moves on and leaves a guard job.
+    const late = await receiver((_q, res) => setTimeout(() => res.writeHead(204).end(), 600));
+    closers.push(late.close);
+    const { id } = await endpoint('late', late.url);
+    await publish('late');
+    await eventually(
+      async () => ((await call('GET', `/v1/subscriptions/${id}/attempts`)).json.attempts[0]?.ok ? true : undefined),
+      20_000,
+      'the attempt',
+    );
+    const queue = async () => (await call('GET', '/ops')).json.webhookEndpoints.find((e: { id: string }) => e.id === id)?.queue;
+    await eventually(async () => ((await queue())?.delayed === 0 ? true : undefined), 5_000, 'the guard job removed');
+    expect(await queue()).toMatchObject({ waiting: 0, active: 0, delayed: 0, failed: 0 });
+    expect(late.hits).toHaveLength(1);
+  });
+});
+
 describe('per-endpoint limits', () => {
   const publishMany = (scenario: string, count: number) => Promise.all(Array.from({ length: count }, (_, n) => publish(scenario, n + 1)));
 
