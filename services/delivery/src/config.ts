@@ -3,7 +3,7 @@ import { z } from 'zod';
 
 // The feed site settings must match the API's: WebSub pushes carry the same documents the API serves.
 export const DeliveryConfig = InfraConfig.extend(FeedSiteConfig.shape).extend({
-  DELIVERY_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000), // per attempt; Standard Webhooks suggests 15-30 s
+  DELIVERY_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000), // per attempt, for connecting, the answer's headers and its first 2 KB each; Standard Webhooks suggests 15-30 s
   DELIVERY_CONCURRENCY: z.coerce.number().int().positive().default(50), // WebSub requests in flight per process (webhooks: per endpoint, maxConcurrency)
   WEBHOOK_BATCH_CONCURRENCY: z.coerce.number().int().positive().default(4), // article batches whose first attempts run at once, per process
   WEBHOOK_BATCH_PATIENCE_MS: z.coerce.number().int().positive().default(200), // a batch waits this long for its first attempts; the rest finish in the background
