@@ -121,5 +121,11 @@ describe('endpoint isolation', () => {
     expect(withHanging).toBeLessThan(ABSOLUTE_P95_MS);
     // The hanging endpoint really was being tried, with all its slots held.
     expect((await delivery.attempts.list('hanging')).length).toBe(0); // no attempt has finished
+    // Still hanging after 2 s (WEBHOOK_SLOW_AFTER_MS), it is kept out of batches: its own queue serves it.
+    await eventually(
+      async () => ((await redis.exists(`${iso.redisKeyPrefix}webhooks:slow:hanging`)) === 1 ? true : undefined),
+      5_000,
+      'the hanging endpoint marked slow',
+    );
   }, 90_000);
 });

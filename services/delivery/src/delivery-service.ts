@@ -156,8 +156,10 @@ export class DeliveryService {
 
     const slot = await this.slots.takeOne(endpoint);
     if (!slot) {
-      // Every slot is taken (by batches or other processes): back shortly, without using up an attempt.
-      await job.moveToDelayed(Date.now() + 50 + Math.floor(Math.random() * 100), token);
+      // Every slot is taken (by batches or other processes): back shortly, without using up an attempt,
+      // and later each time (up to 2 s), so the jobs of an endpoint whose slots hang wait rather than spin.
+      const waits = Math.max(0, job.attemptsStarted - job.attemptsMade - 1);
+      await job.moveToDelayed(Date.now() + Math.min(2_000, 50 * 2 ** waits) + Math.floor(Math.random() * 50), token);
       throw new DelayedError();
     }
     let result: AttemptResult;
@@ -238,14 +240,25 @@ export class DeliveryService {
       // Fires only if this process dies before the attempt ends: after the longest an attempt can take.
       first.lagging = this.handOver(first.delivery, { attempts: batch.attempts, delay: this.lockDuration });
       handOvers.push(first.lagging);
-      const background = first.done.catch((error) =>
-        this.logger.error(
-          { err: error, messageId: first.delivery.messageId },
-          'a first attempt failed after its batch; its guard job stays',
-        ),
-      );
+      // Still running at WEBHOOK_SLOW_AFTER_MS, the endpoint is kept out of batches for a while: it would
+      // hold their slots, and the jobs handed over meanwhile would wait on them.
+      const slow = setTimeout(() => {
+        this.slots
+          .markSlow(first.endpoint.id, this.config.WEBHOOK_SLOW_MARK_MS)
+          .catch((error) => this.logger.error({ err: error, endpointId: first.endpoint.id }, 'could not mark an endpoint slow'));
+      }, this.config.WEBHOOK_SLOW_AFTER_MS - this.config.WEBHOOK_BATCH_PATIENCE_MS);
+      const background: Promise<void> = first.done
+        .catch((error) =>
+          this.logger.error(
+            { err: error, messageId: first.delivery.messageId },
+            'a first attempt failed after its batch; its guard job stays',
+          ),
+        )
+        .finally(() => {
+          clearTimeout(slow);
+          this.background.delete(background);
+        });
       this.background.add(background);
-      void background.finally(() => this.background.delete(background));
     }
     await Promise.all([
       ...handOvers,
@@ -269,18 +282,10 @@ export class DeliveryService {
     attempts: number,
   ): FirstAttempt {
     const first = { endpoint, delivery } as FirstAttempt;
-    const started = performance.now();
     first.done = this.caller.attempt(endpoint, delivery, body, 1).then(async (outcome) => {
       first.outcome = outcome;
       if (!first.lagging) return;
-      // Keeps an endpoint this slow out of batches for a while: its slots would hold a batch up each time.
-      const slow = performance.now() - started >= this.config.WEBHOOK_SLOW_AFTER_MS;
-      await Promise.all([
-        this.attempts.record([outcome.record]),
-        this.slots.release(slot, [endpoint.id]),
-        slow && this.slots.markSlow(endpoint.id, this.config.WEBHOOK_SLOW_MARK_MS),
-        first.lagging,
-      ]);
+      await Promise.all([this.attempts.record([outcome.record]), this.slots.release(slot, [endpoint.id]), first.lagging]);
       await this.endpointQueue(endpoint.id).remove(delivery.messageId);
       await this.followUp(delivery, outcome.result, attempts);
     });
