@@ -7,7 +7,7 @@ export const DeliveryConfig = InfraConfig.extend(FeedSiteConfig.shape).extend({
   DELIVERY_CONCURRENCY: z.coerce.number().int().positive().default(50), // WebSub requests in flight per process (webhooks: per endpoint, maxConcurrency)
   WEBHOOK_BATCH_CONCURRENCY: z.coerce.number().int().positive().default(4), // article batches whose first attempts run at once, per process
   WEBHOOK_BATCH_PATIENCE_MS: z.coerce.number().int().positive().default(200), // a batch waits this long for its first attempts; the rest finish in the background
-  WEBHOOK_SLOW_AFTER_MS: z.coerce.number().int().positive().default(2_000), // a first attempt that took this long marks its endpoint slow:
+  WEBHOOK_SLOW_AFTER_MS: z.coerce.number().int().positive().default(2_000), // a first attempt unanswered this long marks its endpoint slow:
   WEBHOOK_SLOW_MARK_MS: z.coerce.number().int().positive().default(60_000), // served from its own queue alone for this long
   WEBHOOK_RETRY_SCHEDULE_MS: z
     .string()
