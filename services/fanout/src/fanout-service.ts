@@ -51,9 +51,10 @@ export function decodeEnrichedRecord(message: KafkaMessage): EnrichedRecord {
 }
 
 /**
- * article-enriched → feeds (Redis), webhook jobs (BullMQ) and partner topics (Kafka). Every effect is
- * idempotent (feed upsert by version, job id = webhook-id, partner messages keyed by id with a version), so
- * redoing a message after a crash is harmless; the offset is committed only after all of them.
+ * article-enriched → feeds (Redis), a webhook batch per article event (BullMQ) and partner topics (Kafka).
+ * Every effect is idempotent (feed upsert by version, batch job id from article, version, event and
+ * endpoints, partner messages keyed by id with a version), so redoing a message after a crash is harmless;
+ * the offset is committed only after all of them.
  */
 export class FanoutService {
   readonly metrics: Registry;
