@@ -6,6 +6,7 @@ export const DeliveryConfig = InfraConfig.extend(FeedSiteConfig.shape).extend({
   DELIVERY_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000), // per attempt, for connecting, the answer's headers and its first 2 KB each; Standard Webhooks suggests 15-30 s
   DELIVERY_CONCURRENCY: z.coerce.number().int().positive().default(50), // WebSub requests in flight per process (webhooks: per endpoint, maxConcurrency)
   WEBHOOK_BATCH_CONCURRENCY: z.coerce.number().int().positive().default(4), // article batches whose first attempts run at once, per process
+  WEBHOOK_BATCH_MAX_IN_FLIGHT: z.coerce.number().int().positive().default(1_000), // first attempts from batches at once, per process; more go to their endpoints' queues
   WEBHOOK_BATCH_PATIENCE_MS: z.coerce.number().int().positive().default(200), // a batch waits this long for its first attempts; the rest finish in the background
   WEBHOOK_SLOW_AFTER_MS: z.coerce.number().int().positive().default(2_000), // a first attempt unanswered this long marks its endpoint slow:
   WEBHOOK_SLOW_MARK_MS: z.coerce.number().int().positive().default(60_000), // served from its own queue alone for this long

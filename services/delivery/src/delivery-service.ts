@@ -70,6 +70,8 @@ export class DeliveryService {
   private readonly endpointQueues = new Map<string, Queue<WebhookJob>>();
   private stopping = false;
   private batchWorker?: Worker<WebhookBatchJob>;
+  /** First attempts from batches now running in this process (see WEBHOOK_BATCH_MAX_IN_FLIGHT). */
+  private firstAttemptsInFlight = 0;
   /** First attempts a batch stopped waiting for; stop() lets them finish. */
   private readonly background = new Set<Promise<unknown>>();
   /** Concurrency limits across processes and both delivery paths. */
@@ -216,7 +218,15 @@ export class DeliveryService {
         handOvers.push(this.handOver(delivery, { attempts: batch.attempts }));
       else candidates.push({ endpoint, delivery });
     }
-    const { token, granted } = await this.slots.takeForBatch(candidates.map((c) => c.endpoint));
+    // Past the process's bound (sockets, memory), the rest of a large batch is served from the endpoints' queues.
+    const room = Math.max(0, this.config.WEBHOOK_BATCH_MAX_IN_FLIGHT - this.firstAttemptsInFlight);
+    for (const { delivery } of candidates.splice(room)) handOvers.push(this.handOver(delivery, { attempts: batch.attempts }));
+    this.firstAttemptsInFlight += candidates.length; // reserved now, for batches taking slots meanwhile
+    const { token, granted } = await this.slots.takeForBatch(candidates.map((c) => c.endpoint)).catch((error) => {
+      this.firstAttemptsInFlight -= candidates.length;
+      throw error;
+    });
+    this.firstAttemptsInFlight -= granted.filter((g) => !g).length;
     const firstAttempts: FirstAttempt[] = [];
     const body = Buffer.from(batch.body); // encoded once, signed and sent to every endpoint
     for (const [i, { endpoint, delivery }] of candidates.entries()) {
@@ -282,7 +292,10 @@ export class DeliveryService {
     attempts: number,
   ): FirstAttempt {
     const first = { endpoint, delivery } as FirstAttempt;
-    first.done = this.caller.attempt(endpoint, delivery, body, 1).then(async (outcome) => {
+    const attempt = this.caller.attempt(endpoint, delivery, body, 1).finally(() => {
+      this.firstAttemptsInFlight--;
+    });
+    first.done = attempt.then(async (outcome) => {
       first.outcome = outcome;
       if (!first.lagging) return;
       await Promise.all([this.attempts.record([outcome.record]), this.slots.release(slot, [endpoint.id]), first.lagging]);
