@@ -2,7 +2,14 @@ import type { WebhookSubscription } from '@syndicate/contracts';
 import type { KeyedProducer } from '@syndicate/kafka-runtime';
 import { Counter, Histogram, type Logger, type Registry } from '@syndicate/observability';
 import type { SubscriptionWriter } from '@syndicate/subscriptions';
-import { AddressRefusedError, type AttemptRecord, signatureHeader, type WebhookJob, type WebhookSender } from '@syndicate/webhooks';
+import {
+  AddressRefusedError,
+  type Attempt,
+  type AttemptRecord,
+  signatureHeader,
+  type WebhookJob,
+  type WebhookSender,
+} from '@syndicate/webhooks';
 import type { Redis } from 'ioredis';
 
 /** What one attempt came to. */
@@ -70,7 +77,12 @@ export class EndpointCaller {
       'webhook-timestamp': String(timestamp),
       'webhook-signature': signatureHeader(secrets, delivery.messageId, timestamp, body),
     };
-    const entry = { at: '', messageId: delivery.messageId, attempt };
+    const entry = (fields: Omit<Attempt, 'at' | 'messageId' | 'attempt'>): Attempt => ({
+      at: new Date().toISOString(),
+      messageId: delivery.messageId,
+      attempt,
+      ...fields,
+    });
     const context = () => ({ messageId: delivery.messageId, articleId: delivery.articleId, endpointId: endpoint.id, attempt });
     try {
       const outcome = await this.deps.sender.send(endpoint.url, body, headers);
@@ -78,14 +90,12 @@ export class EndpointCaller {
       this.attempts.inc({ outcome: outcome.ok ? 'delivered' : 'failed' });
       const record: AttemptRecord = {
         endpointId: endpoint.id,
-        attempt: {
-          ...entry,
-          at: new Date().toISOString(),
+        attempt: entry({
           status: outcome.status,
           latencyMs: outcome.latencyMs,
           ok: outcome.ok,
           ...(outcome.responseSnippet ? { response: outcome.responseSnippet } : {}),
-        },
+        }),
         // A success ends a failing streak, in the same round trip.
         alsoDelete: outcome.ok ? [this.failingKey(endpoint.id)] : [],
       };
@@ -102,7 +112,7 @@ export class EndpointCaller {
       const message = error instanceof Error ? error.message : String(error);
       const record: AttemptRecord = {
         endpointId: endpoint.id,
-        attempt: { ...entry, at: new Date().toISOString(), status: null, latencyMs: 0, ok: false, error: message },
+        attempt: entry({ status: null, latencyMs: 0, ok: false, error: message }),
       };
       this.attempts.inc({ outcome: 'error' });
       this.deps.logger.warn({ ...context(), error: message }, 'webhook attempt errored');
