@@ -135,20 +135,22 @@ try {
     );
     const ours = await timed('our deliveries', () => batches.resume());
 
+    // The baselines' request: delivery n's body to its endpoint, nothing else.
     const agent = new Agent({ connections: CONCURRENCY });
+    const post = async (n: number, payload: string) => {
+      const response = await request(`${receiver}/hook/${n % ENDPOINTS}`, {
+        method: 'POST',
+        body: payload,
+        headers: { 'content-type': 'application/json' },
+        dispatcher: agent,
+      });
+      await response.body.dump();
+    };
     const loop = await timed('the loop', async () => {
       let next = 0;
       await Promise.all(
         Array.from({ length: CONCURRENCY }, async () => {
-          while (next < THROUGHPUT_JOBS) {
-            const response = await request(`${receiver}/hook/${next++ % ENDPOINTS}`, {
-              method: 'POST',
-              body,
-              headers: { 'content-type': 'application/json' },
-              dispatcher: agent,
-            });
-            await response.body.dump();
-          }
+          while (next < THROUGHPUT_JOBS) await post(next++, body);
         }),
       );
     });
@@ -169,26 +171,18 @@ try {
     await floorQueue.addBulk(
       Array.from({ length: THROUGHPUT_JOBS }, (_, n) => ({
         name: 'post',
-        data: { body, n },
+        data: { body, n }, // a job carries its body, as a delivery's does
         opts: { jobId: `f${n}`, removeOnComplete: true },
       })),
     );
     const floorConnection = redis.duplicate(); // a worker blocks on its connection: one of its own
     let floorWorker: Worker | undefined;
     const bullmqOnly = await timed('the BullMQ-only deliveries', async () => {
-      floorWorker = new Worker(
-        floorQueue.name,
-        async (job) => {
-          const response = await request(`${receiver}/hook/${(job.data.n as number) % ENDPOINTS}`, {
-            method: 'POST',
-            body: job.data.body as string,
-            headers: { 'content-type': 'application/json' },
-            dispatcher: agent,
-          });
-          await response.body.dump();
-        },
-        { connection: floorConnection, prefix: bullPrefix, concurrency: CONCURRENCY },
-      );
+      floorWorker = new Worker(floorQueue.name, (job) => post(job.data.n as number, job.data.body as string), {
+        connection: floorConnection,
+        prefix: bullPrefix,
+        concurrency: CONCURRENCY,
+      });
     });
     await floorWorker?.close();
     floorConnection.disconnect();
