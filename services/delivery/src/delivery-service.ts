@@ -147,10 +147,8 @@ export class DeliveryService {
       await job.updateData({ ...delivery, deadLetter: undefined });
       throw new UnrecoverableError(delivery.deadLetter);
     }
-    // Never an older version after a newer one: a job the fanout could not take off the queue in time
-    // (it was being sent, or retrying) is dropped once a newer version or a withdrawal is stored.
-    const storedVersion = await this.feedStore.version(delivery.articleId);
-    if (storedVersion !== null && storedVersion > delivery.version) return { status: 0, superseded: storedVersion };
+    const superseded = await this.newerVersion(delivery);
+    if (superseded !== null) return { status: 0, superseded };
     const endpoint = this.registry.get(delivery.subscriptionId);
     if (endpoint?.type !== 'webhook') throw new UnrecoverableError(`endpoint ${delivery.subscriptionId} no longer exists`);
     if (endpoint.disabled) throw new UnrecoverableError(`endpoint disabled: ${endpoint.disabled.reason}`);
@@ -197,8 +195,8 @@ export class DeliveryService {
     const parsed = WebhookBatchJob.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`malformed batch: ${z.prettifyError(parsed.error)}`);
     const batch = parsed.data;
-    const storedVersion = await this.feedStore.version(batch.articleId);
-    if (storedVersion !== null && storedVersion > batch.version) return { delivered: 0, handedOver: 0, superseded: storedVersion };
+    const superseded = await this.newerVersion(batch);
+    if (superseded !== null) return { delivered: 0, handedOver: 0, superseded };
 
     const handOvers: Array<Promise<unknown>> = [];
     const candidates: Array<{ endpoint: WebhookSubscription; delivery: WebhookJob }> = [];
@@ -327,6 +325,15 @@ export class DeliveryService {
     const queue = this.endpointQueue(delivery.subscriptionId);
     await queue.add(delivery.type, delivery, { ...webhookJobOptions(options.attempts), jobId: delivery.messageId, delay: options.delay });
     await this.tracker.track(delivery.articleId, delivery.version, [{ queueName: queue.name, jobId: delivery.messageId }]);
+  }
+
+  /**
+   * Never an older version after a newer one: a batch or job the fanout could not take off its queue in
+   * time (it was being sent, or retrying) is dropped once a newer version or a withdrawal is stored.
+   */
+  private async newerVersion({ articleId, version }: { articleId: string; version: number }): Promise<number | null> {
+    const stored = await this.feedStore.version(articleId);
+    return stored !== null && stored > version ? stored : null;
   }
 
   private httpsRefused = (endpoint: WebhookSubscription) => this.config.WEBHOOK_REQUIRE_HTTPS && !endpoint.url.startsWith('https:');
