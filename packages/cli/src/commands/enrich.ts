@@ -30,11 +30,7 @@ export async function enrichJsonl(): Promise<number> {
     }
     const leadEnd = input.text.indexOf('\n\n') === -1 ? input.text.length : input.text.indexOf('\n\n');
     const entities = extractEntities(input.text, { headlineEnd: 0, leadEnd });
-    const text = input.headline
-      ? `${input.headline}
-
-${input.text}`
-      : input.text;
+    const text = input.headline ? `${input.headline}\n\n${input.text}` : input.text;
     const classified = topics.classify(text, { entities: entities.map((e) => e.name) });
     printJson({ id: input.id, entities, topics: classified }, false);
   }
