@@ -1,4 +1,4 @@
-import type { EnrichedArticle } from '@syndicate/contracts';
+import { EmbargoBreachError, type EnrichedArticle, underEmbargo } from '@syndicate/contracts';
 import type { Redis } from 'ioredis';
 import type { FeedItem } from './document.js';
 import { paragraphsToHtml } from './xml-text.js';
@@ -108,9 +108,14 @@ export class FeedStore {
   private itemKey = (id: string) => `${this.prefix}item:${id}`;
   private membershipKey = (id: string) => `${this.prefix}in:${id}`;
 
-  /** Stores the article in `all` and the given feeds. Returns the feeds that changed; none if the version was stale. */
-  async put(record: EnrichedArticle, feedSlugs: string[]): Promise<string[]> {
+  /**
+   * Stores the article in the given feeds and, unless `inAll` is false (an article only partner-only feeds
+   * match), in `all`. Returns the feeds that changed; none if the version was stale. An article under
+   * embargo is refused: nothing embargoed ever reaches a feed, an archive page or a WebSub push.
+   */
+  async put(record: EnrichedArticle, feedSlugs: string[], { inAll = true } = {}): Promise<string[]> {
     const { article } = record;
+    if (underEmbargo(article)) throw new EmbargoBreachError(article.id, 'feeds', article.embargoUntil);
     return (await this.redis.eval(
       UPSERT,
       2,
@@ -123,17 +128,18 @@ export class FeedStore {
       this.prefix,
       article.id,
       paragraphsToHtml(article.body),
-      ...new Set([ALL_FEED, ...feedSlugs]),
+      ...new Set(inAll ? [ALL_FEED, ...feedSlugs] : feedSlugs),
     )) as string[];
   }
 
   /**
-   * Adds an article to one more feed, for a backfill: the version given must be the one stored (a newer
-   * version or a withdrawal wins). An article the store has never seen is stored first.
+   * Adds an article to one more feed, for a backfill: only the version the store holds, and not once it is
+   * withdrawn. A version the store has not reached yet is left to live fan-out, which files it in every
+   * feed it matches, this one included.
    */
   async file(record: EnrichedArticle, slug: string): Promise<boolean> {
     const { article } = record;
-    if ((await this.put(record, [slug])).length > 0) return true;
+    if (underEmbargo(article)) throw new EmbargoBreachError(article.id, 'feeds', article.embargoUntil);
     const filed = await this.redis.eval(
       FILE,
       2,

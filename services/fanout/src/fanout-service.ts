@@ -3,10 +3,13 @@ import {
   BACKFILL_QUEUE,
   BackfillJob,
   type BackfillProgress,
+  EmbargoBreachError,
   EnrichedRecord,
+  embargoEndsAt,
   fromKafkaRecord,
   type Subscription,
   topicNames,
+  underEmbargo,
   type WebhookSubscription,
 } from '@syndicate/contracts';
 import { iptcVocabulary } from '@syndicate/enrichment/iptc';
@@ -132,9 +135,8 @@ export class FanoutService {
       if (held !== null && held >= version) return drop(`version ${version} is not newer than embargoed version ${held}`);
       // A newer version, or a withdrawal, replaces whatever was waiting for its embargo to end.
       await this.embargoes.cancel(id, held);
-      const embargoEnds = record.article.embargoUntil ? Date.parse(record.article.embargoUntil) : 0;
-      if (embargoEnds > Date.now()) {
-        await this.embargoes.hold(record, new Date(embargoEnds));
+      if (underEmbargo(record.article)) {
+        await this.embargoes.hold(record, new Date(embargoEndsAt(record.article)));
         return ok();
       }
     } else if (record.type === 'article.withdrawn') {
@@ -151,10 +153,7 @@ export class FanoutService {
     const changedFeeds =
       record.type === 'article.withdrawn'
         ? await this.feeds.withdraw(id, version, new Date(record.withdrawnAt))
-        : await this.feeds.put(
-            record,
-            subscribers.flatMap((s) => (s.type === 'feed' ? [s.slug] : [])),
-          );
+        : await this.feeds.put(record, ...feedsFor(subscribers));
     await this.feedsChanged(changedFeeds);
     return ok();
   }
@@ -164,6 +163,8 @@ export class FanoutService {
     return this.locks.with(articleId, async () => {
       const held = await this.embargoes.take(articleId, version);
       if (!held) return 'superseded';
+      // A release timed by a clock ahead of ours: BullMQ tries again after its backoff.
+      if (underEmbargo(held.article)) throw new Error(`embargo of ${articleId} v${version} has not ended on this host's clock`);
       const result = await this.process(held, { releasing: true });
       await this.embargoes.done(articleId, version);
       return result.kind;
@@ -188,6 +189,8 @@ export class FanoutService {
     const changed = new Set<string>();
     for (const record of records) {
       if (record.type === 'article.withdrawn' || !filterAccepts(subscription.filter, articleKeys(record, this.broaderOf))) continue;
+      // Still held: live fan-out releases it at its time to every subscriber it matches then, this one included.
+      if (underEmbargo(record.article)) continue;
       const { id, version } = record.article;
       await this.locks.with(id, async () => {
         switch (subscription.type) {
@@ -228,6 +231,7 @@ export class FanoutService {
 
   private async enqueueWebhooks(record: EnrichedRecord, articleId: string, version: number, endpoints: WebhookSubscription[]) {
     if (endpoints.length === 0) return;
+    refuseEmbargoed(record, 'webhooks');
     const data = record.type === 'article.withdrawn' ? record : { ...record.article, enrichment: record.enrichment };
     const batch: WebhookBatchJob = {
       type: record.type,
@@ -259,6 +263,7 @@ export class FanoutService {
     const targets = new Map<string, { partnerId: string; format: 'ninjs' | 'native' }>();
     for (const s of subscribers)
       if (s.type === 'partner-queue') targets.set(`${s.partnerId}\n${s.format}`, { partnerId: s.partnerId, format: s.format });
+    if (targets.size > 0) refuseEmbargoed(record, 'partner queues');
     for (const { partnerId, format } of targets.values()) {
       const topic = this.topics.partner(partnerId);
       // Clusters often refuse to auto-create topics: make each partner's once, on first use.
@@ -310,6 +315,22 @@ export class FanoutService {
     ]);
     this.redis.disconnect();
   }
+}
+
+/** The last line of defence: every exit checks the embargo itself, whatever path led there. */
+function refuseEmbargoed(record: EnrichedRecord, exit: string) {
+  if (record.type !== 'article.withdrawn' && underEmbargo(record.article))
+    throw new EmbargoBreachError(record.article.id, exit, record.article.embargoUntil);
+}
+
+/**
+ * The feeds an article goes into: those it matches and `all`, unless only partner-only feeds match it:
+ * an exclusive for partners must not be readable in the public `all` feed or its WebSub topic.
+ */
+export function feedsFor(subscribers: Subscription[]): [string[], { inAll: boolean }] {
+  const feeds = subscribers.filter((s) => s.type === 'feed');
+  const partnerOnly = feeds.length > 0 && feeds.every((f) => f.access === 'token');
+  return [feeds.map((f) => f.slug), { inAll: !partnerOnly }];
 }
 
 const recordId = (record: EnrichedRecord) => (record.type === 'article.withdrawn' ? record.id : record.article.id);

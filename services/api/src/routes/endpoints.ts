@@ -1,4 +1,4 @@
-import { Subscription, SubscriptionFilter, type WebhookSubscription } from '@syndicate/contracts';
+import { Subscription, SubscriptionFilter, underEmbargo, type WebhookSubscription } from '@syndicate/contracts';
 import { checkWebhookUrl, generateSecret, WebhookUrlError } from '@syndicate/webhooks';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -103,7 +103,19 @@ export function endpointRoutes(app: FastifyInstance, deps: ApiDeps): void {
     );
     if ('messageId' in which && chosen.length === 0)
       throw new HttpError(404, 'not_found', `no failed delivery ${which.messageId} for ${endpoint.id}`);
-    for (const job of chosen) await job.retry('failed');
-    return { replayed: chosen.length };
+    // Dead letters are of released versions, but an embargo is absolute: nothing embargoed is sent again.
+    const releasable = chosen.filter((job) => !underEmbargo(bodyArticle(job.data)));
+    for (const job of releasable) await job.retry('failed');
+    return { replayed: releasable.length, ...(releasable.length < chosen.length ? { held: chosen.length - releasable.length } : {}) };
   });
+}
+
+/** The article fields of a webhook job's body (`{type, timestamp, data}`), as far as the embargo check needs them. */
+function bodyArticle(job: { body?: unknown }): { embargoUntil?: string } {
+  try {
+    const data = (JSON.parse(String(job.body)) as { data?: { embargoUntil?: unknown } }).data;
+    return typeof data?.embargoUntil === 'string' ? { embargoUntil: data.embargoUntil } : {};
+  } catch {
+    return {};
+  }
 }
