@@ -148,8 +148,12 @@ describe('parseArticleInput', () => {
     expect(parseArticleInput(JSON.stringify(event.data), { now }).id).toBe('x1');
   });
 
-  it('rejects hostile text with a validation error rather than passing it on', () => {
-    expect(() => parseArticleInput('Headline\n\nA paragraph with a bell \u0007 in it.', { now })).toThrow(/control characters/);
+  it('removes control characters as the API does, and rejects what is not an article with a validation error', () => {
+    expect(parseArticleInput('Headline\n\nA paragraph with a bell \u0007 in it.', { now }).body).toEqual([
+      'A paragraph with a bell  in it.',
+    ]);
+    const json = JSON.stringify({ headline: 'Vertical\u000Btab', body: ['one\u000Btwo'] });
+    expect(parseArticleInput(json, { now })).toMatchObject({ headline: 'Vertical tab', body: ['one\ntwo'] });
     expect(() => parseArticleInput('{"headline": 42}', { now })).toThrow();
   });
 });

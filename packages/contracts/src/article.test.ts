@@ -18,7 +18,6 @@ describe('ArticleData', () => {
   });
 
   it.each([
-    ['a control character', { headline: 'Bell\u0007 rings' }, 'control characters'],
     ['a lone surrogate (broken UTF-8 decoded lossily)', { body: ['half \uD800 a pair'] }, 'lone surrogate'],
     ['a blank headline', { headline: '   ' }, 'blank'],
     ['a multi-line headline', { headline: 'one\ntwo' }, 'single line'],
@@ -31,6 +30,27 @@ describe('ArticleData', () => {
     const result = ArticleData.safeParse({ ...valid, ...patch });
     expect(result.success).toBe(false);
     expect(JSON.stringify(result.error?.issues)).toContain(reason);
+  });
+
+  it('removes control characters instead of refusing the article; a vertical tab or form feed ends a line', () => {
+    const article = ArticleData.parse({
+      ...valid,
+      headline: 'Bell\u0007 rings\u000Bout',
+      standfirst: 'One\u000Btwo\u000Cthree\u0085four',
+      body: ['Tab\tstays,\u0000 NUL, DEL\u007F and C1\u0092 go.', 'Line\r\nbreaks stay.'],
+      images: [{ url: 'https://example.com/a\u000Bb.jpg', caption: 'A\u001Bcaption' }],
+      url: 'https://example.com/story\u0007',
+    });
+    expect(article.headline).toBe('Bell rings out');
+    expect(article.standfirst).toBe('One\ntwo\nthree\nfour');
+    expect(article.body).toEqual(['Tab\tstays, NUL, DEL and C1 go.', 'Line\r\nbreaks stay.']);
+    expect(article.images[0]).toEqual({ url: 'https://example.com/ab.jpg', caption: 'Acaption' });
+    expect(article.url).toBe('https://example.com/story');
+  });
+
+  it('bounds the cleaned text, and a headline of nothing but control characters is blank', () => {
+    expect(ArticleData.safeParse({ ...valid, headline: `${'h'.repeat(500)}\u0007` }).success).toBe(true);
+    expect(JSON.stringify(ArticleData.safeParse({ ...valid, headline: '\u0007\u0008' }).error?.issues)).toContain('blank');
   });
 
   it('keeps markup-looking text as text (escaping is the renderers’ job)', () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cleanText, lineText } from './text.js';
+import { cleanText, lineText, stripControlChars } from './text.js';
 
 /** Article ids travel in URLs, Kafka keys and feed guids, so they are restricted to a URL-safe alphabet. */
 export const ArticleId = z
@@ -9,7 +9,11 @@ export const ArticleId = z
 /** Monotonic per article: a consumer that has seen version N ignores anything at or below N. */
 export const ArticleVersion = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
-const HttpUrl = z.url({ protocol: /^https?$/ }).max(2048);
+// The URL check (WHATWG parser) lets control characters through in a path; the stored URL must not carry them.
+const HttpUrl = z
+  .url({ protocol: /^https?$/ })
+  .max(2048)
+  .overwrite((s) => stripControlChars(s, ''));
 
 export const Author = z.object({
   name: lineText(200),

@@ -16,7 +16,7 @@ export function jsonSchemas(): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(schemas).map(([name, schema]) => [
       name,
-      // Refinements (control characters, blank strings) cannot be expressed in JSON Schema; the API still applies them.
+      // Refinements (blank strings, lone surrogates) and control-character removal are not in JSON Schema; the API still applies them.
       { $id: `https://syndicate.dev/schemas/${name}.schema.json`, ...z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) },
     ]),
   );
