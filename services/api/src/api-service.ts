@@ -69,6 +69,11 @@ export class ApiService {
         labelNames: ['type'],
         registers: [metrics],
       }),
+      controlCharsRemoved: new Counter({
+        name: 'syndicate_article_control_chars_removed_total',
+        help: 'Control characters removed from submitted article text',
+        registers: [metrics],
+      }),
       checkKafka: async () => {
         await this.connectAdmin();
         await this.admin.describeCluster();

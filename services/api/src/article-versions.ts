@@ -1,16 +1,36 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 
 /**
- * Assigns the next version of an article, or accepts the caller's if it is newer than any seen. Returns
- * [version, previous] where previous is 0 for a new article; a version not newer than the last is refused
- * with [-1, last].
+ * Assigns the next version of an article, or accepts the caller's if it is newer than any seen, unless the
+ * content is the latest version's. KEYS: the version counter, the digest of the latest version's content (set
+ * once its event is on Kafka), and "digest version" of a publish in flight (expires with its lease).
+ * ARGV: wanted version (0 = next), content digest, lease in ms.
+ * Returns [version, previous, state]: state 0 = assigned (publish it, then settle), 1 = unchanged (published as
+ * `version` already), 2 = the same content is being published as `version` right now; version -1 = stale.
  */
-const NEXT_VERSION = `
+const ASSIGN_VERSION = `
 local last = tonumber(redis.call('GET', KEYS[1]) or '0')
 local wanted = tonumber(ARGV[1])
-if wanted == 0 then wanted = last + 1 elseif wanted <= last then return {-1, last} end
+if last > 0 and (wanted == 0 or wanted == last) then
+  if redis.call('GET', KEYS[2]) == ARGV[2] then return {last, last, 1} end
+  if redis.call('GET', KEYS[3]) == ARGV[2] .. ' ' .. last then return {last, last, 2} end
+end
+if wanted == 0 then wanted = last + 1 elseif wanted <= last then return {-1, last, 0} end
 redis.call('SET', KEYS[1], wanted)
-return {wanted, last}
+redis.call('DEL', KEYS[2])
+redis.call('SET', KEYS[3], ARGV[2] .. ' ' .. wanted, 'PX', ARGV[3])
+return {wanted, last, 0}
+`;
+
+/**
+ * Ends a publish in flight (same KEYS; ARGV: digest, version, 1 if its event is on Kafka). A published version
+ * that is still the latest becomes the one identical content is compared with.
+ */
+const SETTLE_VERSION = `
+if ARGV[3] == '1' and redis.call('GET', KEYS[1]) == ARGV[2] then redis.call('SET', KEYS[2], ARGV[1]) end
+if redis.call('GET', KEYS[3]) == ARGV[1] .. ' ' .. ARGV[2] then redis.call('DEL', KEYS[3]) end
+return 0
 `;
 
 export class StaleVersionError extends Error {
@@ -22,23 +42,72 @@ export class StaleVersionError extends Error {
   }
 }
 
-/** Per-article version counters in Redis, so versions stay monotonic across API replicas. */
+/** The same content is being published by another request that has not finished within the wait. */
+export class PublishInFlightError extends Error {
+  constructor(readonly version: number) {
+    super(`the same content is being published as version ${version} by another request; try again`);
+  }
+}
+
+export interface VersionAssignment {
+  version: number;
+  isNew: boolean;
+  /** The content is the latest version's: nothing to publish. */
+  unchanged: boolean;
+}
+
+/**
+ * Per-article version counters in Redis, so versions stay monotonic across API replicas, with the digest of
+ * each article's latest content beside them, so a retried publish is answered with the version it made instead
+ * of making another.
+ */
 export class ArticleVersions {
   constructor(
     private readonly redis: Redis,
     private readonly keyPrefix: string,
+    private readonly options: {
+      /** How long a publish may hold its content before an identical request may make a version of its own. */
+      leaseMs?: number;
+      /** How long an identical request waits for a publish in flight before it is told to retry. */
+      waitMs?: number;
+    } = {},
   ) {}
 
-  private key = (id: string) => `${this.keyPrefix}articles:version:${id}`;
+  private keys = (id: string) => [
+    `${this.keyPrefix}articles:version:${id}`,
+    `${this.keyPrefix}articles:digest:${id}`,
+    `${this.keyPrefix}articles:in-flight:${id}`,
+  ];
 
-  /** `requested` undefined: the next version. */
-  async next(id: string, requested?: number): Promise<{ version: number; isNew: boolean }> {
-    const [version, previous] = (await this.redis.eval(NEXT_VERSION, 1, this.key(id), requested ?? 0)) as [number, number];
-    if (version === -1) throw new StaleVersionError(requested ?? 0, previous);
-    return { version, isNew: previous === 0 };
+  /**
+   * The version for content with this digest: `requested`, or the next one if undefined, or the latest if that
+   * has the same content. Unless `unchanged`, call `settle` once the event is published (or failed to be).
+   */
+  async assign(id: string, digest: string, requested?: number): Promise<VersionAssignment> {
+    const deadline = Date.now() + (this.options.waitMs ?? 5_000);
+    for (;;) {
+      const [version, previous, state] = (await this.redis.eval(
+        ASSIGN_VERSION,
+        3,
+        ...this.keys(id),
+        requested ?? 0,
+        digest,
+        this.options.leaseMs ?? 30_000,
+      )) as [number, number, number];
+      if (version === -1) throw new StaleVersionError(requested ?? 0, previous);
+      if (state !== 2) return { version, isNew: previous === 0, unchanged: state === 1 };
+      // Its event is not on Kafka yet: answering "unchanged" now could confirm a version that never gets out.
+      if (Date.now() >= deadline) throw new PublishInFlightError(version);
+      await sleep(20);
+    }
+  }
+
+  /** After publishing an assigned version: `published` false lets the next identical request try again. */
+  async settle(id: string, digest: string, version: number, published: boolean): Promise<void> {
+    await this.redis.eval(SETTLE_VERSION, 3, ...this.keys(id), digest, version, published ? 1 : 0);
   }
 
   async latest(id: string): Promise<number> {
-    return Number((await this.redis.get(this.key(id))) ?? 0);
+    return Number((await this.redis.get(this.keys(id)[0] as string)) ?? 0);
   }
 }

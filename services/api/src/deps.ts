@@ -32,6 +32,8 @@ export interface ApiDeps {
   urlPolicy: UrlPolicy;
   metrics: Registry;
   articlesAccepted: Counter;
+  /** Control characters removed from submitted article text (a stray vertical tab from a CMS, say). */
+  controlCharsRemoved: Counter;
   checkKafka: () => Promise<void>;
   deadLetterCounts: () => Promise<Record<string, number>>;
 }

@@ -20,14 +20,18 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * replaced by U+FFFD, and errors everywhere answer `{error, message, issues?}`.
  */
 export function installErrorHandling(app: FastifyInstance): void {
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body: Buffer, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body: Buffer, done) => {
     let text: string;
     try {
       text = utf8.decode(body);
     } catch {
       return done(new HttpError(400, 'invalid_encoding', 'request body is not valid UTF-8'), undefined);
     }
-    if (text.trim() === '') return done(new HttpError(400, 'empty_body', 'request body is empty'), undefined);
+    if (text.trim() === '') {
+      // Many clients send `content-type: application/json` on every request; a DELETE needs no body.
+      if (request.method === 'DELETE') return done(null, undefined);
+      return done(new HttpError(400, 'empty_body', 'request body is empty'), undefined);
+    }
     try {
       done(null, JSON.parse(text));
     } catch (error) {

@@ -43,9 +43,10 @@ async function publishOne(file: string, apiUrl: string, token: string): Promise<
       body: JSON.stringify(data),
     });
     const text = await response.body.text();
-    if (response.statusCode === 202) {
+    // 200: the article's latest version already has this content; nothing new was published.
+    if (response.statusCode === 202 || response.statusCode === 200) {
       const { id, version } = JSON.parse(text) as { id: string; version: number };
-      return { file, ok: true, detail: `${id} v${version}` };
+      return { file, ok: true, detail: `${id} v${version}${response.statusCode === 200 ? ' (unchanged)' : ''}` };
     }
     let message = text;
     try {

@@ -1,0 +1,46 @@
+/**
+ * The version store on a real Redis: identical content is answered with the version it made, but only once that
+ * version's event is out, so a failed or abandoned publish never makes a retry a silent no-op (no story lost).
+ */
+import { cleanRedis, isolation, testRedis } from '@syndicate/test-support';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ArticleVersions, PublishInFlightError, StaleVersionError } from './article-versions.js';
+
+const iso = isolation();
+const redis = testRedis();
+const versions = new ArticleVersions(redis, iso.redisKeyPrefix, { leaseMs: 200, waitMs: 50 });
+
+afterAll(async () => {
+  await cleanRedis(redis, iso.redisKeyPrefix);
+  redis.disconnect();
+});
+
+describe('ArticleVersions', () => {
+  it('answers identical content with the published version, and anything else with the next', async () => {
+    expect(await versions.assign('a', 'd1')).toEqual({ version: 1, isNew: true, unchanged: false });
+    await versions.settle('a', 'd1', 1, true);
+    expect(await versions.assign('a', 'd1')).toEqual({ version: 1, isNew: false, unchanged: true });
+    expect(await versions.assign('a', 'd1', 1)).toMatchObject({ version: 1, unchanged: true });
+    expect(await versions.assign('a', 'd2')).toMatchObject({ version: 2, unchanged: false });
+    await expect(versions.assign('a', 'd3', 2)).rejects.toBeInstanceOf(StaleVersionError);
+  });
+
+  it('takes a newer version the client names even for identical content', async () => {
+    await versions.assign('b', 'd1');
+    await versions.settle('b', 'd1', 1, true);
+    expect(await versions.assign('b', 'd1', 5)).toMatchObject({ version: 5, unchanged: false });
+  });
+
+  it('makes a new version after a failed publish, not an "unchanged" answer', async () => {
+    await versions.assign('c', 'd1');
+    await versions.settle('c', 'd1', 1, false);
+    expect(await versions.assign('c', 'd1')).toMatchObject({ version: 2, unchanged: false });
+  });
+
+  it('holds identical requests while a publish is in flight, and lets them go when its lease ends', async () => {
+    await versions.assign('d', 'd1'); // never settled: its process died
+    await expect(versions.assign('d', 'd1')).rejects.toBeInstanceOf(PublishInFlightError);
+    await new Promise((resolve) => setTimeout(resolve, 250)); // the lease (200 ms) is the property under test
+    expect(await versions.assign('d', 'd1')).toMatchObject({ version: 2, unchanged: false });
+  });
+});
