@@ -6,6 +6,7 @@ import { requireBearer } from './auth.js';
 import type { ApiDeps } from './deps.js';
 import { installErrorHandling } from './errors.js';
 import { FeedServer } from './feed-server.js';
+import { idempotencyKeys } from './idempotency.js';
 import { openApiDocument } from './openapi.js';
 import { mountOpsBoard } from './ops-board.js';
 import { articleRoutes } from './routes/articles.js';
@@ -35,6 +36,7 @@ export function buildApp(deps: ApiDeps, logger: Logger): FastifyInstance {
   const auth = requireBearer(deps.config.SYNDICATE_ADMIN_TOKEN);
   app.register(async (admin) => {
     admin.addHook('onRequest', auth);
+    idempotencyKeys(admin, { redis: deps.redis, keyPrefix: deps.config.REDIS_KEY_PREFIX }); // POSTs may carry an Idempotency-Key
     articleRoutes(admin, deps);
     subscriptionRoutes(admin, deps);
     opsRoutes(admin, deps);
