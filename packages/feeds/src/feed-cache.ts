@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { brotliCompressSync, gzipSync, constants as zlib } from 'node:zlib';
+import { promisify } from 'node:util';
+import { brotliCompress, gzip, constants as zlib } from 'node:zlib';
 import type { Redis } from 'ioredis';
 import type { RenderedFeed } from './feed-documents.js';
 
@@ -17,25 +18,46 @@ export interface CachedFeed extends RenderedFeed {
   /** Last-Modified as the header wants it, formatted once. */
   lastModifiedHttp: string;
   cachedAt: number;
+  /** Where it is kept in the cache. */
+  key: string;
   gzip?: Buffer;
   br?: Buffer;
+  /** Compressions under way, so that one document is compressed once however many ask at the same time. */
+  compressing?: Partial<Record<'br' | 'gzip', Promise<Buffer>>>;
+}
+
+export interface FeedCacheOptions {
+  /** Documents kept at most. */
+  maxEntries?: number;
+  /** Bytes kept at most: documents and their compressed copies. */
+  maxBytes?: number;
+  /** No document is served from memory for longer than this, announced change or not. */
+  maxAgeMs?: number;
 }
 
 /**
  * Rendered feed documents in memory, so a poll costs a map lookup. Entries are dropped when a change to
  * their feed is announced on Redis pub/sub, everything is dropped when the subscription reconnects (changes
- * may have been missed), and nothing lives longer than `maxAgeMs` in any case.
+ * may have been missed), and nothing lives longer than `maxAgeMs` in any case. Bounded in entries and in
+ * bytes (compressed copies count): the oldest entries go first.
  */
 export class FeedCache {
   private readonly entries = new Map<string, CachedFeed>();
   private readonly generations = new Map<string, number>();
+  private readonly maxEntries: number;
+  private readonly maxBytes: number;
+  private readonly maxAgeMs: number;
+  private bytes = 0;
 
   constructor(
     private readonly subscriber: Redis,
     private readonly channel: string,
-    private readonly maxEntries = 2_000,
-    private readonly maxAgeMs = 60_000,
-  ) {}
+    options: FeedCacheOptions = {},
+  ) {
+    this.maxEntries = options.maxEntries ?? 2_000;
+    this.maxBytes = options.maxBytes ?? 64 * 1_048_576;
+    this.maxAgeMs = options.maxAgeMs ?? 60_000;
+  }
 
   async start(): Promise<void> {
     this.subscriber.on('message', (channel: string, message: string) => {
@@ -58,10 +80,15 @@ export class FeedCache {
     return `${slug}\n${format}\n${olderThan ?? ''}`;
   }
 
+  /** Bytes held now (documents and compressed copies). */
+  get size(): { entries: number; bytes: number } {
+    return { entries: this.entries.size, bytes: this.bytes };
+  }
+
   get(key: string): CachedFeed | undefined {
     const entry = this.entries.get(key);
     if (entry && Date.now() - entry.cachedAt > this.maxAgeMs) {
-      this.entries.delete(key);
+      this.delete(key);
       return undefined;
     }
     return entry;
@@ -78,34 +105,70 @@ export class FeedCache {
       etag: `"${createHash('sha256').update(rendered.body).digest('base64url').slice(0, 27)}"`,
       lastModifiedHttp: rendered.lastModified.toUTCString(),
       cachedAt: Date.now(),
+      key,
     };
     if (generation === this.generation(slug)) {
-      if (this.entries.size >= this.maxEntries) {
-        const oldest = this.entries.keys().next().value;
-        if (oldest !== undefined) this.entries.delete(oldest);
-      }
+      this.delete(key);
       this.entries.set(key, entry);
+      this.grow(rendered.body.length);
     }
     return entry;
   }
 
+  /**
+   * The encoded bytes of an entry: compressed once, on the thread pool rather than the event loop, and kept
+   * with the entry (and counted against the cache's bytes).
+   */
+  encoded(entry: CachedFeed, encoding: 'br' | 'gzip'): Buffer | Promise<Buffer> {
+    const done = entry[encoding];
+    if (done) return done;
+    entry.compressing ??= {};
+    let pending = entry.compressing[encoding];
+    if (!pending) {
+      pending = compress(entry.body, encoding).then((bytes) => {
+        entry[encoding] = bytes;
+        delete entry.compressing?.[encoding];
+        if (this.entries.get(entry.key) === entry) this.grow(bytes.length); // else it left the cache meanwhile
+        return bytes;
+      });
+      entry.compressing[encoding] = pending;
+    }
+    return pending;
+  }
+
   invalidate(slug: string): void {
     this.generations.set(slug, this.generation(slug) + 1);
-    for (const key of this.entries.keys()) if (key.startsWith(`${slug}\n`)) this.entries.delete(key);
+    for (const key of this.entries.keys()) if (key.startsWith(`${slug}\n`)) this.delete(key);
   }
 
   clear(): void {
     for (const slug of new Set([...this.entries.keys()].map((k) => k.split('\n')[0] as string))) this.invalidate(slug);
     this.entries.clear();
+    this.bytes = 0;
+  }
+
+  private delete(key: string): void {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    this.entries.delete(key);
+    this.bytes -= entryBytes(entry);
+  }
+
+  /** Accounts for `added` bytes, then drops the oldest entries until both bounds hold again. */
+  private grow(added: number): void {
+    this.bytes += added;
+    while ((this.bytes > this.maxBytes || this.entries.size > this.maxEntries) && this.entries.size > 0) {
+      const oldest = this.entries.keys().next().value as string;
+      this.delete(oldest);
+    }
   }
 }
 
-/** The encoded bytes of an entry, compressed once and kept with it. */
-export function encodedBody(entry: CachedFeed, encoding: 'br' | 'gzip'): Buffer {
-  if (encoding === 'br') {
-    entry.br ??= brotliCompressSync(entry.body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 5 } });
-    return entry.br;
-  }
-  entry.gzip ??= gzipSync(entry.body);
-  return entry.gzip;
+const entryBytes = (entry: CachedFeed) => entry.body.length + (entry.gzip?.length ?? 0) + (entry.br?.length ?? 0);
+
+const brotli = promisify(brotliCompress);
+const gzipAsync = promisify(gzip);
+
+function compress(body: Buffer, encoding: 'br' | 'gzip'): Promise<Buffer> {
+  return encoding === 'br' ? brotli(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 5 } }) : gzipAsync(body);
 }

@@ -40,6 +40,11 @@ export class FeedDocuments {
     return `${this.site.baseUrl()}/feeds/${slug}.${format}${olderThan === undefined ? '' : `?before=${olderThan}`}`;
   }
 
+  /** See FeedStore.archiveBoundary. */
+  archiveBoundary(slug: string, before: number): Promise<number | null> {
+    return this.store.archiveBoundary(slug, before);
+  }
+
   async render(slug: string, title: string, format: FeedFormat, olderThan?: number): Promise<RenderedFeed> {
     const page = await this.store.page(slug, { limit: this.site.pageItems, olderThan });
     const archive = olderThan !== undefined;

@@ -215,6 +215,17 @@ export class FeedStore {
     return { items, tombstones, olderThan: hasOlder ? scores[limit - 1] : undefined };
   }
 
+  /**
+   * The archive page boundary that serves `before`: the publication time of the oldest item at or after it
+   * (the page of items older than `before` holds the same items), or null when no item is that new. Archive
+   * links carry such times already; any other value maps onto one, so arbitrary `?before=` values cannot
+   * make a render (and a cache entry) each.
+   */
+  async archiveBoundary(slug: string, before: number): Promise<number | null> {
+    const [, score] = await this.redis.zrangebyscore(`${this.prefix}feed:${slug}`, before, '+inf', 'WITHSCORES', 'LIMIT', 0, 1);
+    return score === undefined ? null : Number(score);
+  }
+
   private async records(ids: string[]): Promise<FeedItem[]> {
     if (ids.length === 0) return [];
     const pipeline = this.redis.pipeline();

@@ -13,6 +13,7 @@ import { buildApp } from './app.js';
 import { ArticleVersions } from './article-versions.js';
 import type { ApiConfig } from './config.js';
 import type { ApiDeps } from './deps.js';
+import { SharedRateLimiter } from './rate-limiter.js';
 
 /** The HTTP process: owns its Kafka, Redis and BullMQ connections and the Fastify app. */
 export class ApiService {
@@ -49,7 +50,10 @@ export class ApiService {
         feedSite(config, () => this.deps.publicBaseUrl()),
       ),
       // Its own connection: a Redis connection in subscriber mode can do nothing else.
-      feedCache: new FeedCache(connectRedis(config.REDIS_URL), feedChangesChannel(config.REDIS_KEY_PREFIX)),
+      feedCache: new FeedCache(connectRedis(config.REDIS_URL), feedChangesChannel(config.REDIS_KEY_PREFIX), {
+        maxBytes: config.FEED_CACHE_MAX_BYTES,
+      }),
+      rateLimiter: new SharedRateLimiter({ redis, keyPrefix: config.REDIS_KEY_PREFIX }),
       webhookQueue: (endpointId) => {
         let queue = this.webhookQueues.get(endpointId);
         if (!queue) {
@@ -92,7 +96,11 @@ export class ApiService {
   }
 
   private connectAdmin() {
-    this.adminConnected ??= this.admin.connect();
+    // A failed connection is forgotten, so the next readiness check tries again instead of failing for ever.
+    this.adminConnected ??= this.admin.connect().catch((error: unknown) => {
+      this.adminConnected = undefined;
+      throw error;
+    });
     return this.adminConnected;
   }
 
@@ -107,6 +115,7 @@ export class ApiService {
     await ensureTopics(this.kafka, coreTopicSpecs(this.deps.topics));
     await this.deps.producer.start();
     await this.deps.feedCache.start();
+    this.deps.rateLimiter.start();
     // A feed's title or access may change with its subscription.
     this.deps.registry.on('change', (change) => {
       if ('slug' in change) this.deps.feedCache.invalidate(change.slug);
@@ -120,6 +129,7 @@ export class ApiService {
   /** HTTP first (in-flight requests finish, new ones get 503), then Kafka (flush), then Redis. */
   async stop(): Promise<void> {
     await this.app.close();
+    this.deps.rateLimiter.stop();
     await Promise.allSettled([
       this.deps.registry.stop(),
       this.deps.producer.stop(),

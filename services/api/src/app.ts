@@ -1,14 +1,16 @@
 import { createServer } from 'node:http';
+import rateLimit from '@fastify/rate-limit';
 import type { Logger } from '@syndicate/observability';
 import { Histogram } from '@syndicate/observability';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import { requireBearer } from './auth.js';
+import { hasBearer, requireBearer } from './auth.js';
 import type { ApiDeps } from './deps.js';
-import { installErrorHandling } from './errors.js';
+import { HttpError, installErrorHandling } from './errors.js';
 import { FeedServer } from './feed-server.js';
-import { idempotencyKeys } from './idempotency.js';
 import { openApiDocument } from './openapi.js';
 import { mountOpsBoard } from './ops-board.js';
+import { proxyTrust } from './proxy-trust.js';
+import { clientKey, sharedRateLimitStore } from './rate-limiter.js';
 import { articleRoutes } from './routes/articles.js';
 import { backfillRoutes } from './routes/backfills.js';
 import { endpointRoutes } from './routes/endpoints.js';
@@ -29,14 +31,28 @@ export function buildApp(deps: ApiDeps, logger: Logger): FastifyInstance {
     childLoggerFactory: (parent) => parent,
     bodyLimit: deps.config.MAX_BODY_BYTES,
     return503OnClosing: true,
+    trustProxy: proxyTrust(deps.config.TRUST_PROXY),
   });
   installErrorHandling(app);
+
+  // Every route but the feeds (limited in FeedServer) counts requests per client; the admin token is exempt.
+  const isAdmin = hasBearer(deps.config.SYNDICATE_ADMIN_TOKEN);
+  app.register(rateLimit, {
+    global: true,
+    max: deps.config.RATE_LIMIT_PUBLIC,
+    timeWindow: deps.config.RATE_LIMIT_WINDOW_MS,
+    store: sharedRateLimitStore(deps.rateLimiter),
+    keyGenerator: (request) => clientKey(request.ip),
+    allowList: (request) => isAdmin(request),
+    errorResponseBuilder: (_request, context) =>
+      new HttpError(429, 'rate_limited', `more than ${context.max} requests in ${context.after}; retry in ${context.ttl} ms`),
+  });
 
   // Only the admin routes pay for the token check; feeds, health and metrics are public and hot.
   const auth = requireBearer(deps.config.SYNDICATE_ADMIN_TOKEN);
   app.register(async (admin) => {
-    admin.addHook('onRequest', auth);
-    idempotencyKeys(admin, { redis: deps.redis, keyPrefix: deps.config.REDIS_KEY_PREFIX }); // POSTs may carry an Idempotency-Key
+    // preParsing, not onRequest: the rate limit (a route hook on onRequest) counts token guesses first.
+    admin.addHook('preParsing', async (request, reply, payload) => (await auth(request, reply)) ?? payload);
     articleRoutes(admin, deps);
     subscriptionRoutes(admin, deps);
     opsRoutes(admin, deps);
@@ -66,13 +82,16 @@ export function buildApp(deps: ApiDeps, logger: Logger): FastifyInstance {
     done();
   });
 
-  healthRoutes(app, deps);
-  websubRoutes(app, deps);
-  // Built on first request: the base URL is known only once the server listens.
-  let openapi: ReturnType<typeof openApiDocument> | undefined;
-  app.get('/openapi.json', async () => {
-    openapi ??= openApiDocument(deps.publicBaseUrl());
-    return openapi;
+  // In a plugin, like the admin routes, so that they are declared after the rate limit hooks are in place.
+  app.register(async (open) => {
+    healthRoutes(open, deps);
+    websubRoutes(open, deps);
+    // Built on first request: the base URL is known only once the server listens.
+    let openapi: ReturnType<typeof openApiDocument> | undefined;
+    open.get('/openapi.json', async () => {
+      openapi ??= openApiDocument(deps.publicBaseUrl());
+      return openapi;
+    });
   });
   return app;
 }

@@ -3,13 +3,21 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
-/** A preHandler that accepts only `Authorization: Bearer <token>`; compared in constant time. */
-export function requireBearer(token: string) {
+/** True when the request carries `Authorization: Bearer <token>`; compared in constant time. */
+export function hasBearer(token: string) {
   const expected = digest(token);
-  return async (request: FastifyRequest, reply: FastifyReply) => {
+  return (request: FastifyRequest): boolean => {
     const header = request.headers.authorization ?? '';
     const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
-    if (!given || !timingSafeEqual(digest(given), expected)) {
+    return given !== '' && timingSafeEqual(digest(given), expected);
+  };
+}
+
+/** A preHandler that accepts only `Authorization: Bearer <token>`. */
+export function requireBearer(token: string) {
+  const has = hasBearer(token);
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!has(request)) {
       return reply
         .code(401)
         .header('www-authenticate', 'Bearer realm="syndicate"')

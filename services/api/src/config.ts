@@ -8,5 +8,14 @@ export const ApiConfig = InfraConfig.extend(FeedSiteConfig.shape).extend({
   SYNDICATE_WEBHOOK_ALLOWLIST: z.string().default(''), // CIDRs webhooks (and WebSub callbacks) may target although private
   WEBHOOK_REQUIRE_HTTPS: z.stringbool().default(false), // refuse http:// webhook and WebSub callback URLs
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576), // larger requests get 413
+  // Behind a load balancer: `true`, a hop count or comma-separated CIDRs of proxies whose X-Forwarded-For is
+  // believed. Without it every client would share the balancer's address, and its rate limit.
+  TRUST_PROXY: z.string().default(''),
+  RATE_LIMIT_WINDOW_MS: z.coerce.number().int().positive().default(60_000), // the window the limits below count in
+  RATE_LIMIT_FEEDS: z.coerce.number().int().positive().default(1_200), // feed requests per client (IP, IPv6 /64) per window
+  RATE_LIMIT_PUBLIC: z.coerce.number().int().positive().default(300), // other requests without the admin token, per client
+  RATE_LIMIT_WEBSUB: z.coerce.number().int().positive().default(60), // WebSub hub requests per client
+  FEED_ALL_PUBLIC: z.stringbool().default(true), // false: /feeds/all.* needs the admin token (partner-only articles are never in it)
+  FEED_CACHE_MAX_BYTES: z.coerce.number().int().positive().default(64 * 1_048_576), // rendered and compressed documents kept in memory
 });
 export type ApiConfig = z.infer<typeof ApiConfig>;

@@ -8,6 +8,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ArticleVersions } from './article-versions.js';
 import type { ApiConfig } from './config.js';
+import type { SharedRateLimiter } from './rate-limiter.js';
 
 /** Everything the routes use, passed in by `ApiService` (or a test). */
 export interface ApiDeps {
@@ -21,6 +22,8 @@ export interface ApiDeps {
   subscriptions: SubscriptionWriter;
   feedDocuments: FeedDocuments;
   feedCache: FeedCache;
+  /** Per-client request counts across API processes (public routes and feeds). */
+  rateLimiter: SharedRateLimiter;
   /** The delivery queue of one webhook endpoint (retries, hand-overs, dead letters). */
   webhookQueue: (endpointId: string) => Queue;
   /** Article events' webhook batches (first attempts). */

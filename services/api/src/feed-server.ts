@@ -1,14 +1,23 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { FeedSubscription } from '@syndicate/contracts';
-import { ALL_FEED, type CachedFeed, encodedBody, FeedCache, isFeedFormat } from '@syndicate/feeds';
+import { ALL_FEED, type CachedFeed, FeedCache, isFeedFormat } from '@syndicate/feeds';
 import type { Logger } from '@syndicate/observability';
 import { Counter, Histogram } from '@syndicate/observability';
 import type { ApiDeps } from './deps.js';
 import { HttpError } from './errors.js';
+import { clientAddress } from './proxy-trust.js';
+import { clientKey } from './rate-limiter.js';
 
 const FEED_PATH = /^\/feeds\/([a-z0-9][a-z0-9-]{0,63})\.([a-z]+)$/;
 const digest = (s: string) => createHash('sha256').update(s).digest();
+/** The archive boundary of a `?before=` newer than every item: the page then holds every item. */
+const NEWEST_BOUNDARY = 999_999_999_999_999;
+
+const bearerOrQueryToken = (headers: IncomingHttpHeaders, query: URLSearchParams | undefined) => {
+  const header = headers.authorization ?? '';
+  return header.startsWith('Bearer ') ? header.slice(7) : (query?.get('token') ?? '');
+};
 
 /** Partner-only feeds accept their token as a bearer token or, for readers that only take a URL, `?token=`. */
 function allowed(feed: FeedSubscription, headers: IncomingHttpHeaders, query: URLSearchParams): boolean {
@@ -82,25 +91,47 @@ export class FeedServer {
     return (req.method === 'GET' || req.method === 'HEAD') && req.url !== undefined && req.url.startsWith('/feeds/');
   }
 
-  /** Synchronous while the document is cached, which is nearly always: no promise per poll. */
+  /** Synchronous while the document (and its encoding) is cached, which is nearly always: no promise per poll. */
   handle(req: IncomingMessage, res: ServerResponse): void {
     try {
+      this.limit(req);
       const request = this.parse(req);
       const entry = this.deps.feedCache.get(request.key);
       if (entry) {
         this.respond(req, res, request, entry);
         return;
       }
-      const started = performance.now();
-      this.render(request)
-        .then((rendered) => {
-          this.renders.observe((performance.now() - started) / 1_000);
-          this.respond(req, res, request, rendered);
-        })
-        .catch((error: unknown) => this.fail(req, res, error));
+      this.renderAndRespond(req, res, request).catch((error: unknown) => this.fail(req, res, error));
     } catch (error) {
       this.fail(req, res, error);
     }
+  }
+
+  /** Per-client request limit, counted across API processes (see SharedRateLimiter). */
+  private limit(req: IncomingMessage) {
+    const { RATE_LIMIT_FEEDS, RATE_LIMIT_WINDOW_MS } = this.deps.config;
+    const client = clientKey(clientAddress(req, this.deps.config.TRUST_PROXY));
+    const { count, resetMs } = this.deps.rateLimiter.hit(`feeds:${client}`, RATE_LIMIT_WINDOW_MS);
+    if (count > RATE_LIMIT_FEEDS) {
+      throw new HttpError(429, 'rate_limited', `more than ${RATE_LIMIT_FEEDS} feed requests in ${RATE_LIMIT_WINDOW_MS / 1_000} s`, {
+        retryAfterSeconds: Math.ceil(resetMs / 1_000),
+      });
+    }
+  }
+
+  private async renderAndRespond(req: IncomingMessage, res: ServerResponse, asked: ReturnType<FeedServer['parse']>) {
+    let request = asked;
+    if (asked.olderThan !== undefined) {
+      // Any `before` is served as the real archive page boundary it falls on: one render and cache entry per page.
+      const boundary = (await this.deps.feedDocuments.archiveBoundary(asked.slug, asked.olderThan)) ?? NEWEST_BOUNDARY;
+      request = { ...asked, olderThan: boundary, key: FeedCache.key(asked.slug, asked.format, boundary) };
+      const cached = this.deps.feedCache.get(request.key);
+      if (cached) return this.respond(req, res, request, cached);
+    }
+    const started = performance.now();
+    const rendered = await this.render(request);
+    this.renders.observe((performance.now() - started) / 1_000);
+    this.respond(req, res, request, rendered);
   }
 
   private count(status: number) {
@@ -114,7 +145,8 @@ export class FeedServer {
 
   private fail(req: IncomingMessage, res: ServerResponse, error: unknown) {
     const status = error instanceof HttpError ? error.statusCode : 500;
-    if (status >= 500) this.logger.error({ err: error, url: req.url }, 'feed request failed');
+    // The path only: a query string may hold a partner's feed token.
+    if (status >= 500) this.logger.error({ err: error, path: req.url?.split('?')[0] }, 'feed request failed');
     this.count(status);
     if (res.headersSent) return void res.destroy();
     const body = JSON.stringify({
@@ -123,6 +155,9 @@ export class FeedServer {
     });
     const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
     if (status === 401) headers['www-authenticate'] = 'Bearer realm="feeds"';
+    const retryAfter =
+      error instanceof HttpError ? (error.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds : undefined;
+    if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter);
     res.writeHead(status, headers).end(req.method === 'HEAD' ? undefined : body);
   }
 
@@ -139,10 +174,16 @@ export class FeedServer {
     if (slug !== ALL_FEED && !feed) throw new HttpError(404, 'not_found', `no feed ${slug}`);
     if (feed && !allowed(feed, req.headers, query ?? new URLSearchParams()))
       throw new HttpError(401, 'unauthorized', `feed ${slug} needs its token`);
+    if (!feed && !this.deps.config.FEED_ALL_PUBLIC && !this.isAdmin(bearerOrQueryToken(req.headers, query)))
+      throw new HttpError(401, 'unauthorized', 'the all feed needs the admin token here (FEED_ALL_PUBLIC=false)');
     const before = query?.get('before') ?? null;
     if (before !== null && !/^\d{1,15}$/.test(before)) throw new HttpError(400, 'invalid_before', 'before must be a time in milliseconds');
     const olderThan = before === null ? undefined : Number(before);
     return { slug, format, feed, olderThan, key: FeedCache.key(slug, format, olderThan) };
+  }
+
+  private isAdmin(given: string): boolean {
+    return given !== '' && timingSafeEqual(digest(given), digest(this.deps.config.SYNDICATE_ADMIN_TOKEN));
   }
 
   private async render({ slug, format, feed, olderThan, key }: ReturnType<FeedServer['parse']>): Promise<CachedFeed> {
@@ -166,7 +207,22 @@ export class FeedServer {
       res.writeHead(304, headers).end();
       return;
     }
-    const body = encoding ? encodedBody(entry, encoding) : entry.body;
+    const encoded = encoding ? this.deps.feedCache.encoded(entry, encoding) : entry.body;
+    if (encoded instanceof Promise) {
+      encoded.then((body) => this.send(req, res, headers, entry, encoding, body)).catch((error: unknown) => this.fail(req, res, error));
+      return;
+    }
+    this.send(req, res, headers, entry, encoding, encoded);
+  }
+
+  private send(
+    req: IncomingMessage,
+    res: ServerResponse,
+    headers: Record<string, string | number>,
+    entry: CachedFeed,
+    encoding: 'br' | 'gzip' | undefined,
+    body: Buffer,
+  ) {
     headers['content-type'] = entry.contentType;
     headers['content-length'] = body.length;
     if (encoding) headers['content-encoding'] = encoding;

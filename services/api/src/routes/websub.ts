@@ -29,11 +29,14 @@ export function websubRoutes(app: FastifyInstance, deps: ApiDeps): void {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
 
-  app.post('/websub', async (request, reply) => {
+  // A tighter limit of its own: each request may make a verification request to somebody else's server.
+  const rateLimit = { max: deps.config.RATE_LIMIT_WEBSUB, timeWindow: deps.config.RATE_LIMIT_WINDOW_MS };
+  app.post('/websub', { config: { rateLimit } }, async (request, reply) => {
     const form = HubRequest.parse(request.body);
     const topic = parseTopic(form['hub.topic'], deps.publicBaseUrl());
     if (!topic)
       throw new HttpError(400, 'unknown_topic', `hub.topic must be one of this hub's feeds, like ${deps.publicBaseUrl()}/feeds/all.atom`);
+    if (topic.slug === 'all' && !deps.config.FEED_ALL_PUBLIC) throw new HttpError(403, 'forbidden', 'the all feed is not public here');
     const feed = topic.slug === 'all' ? undefined : deps.registry.feedBySlug(topic.slug);
     if (topic.slug !== 'all' && !feed) throw new HttpError(404, 'unknown_topic', `no feed ${topic.slug}`);
     if (feed?.access === 'token' && !sameToken(topic.token, feed.token)) {
