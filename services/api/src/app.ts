@@ -7,6 +7,7 @@ import { hasBearer, requireBearer } from './auth.js';
 import type { ApiDeps } from './deps.js';
 import { HttpError, installErrorHandling } from './errors.js';
 import { FeedServer } from './feed-server.js';
+import { idempotencyKeys } from './idempotency.js';
 import { openApiDocument } from './openapi.js';
 import { mountOpsBoard } from './ops-board.js';
 import { proxyTrust } from './proxy-trust.js';
@@ -53,6 +54,7 @@ export function buildApp(deps: ApiDeps, logger: Logger): FastifyInstance {
   app.register(async (admin) => {
     // preParsing, not onRequest: the rate limit (a route hook on onRequest) counts token guesses first.
     admin.addHook('preParsing', async (request, reply, payload) => (await auth(request, reply)) ?? payload);
+    idempotencyKeys(admin, { redis: deps.redis, keyPrefix: deps.config.REDIS_KEY_PREFIX }); // POSTs may carry an Idempotency-Key
     articleRoutes(admin, deps);
     subscriptionRoutes(admin, deps);
     opsRoutes(admin, deps);
