@@ -86,9 +86,10 @@ describe('rate limits', () => {
 describe('archive pages', () => {
   it('serve any ?before= as the page boundary it falls on: one render per real page, however many values', async () => {
     const api = await apiWith({ FEED_PAGE_ITEMS: '3', RATE_LIMIT_FEEDS: '100000' });
-    const renders = async () =>
-      (await api.deps.metrics.getSingleMetric('syndicate_feed_render_seconds')?.get())?.values.find((v) => v.metricName?.endsWith('_count'))
-        ?.value ?? 0;
+    const renders = async () => {
+      const histogram = await api.deps.metrics.getSingleMetric('syndicate_feed_render_seconds')?.get();
+      return histogram?.values.find((v) => (v as { metricName?: string }).metricName?.endsWith('_count'))?.value ?? 0;
+    };
     const before = await renders();
     // 300 cache-busting values over the feed's whole time range, each a different millisecond.
     const values = Array.from({ length: 300 }, (_, i) => dayOf(1) + Math.floor((i / 300) * 11 * DAY_MS) + (i % 7));
