@@ -1,5 +1,5 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import type { LookupFunction } from 'node:net';
+import { isIP, type LookupFunction } from 'node:net';
 import { Agent, request } from 'undici';
 import { refusedAddressReason, type UrlPolicy } from './url-policy.js';
 
@@ -47,9 +47,11 @@ const SNIPPET_BYTES = 2_048;
  */
 export class WebhookSender {
   private readonly agent: Agent;
+  /** Why a URL's literal address is refused (null: allowed, or a host name that the lookup checks), per URL. */
+  private readonly literalVerdicts = new Map<string, string | null>();
 
   constructor(
-    policy: UrlPolicy,
+    private readonly policy: UrlPolicy,
     private readonly timeoutMs: number,
   ) {
     this.agent = new Agent({ connect: { lookup: guardedLookup(policy), timeout: timeoutMs } });
@@ -80,6 +82,10 @@ export class WebhookSender {
     body: string | Buffer | undefined,
     headers: Record<string, string>,
   ): Promise<DeliveryOutcome> {
+    // A literal address is connected to without a lookup, so it is checked here: a URL stored before the
+    // allowlist changed (or written to the topic by something other than our API) gets no exemption.
+    const refused = this.literalRefusal(url);
+    if (refused) throw new AddressRefusedError(refused);
     const started = performance.now();
     const response = await request(url, {
       method,
@@ -102,6 +108,17 @@ export class WebhookSender {
       responseSnippet: snippet,
       retryAfterMs: typeof retryAfter === 'string' ? parseRetryAfter(retryAfter) : undefined,
     };
+  }
+
+  private literalRefusal(url: string): string | null {
+    let verdict = this.literalVerdicts.get(url);
+    if (verdict === undefined) {
+      const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+      verdict = isIP(host) ? refusedAddressReason(host, this.policy.allowlist) : null;
+      if (this.literalVerdicts.size >= 10_000) this.literalVerdicts.clear();
+      this.literalVerdicts.set(url, verdict);
+    }
+    return verdict;
   }
 
   close(): Promise<void> {

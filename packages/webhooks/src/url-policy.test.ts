@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRetryAfter } from './sender.js';
+import { AddressRefusedError, parseRetryAfter, WebhookSender } from './sender.js';
 import { checkWebhookUrl, parseAllowlist, refusedAddressReason, WebhookUrlError } from './url-policy.js';
 
 const strict = { allowlist: parseAllowlist('') };
@@ -19,6 +19,16 @@ describe('checkWebhookUrl', () => {
     'http://[fd00:ec2::254]/',
     'http://[::ffff:127.0.0.1]/',
     'http://224.0.0.1/',
+    // Gateways into other networks: NAT64, 6to4 and its relay, Teredo, IPv4-compatible, site-local.
+    'http://[64:ff9b::a9fe:a9fe]/',
+    'http://[64:ff9b:1::a00:1]/',
+    'http://[2002:7f00:1::1]/',
+    'http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/',
+    'http://[::7f00:1]/',
+    'http://[fec0::1]/',
+    'http://192.88.99.1/',
+    'http://255.255.255.255/',
+    'http://198.18.0.1/',
   ])('refuses %s', (url) => {
     expect(() => checkWebhookUrl(url, strict)).toThrow(WebhookUrlError);
   });
@@ -54,5 +64,18 @@ describe('parseRetryAfter', () => {
     const now = Date.parse('2026-01-01T00:00:00Z');
     expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:30 GMT', now)).toBe(30_000);
     expect(parseRetryAfter('soon')).toBeUndefined();
+  });
+});
+
+describe('WebhookSender', () => {
+  it('checks a literal address again at delivery: a URL stored under an older allowlist is refused, not connected to', async () => {
+    const sender = new WebhookSender(strict, 1_000);
+    try {
+      // Port 9 (discard) on loopback: were it connected to, the error would be a refused connection instead.
+      await expect(sender.send('http://127.0.0.1:9/hook', '{}', {})).rejects.toBeInstanceOf(AddressRefusedError);
+      await expect(sender.send('http://[64:ff9b::7f00:1]:9/hook', '{}', {})).rejects.toThrow(/not a public unicast address/);
+    } finally {
+      await sender.close();
+    }
   });
 });

@@ -1,43 +1,18 @@
 import { BlockList, isIP } from 'node:net';
-
-/**
- * Addresses a webhook must never reach unless an operator allows them: loopback, private, shared, link-local
- * (cloud metadata lives at 169.254.169.254 and fd00:ec2::254), multicast, reserved and unspecified.
- */
-const REFUSED_V4 = [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.0.2.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['198.51.100.0', 24],
-  ['203.0.113.0', 24],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-] as const;
-const REFUSED_V6 = [
-  ['::', 128],
-  ['::1', 128],
-  ['64:ff9b::', 96],
-  ['100::', 64],
-  ['2001:db8::', 32],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['ff00::', 8],
-] as const;
-
-const refused = new BlockList();
-for (const [net, prefix] of REFUSED_V4) refused.addSubnet(net, prefix, 'ipv4');
-for (const [net, prefix] of REFUSED_V6) refused.addSubnet(net, prefix, 'ipv6');
+import ipaddr from 'ipaddr.js';
 
 export class WebhookUrlError extends Error {}
 
-/** Parses `SYNDICATE_WEBHOOK_ALLOWLIST`: comma-separated CIDRs that may be targeted although refused above. */
+/**
+ * Refused although ipaddr.js may call them unicast: IPv4-compatible IPv6 (::/96, deprecated but still routed
+ * to IPv4 by some stacks), and, whatever its version's tables say, local-use NAT64 and the 6to4 relay.
+ */
+const ALSO_REFUSED = new BlockList();
+ALSO_REFUSED.addSubnet('::', 96, 'ipv6');
+ALSO_REFUSED.addSubnet('64:ff9b:1::', 48, 'ipv6');
+ALSO_REFUSED.addSubnet('192.88.99.0', 24, 'ipv4');
+
+/** Parses `SYNDICATE_WEBHOOK_ALLOWLIST`: comma-separated CIDRs that may be targeted although refused below. */
 export function parseAllowlist(cidrs: string): BlockList {
   const allow = new BlockList();
   for (const cidr of cidrs
@@ -56,13 +31,23 @@ export function parseAllowlist(cidrs: string): BlockList {
   return allow;
 }
 
-/** Why an address may not be targeted, or null if it may. IPv4-mapped IPv6 addresses are judged as IPv4. */
+/**
+ * Why an address may not be targeted, or null if it may. Only global unicast addresses may, unless an operator
+ * allows a range: ipaddr.js's special ranges cover loopback, private, shared (CGNAT), link-local (cloud
+ * metadata at 169.254.169.254 and fd00:ec2::254), multicast, reserved and documentation ranges, and the
+ * IPv6 ranges that reach IPv4 or other networks through a gateway (NAT64 64:ff9b::/96 and 64:ff9b:1::/48,
+ * 6to4 2002::/16 and its relay 192.88.99.0/24, Teredo 2001::/32, IPv4-compatible ::/96, site-local
+ * fec0::/10). IPv4-mapped IPv6 addresses (::ffff:a.b.c.d) are judged as the IPv4 address they are.
+ */
 export function refusedAddressReason(address: string, allowlist: BlockList): string | null {
   const mapped = address.match(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i)?.[1];
   const ip = mapped ?? address;
-  const type = isIP(ip) === 6 ? 'ipv6' : 'ipv4';
+  const family = isIP(ip);
+  if (family === 0) return `${address} is not an IP address`;
+  const type = family === 6 ? 'ipv6' : 'ipv4';
   if (allowlist.check(ip, type)) return null;
-  return refused.check(ip, type) ? `${address} is a loopback, private, link-local, multicast or reserved address` : null;
+  const range = ALSO_REFUSED.check(ip, type) ? 'gateway' : ipaddr.parse(ip).range();
+  return range === 'unicast' ? null : `${address} is not a public unicast address (${range})`;
 }
 
 export interface UrlPolicy {
