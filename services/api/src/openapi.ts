@@ -3,6 +3,7 @@ import { jsonSchemas } from '@syndicate/contracts';
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: unknown) => ({ 'application/json': { schema } });
 const error = { description: 'error', content: json(ref('Error')) };
+const idempotencyKey = { $ref: '#/components/parameters/IdempotencyKey' };
 
 /** The HTTP API, described from the same zod schemas that validate it. */
 export function openApiDocument(serverUrl: string) {
@@ -17,6 +18,17 @@ export function openApiDocument(serverUrl: string) {
     servers: [{ url: serverUrl }],
     components: {
       securitySchemes: { admin: { type: 'http', scheme: 'bearer', description: 'SYNDICATE_ADMIN_TOKEN' } },
+      parameters: {
+        IdempotencyKey: {
+          name: 'Idempotency-Key',
+          in: 'header',
+          required: false,
+          description:
+            'Up to 255 characters. The first answer (status and body) is given again for 24 h (header idempotent-replayed: true); ' +
+            'the same key with another request: 422 idempotency_key_reused; while the first runs: 409 idempotency_key_in_use.',
+          schema: { type: 'string', minLength: 1, maxLength: 255 },
+        },
+      },
       schemas: {
         ArticleSubmission: component('article-submission'),
         SubscriptionRequest: component('subscription-request'),
@@ -32,9 +44,15 @@ export function openApiDocument(serverUrl: string) {
       '/v1/articles': {
         post: {
           summary: 'Publish or update an article',
+          description:
+            'Control characters in text are removed, not refused (vertical tab, form feed and NEL become line breaks, spaces in ' +
+            'single-line fields; tab, LF and CR stay). The same content as the latest version (everything sent but the version) ' +
+            'is answered 200 with that version and publishes nothing.',
           security: [{ admin: [] }],
+          parameters: [idempotencyKey],
           requestBody: { required: true, content: json(ref('ArticleSubmission')) },
           responses: {
+            200: { description: 'unchanged: the latest version already has this content; {id, version, type, unchanged: true}' },
             202: {
               description: 'accepted',
               content: json({
@@ -44,23 +62,30 @@ export function openApiDocument(serverUrl: string) {
             },
             400: error,
             401: error,
-            409: error,
+            409: { description: 'stale_version, publish_in_progress or idempotency_key_in_use', content: json(ref('Error')) },
             413: error,
+            422: { description: 'idempotency_key_reused', content: json(ref('Error')) },
           },
         },
       },
       '/v1/articles/{id}': {
         delete: {
-          summary: 'Withdraw (kill) an article everywhere',
+          summary: 'Withdraw (kill) an article everywhere (no body needed, whatever the content-type)',
           security: [{ admin: [] }],
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
-          responses: { 202: { description: 'accepted' }, 401: error, 404: error },
+          responses: {
+            200: { description: 'already withdrawn: the same version' },
+            202: { description: 'accepted' },
+            401: error,
+            404: error,
+          },
         },
       },
       '/v1/subscriptions': {
         post: {
           summary: 'Create a webhook, feed or partner-queue subscription (a webhook secret is shown only here)',
           security: [{ admin: [] }],
+          parameters: [idempotencyKey],
           requestBody: { required: true, content: json(ref('SubscriptionRequest')) },
           responses: { 201: { description: 'created', content: json(ref('Subscription')) }, 400: error, 401: error, 409: error },
         },
@@ -123,7 +148,7 @@ export function openApiDocument(serverUrl: string) {
         post: {
           summary: 'New webhook secret (shown once); the old one keeps signing beside it for graceSeconds (default 86400)',
           security: [{ admin: [] }],
-          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }, idempotencyKey],
           responses: { 200: { description: 'the new secret' }, 404: error },
         },
       },
@@ -139,7 +164,7 @@ export function openApiDocument(serverUrl: string) {
         post: {
           summary: 'Send dead letters again: {"messageId": "msg_…"} or every delivery that failed {"from", "to"}',
           security: [{ admin: [] }],
-          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }, idempotencyKey],
           responses: { 200: { description: '{"replayed": n}' }, 400: error, 404: error },
         },
       },
@@ -148,7 +173,7 @@ export function openApiDocument(serverUrl: string) {
           summary:
             'Fill a subscription with the last N days of enriched articles (body {"days": 7}); progress at /v1/backfills/{backfillId}',
           security: [{ admin: [] }],
-          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }, idempotencyKey],
           responses: { 202: { description: 'started' }, 400: error, 404: error },
         },
       },
@@ -176,8 +201,11 @@ export function openApiDocument(serverUrl: string) {
       '/healthz': { get: { summary: 'Liveness', responses: { 200: { description: 'alive' } } } },
       '/readyz': {
         get: {
-          summary: 'Readiness: Kafka and Redis reachable',
-          responses: { 200: { description: 'ready' }, 503: { description: 'not ready' } },
+          summary: 'Readiness: Kafka and Redis reachable (a result at most 1 s old; each check times out after 1 s)',
+          responses: {
+            200: { description: 'ready: {"status": "ready", "checks": {"kafka": "ok", "redis": "ok"}}' },
+            503: { description: 'not ready: a check is "down" (the reason is in the log, not the answer)' },
+          },
         },
       },
       '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: { description: 'text format' } } } },
