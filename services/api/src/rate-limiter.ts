@@ -34,7 +34,7 @@ export class SharedRateLimiter {
   private readonly syncEveryMs: number;
   private readonly maxClients: number;
   private timer?: NodeJS.Timeout;
-  private syncing = false;
+  private syncing?: Promise<void>;
 
   constructor(options: RateLimiterOptions) {
     this.redis = options.redis;
@@ -68,24 +68,33 @@ export class SharedRateLimiter {
     return { count: window.known + window.pending, resetMs: (index + 1) * windowMs - now };
   }
 
-  /** Adds every pending count to Redis in one pipeline and reads the totals back; forgets finished windows. */
+  /**
+   * Adds every pending count to Redis in one pipeline and reads the totals back; forgets finished windows.
+   * A call while one is under way waits for it and then syncs what came since.
+   */
   async sync(now = Date.now()): Promise<void> {
-    if (this.syncing) return;
-    this.syncing = true;
-    try {
-      const sent: Array<[Window, number]> = [];
-      const pipeline = this.redis.pipeline();
-      for (const [key, window] of this.windows) {
-        if (window.index !== Math.floor(now / window.windowMs)) {
-          this.windows.delete(key); // its window is over: nothing it counted matters any more
-          continue;
-        }
-        if (window.pending === 0) continue;
-        const redisKey = `${this.keyPrefix}${key}:${window.index}`;
-        pipeline.incrby(redisKey, window.pending).pexpire(redisKey, window.windowMs * 2);
-        sent.push([window, window.pending]);
+    while (this.syncing) await this.syncing;
+    this.syncing = this.flush(now).finally(() => {
+      this.syncing = undefined;
+    });
+    return this.syncing;
+  }
+
+  private async flush(now: number): Promise<void> {
+    const sent: Array<[Window, number]> = [];
+    const pipeline = this.redis.pipeline();
+    for (const [key, window] of this.windows) {
+      if (window.index !== Math.floor(now / window.windowMs)) {
+        this.windows.delete(key); // its window is over: nothing it counted matters any more
+        continue;
       }
-      if (sent.length === 0) return;
+      if (window.pending === 0) continue;
+      const redisKey = `${this.keyPrefix}${key}:${window.index}`;
+      pipeline.incrby(redisKey, window.pending).pexpire(redisKey, window.windowMs * 2);
+      sent.push([window, window.pending]);
+    }
+    if (sent.length === 0) return;
+    try {
       const results = (await pipeline.exec()) ?? [];
       sent.forEach(([window, count], i) => {
         const [error, total] = results[i * 2] ?? [];
@@ -95,8 +104,6 @@ export class SharedRateLimiter {
       });
     } catch {
       // Redis is away: limits hold per process on local counts until it is back.
-    } finally {
-      this.syncing = false;
     }
   }
 }
