@@ -1,5 +1,8 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { z } from 'zod';
+import { Keyring, KeyringError } from './keyring.js';
+
+export { Keyring, KeyringError } from './keyring.js';
 
 /** Where the shared infrastructure is. Every service's own config schema extends this one. */
 export const InfraConfig = z.object({
@@ -30,6 +33,25 @@ export const FeedSiteConfig = z.object({
     .default('2026'), // tag: URI date (RFC 4151); never change it
 });
 export type FeedSiteConfig = z.infer<typeof FeedSiteConfig>;
+
+const MISSING_SECRET_KEY =
+  'required: the keyring that encrypts webhook and WebSub secrets at rest, as id:base64key[,id:base64oldkey…], ' +
+  'e.g. k1:$(openssl rand -base64 32); `npm start` generates one into infra/.data/secret-key';
+
+/** For the services that handle secrets (API, delivery); see Keyring. */
+export const SecretKeyConfig = z.object({
+  SYNDICATE_SECRET_KEY: z
+    .string({ error: (issue) => (issue.input === undefined ? MISSING_SECRET_KEY : 'must be a string') })
+    .superRefine((spec, ctx) => {
+      try {
+        Keyring.parse(spec);
+      } catch (error) {
+        if (!(error instanceof KeyringError)) throw error;
+        ctx.addIssue({ code: 'custom', message: error.message });
+      }
+    }), // first key encrypts, every key decrypts: put a new key first, drop the old one once nothing uses it
+});
+export type SecretKeyConfig = z.infer<typeof SecretKeyConfig>;
 
 /** The feed site settings as the feeds package takes them. */
 export function feedSite(config: FeedSiteConfig, baseUrl: () => string) {
