@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectRedis } from '@syndicate/config';
+import { connectRedis, Keyring } from '@syndicate/config';
 import { FeedStore } from '@syndicate/feeds';
 import autocannon from 'autocannon';
 import { benchItems } from './fixtures.js';
@@ -61,6 +61,7 @@ export async function serverBenchmark(): Promise<string> {
         ...process.env,
         PORT: String(port),
         SYNDICATE_ADMIN_TOKEN: 'bench-token-0123456789',
+        SYNDICATE_SECRET_KEY: Keyring.generateEntry('bench'),
         REDIS_KEY_PREFIX: prefix,
         TOPIC_PREFIX: `bench-${Date.now()}.`,
         LOG_LEVEL: 'warn',

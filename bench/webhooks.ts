@@ -17,7 +17,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { connectRedis } from '@syndicate/config';
+import { connectRedis, Keyring } from '@syndicate/config';
 import { newEventAttributes, toKafkaRecord, topicNames } from '@syndicate/contracts';
 import { createKafka, ensureTopics, KeyedProducer } from '@syndicate/kafka-runtime';
 import { createLogger } from '@syndicate/observability';
@@ -70,7 +70,14 @@ const started = execFileSync('bash', [join(root, 'infra/up.sh')], { encoding: 'u
   .split('\n')
   .filter(Boolean);
 const id = `bench${Date.now().toString(36)}`;
-const env = { TOPIC_PREFIX: `${id}.`, REDIS_KEY_PREFIX: `${id}:`, SYNDICATE_WEBHOOK_ALLOWLIST: '127.0.0.0/8' };
+const env = {
+  TOPIC_PREFIX: `${id}.`,
+  REDIS_KEY_PREFIX: `${id}:`,
+  SYNDICATE_WEBHOOK_ALLOWLIST: '127.0.0.0/8',
+  SYNDICATE_SECRET_KEY: Keyring.generateEntry('bench'),
+};
+// Secrets sealed on the topic as the API seals them; the delivery service opens them once, on reading.
+const keyring = Keyring.parse(env.SYNDICATE_SECRET_KEY);
 const redis = connectRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 const logger = createLogger('bench', 'warn');
 const kafka = createKafka({ brokers: [process.env.KAFKA_BROKERS ?? '127.0.0.1:9092'], clientId: 'bench', logger });
@@ -86,7 +93,7 @@ try {
     { topic: topics.articleEnriched },
   ]);
   await producer.start();
-  const writer = new SubscriptionWriter(producer, topics.subscriptions);
+  const writer = new SubscriptionWriter(producer, topics.subscriptions, keyring);
   const endpoint = (n: number) => ({
     id: `ep${n}`,
     type: 'webhook' as const,

@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -39,13 +40,31 @@ async function waitForReady(url: string, timeoutMs: number) {
   throw new Error(`the API did not become ready within ${timeoutMs / 1_000} s`);
 }
 
+/**
+ * SYNDICATE_SECRET_KEY, or for local use one made on the first run and kept in infra/.data (git-ignored,
+ * readable by its owner only): the secrets sealed with it must still open after a restart.
+ */
+function secretKey(): { key: string; source: string } {
+  if (process.env.SYNDICATE_SECRET_KEY) return { key: process.env.SYNDICATE_SECRET_KEY, source: 'SYNDICATE_SECRET_KEY' };
+  const file = join(root, 'infra/.data/secret-key');
+  if (!existsSync(file)) {
+    mkdirSync(dirname(file), { recursive: true });
+    // id:base64key, as Keyring.parse reads it.
+    writeFileSync(file, `local1:${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+    log(`generated a secret key into ${file}; keep it, or the webhook secrets sealed with it cannot be read`);
+  }
+  return { key: readFileSync(file, 'utf8').trim(), source: 'infra/.data/secret-key' };
+}
+
 const startedInfra = startInfrastructure();
+const secret = secretKey();
 const port = process.env.PORT ?? '8080';
 const token = process.env.SYNDICATE_ADMIN_TOKEN ?? randomBytes(24).toString('base64url');
 const env = {
   ...process.env,
   PORT: port,
   SYNDICATE_ADMIN_TOKEN: token,
+  SYNDICATE_SECRET_KEY: secret.key,
   KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
   REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   // The API serves feeds and the delivery service pushes them (WebSub): both must name them alike.
@@ -115,6 +134,7 @@ process.stderr.write(`
   Health        ${apiUrl}/healthz  ${apiUrl}/readyz  ${apiUrl}/metrics
   Metrics       enricher :9464, fanout :9465, delivery :9466 (/metrics)
   Admin token   ${token}
+  Secret key    ${secret.source}  (encrypts webhook and WebSub secrets at rest)
   Kafka         ${env.KAFKA_BROKERS}     Redis  ${env.REDIS_URL}
 
   Try:  SYNDICATE_ADMIN_TOKEN=${token} npx syndicate publish ../shared/seeds/000_6082e137c817fc36.txt

@@ -249,7 +249,7 @@ describe('per-endpoint limits', () => {
 });
 
 describe('endpoint API', () => {
-  it('rotates the secret: both the new and the old secret verify during the grace period', async () => {
+  it('rotates the secret: both the new and the old secret verify during the grace period; neither is stored in the clear', async () => {
     const main = await receiver((_q, res) => res.writeHead(204).end());
     closers.push(main.close);
     const { id, secret: oldSecret } = await endpoint('rotate', main.url);
@@ -271,6 +271,22 @@ describe('endpoint API', () => {
     expect(headers['webhook-signature'].split(' ')).toHaveLength(2);
     expect(() => new Webhook(rotated.json.secret).verify(hit.body, headers)).not.toThrow();
     expect(() => new Webhook(oldSecret).verify(hit.body, headers)).not.toThrow();
+    // At rest, on the subscriptions topic, both secrets are ciphertext (sealed with SYNDICATE_SECRET_KEY).
+    const records = await collectTopic(kafka, topicNames(iso.topicPrefix).subscriptions);
+    const mine = await eventually(
+      () => (records.messages.filter((m) => m.key === id).length >= 2 ? records.messages.filter((m) => m.key === id) : undefined),
+      10_000,
+      'the endpoint records',
+    );
+    await records.stop();
+    for (const record of mine) {
+      expect(record.value).not.toContain(oldSecret);
+      expect(record.value).not.toContain(rotated.json.secret);
+      expect(record.value).not.toContain('whsec_');
+    }
+    const rotatedRecord = JSON.parse(mine.at(-1)!.value!) as { secret: string; previousSecrets: Array<{ secret: string }> };
+    expect(rotatedRecord.secret).toMatch(/^enc:v1:test1:/);
+    expect(rotatedRecord.previousSecrets[0]!.secret).toMatch(/^enc:v1:test1:/);
     // Neither secret is ever shown again.
     const shown =
       JSON.stringify((await call('GET', `/v1/subscriptions/${id}`)).json) + JSON.stringify((await call('GET', '/v1/subscriptions')).json);

@@ -50,21 +50,36 @@ export type SubscriptionRequest = z.input<typeof SubscriptionRequest>;
 
 const Stored = { id: z.string().min(1), createdAt: z.iso.datetime({ offset: true }) };
 
+/**
+ * A webhook secret: on the topic sealed with SYNDICATE_SECRET_KEY (`enc:v1:<key id>:…`, see Keyring); the
+ * plain `whsec_…` in the memory of a registry holding the keyring, and in records written before secrets were
+ * sealed (they are sealed when next written).
+ */
+const WebhookSecret = z.string().regex(/^(whsec_|enc:v1:)/, 'must be a whsec_ secret or one sealed with the keyring (enc:v1:)');
+
 /** A subscription as stored on the compacted `subscriptions` topic (key = id; a null value deletes it). */
 export const Subscription = z.discriminatedUnion('type', [
   SubscriptionRequest.options[0].extend({
     ...Stored,
-    secret: z.string().startsWith('whsec_'),
+    secret: WebhookSecret,
     /** Secrets replaced by a rotation that still sign beside the new one until they expire. */
-    previousSecrets: z
-      .array(z.object({ secret: z.string().startsWith('whsec_'), expiresAt: z.iso.datetime({ offset: true }) }))
-      .default([]),
+    previousSecrets: z.array(z.object({ secret: WebhookSecret, expiresAt: z.iso.datetime({ offset: true }) })).default([]),
     /** Paused by its owner: deliveries wait in the endpoint's queue until it is resumed. */
     paused: z.boolean().default(false),
     /** Disabled by us (410 Gone, or failing for too long): no new deliveries until re-enabled. */
     disabled: z.object({ at: z.iso.datetime({ offset: true }), reason: z.string() }).optional(),
   }),
-  SubscriptionRequest.options[1].extend({ ...Stored, token: z.string().min(24).optional() }),
+  SubscriptionRequest.options[1].extend({
+    ...Stored,
+    /**
+     * For partner-only feeds: the SHA-256 of the token, never the token itself, which is shown once (at
+     * creation or rotation). Records from before hashing held `token`; the registry hashes it on reading.
+     */
+    tokenHash: z
+      .string()
+      .regex(/^sha256:[0-9a-f]{64}$/)
+      .optional(),
+  }),
   SubscriptionRequest.options[2].extend(Stored),
 ]);
 export type Subscription = z.infer<typeof Subscription>;

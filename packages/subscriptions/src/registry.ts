@@ -1,31 +1,40 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { type Keyring, KeyringError } from '@syndicate/config';
 import { type FeedSubscription, Subscription } from '@syndicate/contracts';
 import { type KeyedProducer, retryRetriable } from '@syndicate/kafka-runtime';
 import type { Logger } from '@syndicate/observability';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { BroaderOf } from './matching.js';
+import { openSubscription, sealSubscription, secretsAtRest } from './sealed-records.js';
 import { SubscriptionIndex } from './subscription-index.js';
+
+/** What a registry announces: a subscription as it now is, or the end of one (with what it was, if known here). */
+export type SubscriptionChange = Subscription | { id: string; deleted: true; previous?: Subscription };
 
 /**
  * Every subscription, materialised in memory from the compacted `subscriptions` topic (key = id, null value
  * = deleted). Each instance reads the whole topic with a group of its own and follows changes, so every
- * process sees every change in order and a restart rebuilds the same state.
+ * process sees every change in order and a restart rebuilds the same state. Given the keyring, it opens the
+ * webhook secrets sealed on the topic (see sealSubscription); without it they stay sealed, which suits a
+ * process that never signs.
  */
-export class SubscriptionRegistry extends EventEmitter<{ change: [Subscription | { id: string; deleted: true }] }> {
+export class SubscriptionRegistry extends EventEmitter<{ change: [SubscriptionChange] }> {
   private readonly subscriptions = new Map<string, Subscription>();
   private readonly index = new SubscriptionIndex();
   /** Feed reads look feeds up by slug on every request. */
   private readonly feedsBySlug = new Map<string, FeedSubscription>();
+  /** How each record keeps its secrets on the topic (plain, or the key that sealed them), for the start-up report. */
+  private readonly atRest = new Map<string, string[]>();
   private consumer?: Consumer;
 
-  constructor(private readonly options: { kafka: Kafka; topic: string; logger: Logger; instanceId?: string }) {
+  constructor(private readonly options: { kafka: Kafka; topic: string; logger: Logger; instanceId?: string; keyring?: Keyring }) {
     super();
   }
 
   /** Resolves once everything already on the topic when it was called has been read. */
   async start(): Promise<void> {
-    const { kafka, topic, logger } = this.options;
+    const { kafka, topic } = this.options;
     const admin = kafka.admin();
     await admin.connect();
     const ends = await retryRetriable(() => admin.fetchTopicOffsets(topic)).finally(() => admin.disconnect());
@@ -53,12 +62,35 @@ export class SubscriptionRegistry extends EventEmitter<{ change: [Subscription |
       },
     });
     await ready;
-    logger.info({ count: this.subscriptions.size }, 'subscriptions loaded');
+    this.reportSecretsAtRest();
+  }
+
+  /** Plain secrets left from before sealing, or secrets sealed with a key other than the first, are worth a warning. */
+  private reportSecretsAtRest() {
+    const counts: Record<string, number> = {};
+    for (const kinds of this.atRest.values()) for (const kind of kinds) counts[kind] = (counts[kind] ?? 0) + 1;
+    const { logger, keyring } = this.options;
+    const stale = Object.keys(counts).filter((kind) => kind === 'plain' || (keyring && kind !== `key:${keyring.primaryId}`));
+    const fields = { count: this.subscriptions.size, secretsAtRest: counts };
+    if (stale.length === 0) logger.info(fields, 'subscriptions loaded');
+    else
+      logger.warn(fields, 'subscriptions loaded; some secrets are plain or sealed with an older key until their records are written again');
   }
 
   private apply(id: string, value: Buffer | null) {
     if (!id) return;
-    const parsed = value === null ? null : Subscription.safeParse(safeJson(value));
+    let parsed: ReturnType<typeof Subscription.safeParse> | null = null;
+    if (value !== null) {
+      const record = safeJson(value);
+      try {
+        parsed = Subscription.safeParse(openSubscription(record, this.options.keyring));
+      } catch (error) {
+        if (!(error instanceof KeyringError)) throw error;
+        this.options.logger.error({ id, reason: error.message }, 'ignoring a subscription whose secret does not open');
+        return;
+      }
+      if (parsed.success) this.atRest.set(id, secretsAtRest(record));
+    }
     if (parsed && !parsed.success) {
       this.options.logger.error({ id, issues: parsed.error.issues }, 'ignoring an invalid subscription record');
       return;
@@ -68,7 +100,8 @@ export class SubscriptionRegistry extends EventEmitter<{ change: [Subscription |
     if (parsed === null) {
       this.index.remove(id);
       this.subscriptions.delete(id);
-      this.emit('change', { id, deleted: true });
+      this.atRest.delete(id);
+      this.emit('change', { id, deleted: true, ...(previous ? { previous } : {}) });
       return;
     }
     this.subscriptions.set(id, parsed.data);
@@ -98,17 +131,20 @@ export class SubscriptionRegistry extends EventEmitter<{ change: [Subscription |
     return this.all().filter((s): s is Extract<Subscription, { type: T }> => s.type === type);
   }
 
-  /** Resolves when the subscription is known here (or rejects after `timeoutMs`): read-your-writes for callers. */
-  waitFor(id: string, timeoutMs = 10_000): Promise<Subscription> {
+  /**
+   * Resolves when the subscription is known here (or rejects after `timeoutMs`): read-your-writes for callers.
+   * `until` waits for a particular version of it (an update written a moment ago).
+   */
+  waitFor(id: string, timeoutMs = 10_000, until: (subscription: Subscription) => boolean = () => true): Promise<Subscription> {
     const known = this.subscriptions.get(id);
-    if (known) return Promise.resolve(known);
+    if (known && until(known)) return Promise.resolve(known);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.off('change', onChange);
         reject(new Error(`subscription ${id} not seen within ${timeoutMs} ms`));
       }, timeoutMs);
-      const onChange = (change: Subscription | { id: string; deleted: true }) => {
-        if (change.id !== id || 'deleted' in change) return;
+      const onChange = (change: SubscriptionChange) => {
+        if (change.id !== id || 'deleted' in change || !until(change)) return;
         clearTimeout(timer);
         this.off('change', onChange);
         resolve(change);
@@ -123,15 +159,21 @@ export class SubscriptionRegistry extends EventEmitter<{ change: [Subscription |
   }
 }
 
-/** Writes subscription records; the registry of every instance (this one included) picks them up. */
+/**
+ * Writes subscription records; the registry of every instance (this one included) picks them up. With the
+ * keyring (every service passes it) webhook secrets are sealed and feed tokens hashed on the way; without it
+ * (tests writing records as older versions did) records are written as given.
+ */
 export class SubscriptionWriter {
   constructor(
     private readonly producer: KeyedProducer,
     private readonly topic: string,
+    private readonly keyring?: Keyring,
   ) {}
 
   put(subscription: Subscription): Promise<void> {
-    return this.producer.send(this.topic, [{ key: subscription.id, value: JSON.stringify(subscription), headers: {} }]);
+    const record = this.keyring ? sealSubscription(subscription, this.keyring) : subscription;
+    return this.producer.send(this.topic, [{ key: subscription.id, value: JSON.stringify(record), headers: {} }]);
   }
 
   /** A tombstone: compaction eventually removes the record altogether. */

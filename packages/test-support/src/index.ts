@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { brokerList, connectRedis } from '@syndicate/config';
+import { brokerList, connectRedis, Keyring } from '@syndicate/config';
 import type { EnrichedArticle } from '@syndicate/contracts';
 import { createKafka, KeyedProducer } from '@syndicate/kafka-runtime';
 import { createLogger } from '@syndicate/observability';
@@ -11,21 +11,25 @@ export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /**
  * A fresh name space per test: topics, consumer groups, Redis keys and queues never collide. `env` is what
- * a service's config needs to live in it.
+ * a service's config needs to live in it, a secret key of its own included (`keyring` opens what the
+ * services seal with it).
  */
 export function isolation() {
   const id = `t${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
   const topicPrefix = `${id}.`;
   const redisKeyPrefix = `test:${id}:`;
+  const secretKey = Keyring.generateEntry('test1');
   return {
     id,
     topicPrefix,
     redisKeyPrefix,
+    keyring: Keyring.parse(secretKey),
     env: {
       KAFKA_BROKERS,
       REDIS_URL,
       TOPIC_PREFIX: topicPrefix,
       REDIS_KEY_PREFIX: redisKeyPrefix,
+      SYNDICATE_SECRET_KEY: secretKey,
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     },
   };

@@ -1,4 +1,4 @@
-import { brokerList, connectRedis, feedSite } from '@syndicate/config';
+import { brokerList, connectRedis, feedSite, Keyring } from '@syndicate/config';
 import { BACKFILL_QUEUE, deadLetterTopic, topicNames } from '@syndicate/contracts';
 import { FeedCache, FeedDocuments, FeedStore, feedChangesChannel } from '@syndicate/feeds';
 import { coreTopicSpecs, createKafka, ensureTopics, KeyedProducer, retryRetriable } from '@syndicate/kafka-runtime';
@@ -34,7 +34,8 @@ export class ApiService {
     const redis = connectRedis(config.REDIS_URL);
     const producer = new KeyedProducer(this.kafka);
     const metrics = createMetricsRegistry('api');
-    const registry = new SubscriptionRegistry({ kafka: this.kafka, topic: topics.subscriptions, logger });
+    const keyring = Keyring.parse(config.SYNDICATE_SECRET_KEY);
+    const registry = new SubscriptionRegistry({ kafka: this.kafka, topic: topics.subscriptions, logger, keyring });
     this.deps = {
       config,
       publicBaseUrl: () => (config.PUBLIC_BASE_URL ?? this.url).replace(/\/$/, ''),
@@ -44,7 +45,8 @@ export class ApiService {
       metrics,
       registry,
       versions: new ArticleVersions(redis, config.REDIS_KEY_PREFIX),
-      subscriptions: new SubscriptionWriter(producer, topics.subscriptions),
+      keyring,
+      subscriptions: new SubscriptionWriter(producer, topics.subscriptions, keyring),
       feedDocuments: new FeedDocuments(
         new FeedStore({ redis, keyPrefix: config.REDIS_KEY_PREFIX }),
         feedSite(config, () => this.deps.publicBaseUrl()),

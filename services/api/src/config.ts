@@ -1,7 +1,10 @@
-import { FeedSiteConfig, InfraConfig } from '@syndicate/config';
+import { FeedSiteConfig, InfraConfig, SecretKeyConfig } from '@syndicate/config';
 import { z } from 'zod';
 
-export const ApiConfig = InfraConfig.extend(FeedSiteConfig.shape).extend({
+// SYNDICATE_SECRET_KEY seals webhook secrets on the subscriptions topic.
+const Shared = InfraConfig.extend(FeedSiteConfig.shape).extend(SecretKeyConfig.shape);
+
+export const ApiConfig = Shared.extend({
   PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
   HOST: z.string().default('127.0.0.1'), // 0.0.0.0 behind a load balancer
   SYNDICATE_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters'), // bearer token for /v1 and /ops

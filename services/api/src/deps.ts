@@ -1,3 +1,4 @@
+import type { Keyring } from '@syndicate/config';
 import type { TopicNames } from '@syndicate/contracts';
 import type { FeedCache, FeedDocuments } from '@syndicate/feeds';
 import type { KeyedProducer } from '@syndicate/kafka-runtime';
@@ -30,6 +31,8 @@ export interface ApiDeps {
   webhookBatchQueue: Queue;
   attempts: AttemptLog;
   websubQueue: Queue;
+  /** Seals webhook secrets on the subscriptions topic. */
+  keyring: Keyring;
   backfillQueue: Queue;
   redis: Redis;
   urlPolicy: UrlPolicy;

@@ -24,7 +24,9 @@ function allowed(feed: FeedSubscription, headers: IncomingHttpHeaders, query: UR
   if (feed.access !== 'token') return true;
   const header = headers.authorization ?? '';
   const given = header.startsWith('Bearer ') ? header.slice(7) : (query.get('token') ?? '');
-  return Boolean(feed.token && given && timingSafeEqual(digest(given), digest(feed.token)));
+  // Only the token's hash is kept (see feedTokenHash): the given token's hash is compared with it, in constant time.
+  const expected = feed.tokenHash?.startsWith('sha256:') ? Buffer.from(feed.tokenHash.slice(7), 'hex') : undefined;
+  return Boolean(expected?.length === 32 && given && timingSafeEqual(digest(given), expected));
 }
 
 /** Prefers brotli, then gzip, when the client accepts them (q=0 refuses). */

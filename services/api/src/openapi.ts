@@ -83,7 +83,8 @@ export function openApiDocument(serverUrl: string) {
       },
       '/v1/subscriptions': {
         post: {
-          summary: 'Create a webhook, feed or partner-queue subscription (a webhook secret is shown only here)',
+          summary:
+            'Create a webhook, feed or partner-queue subscription (a webhook secret, or a partner-only feed token, is shown only here)',
           security: [{ admin: [] }],
           parameters: [idempotencyKey],
           requestBody: { required: true, content: json(ref('SubscriptionRequest')) },
@@ -150,6 +151,15 @@ export function openApiDocument(serverUrl: string) {
           security: [{ admin: [] }],
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }, idempotencyKey],
           responses: { 200: { description: 'the new secret' }, 404: error },
+        },
+      },
+      '/v1/subscriptions/{id}/rotate-token': {
+        post: {
+          summary:
+            'New token for a partner-only feed (shown once, as {"id", "token"}); the old one stops working at once, WebSub subscriptions made with it included',
+          security: [{ admin: [] }],
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }, idempotencyKey],
+          responses: { 200: { description: 'the new token' }, 404: error, 409: error },
         },
       },
       '/v1/subscriptions/{id}/attempts': {

@@ -1,8 +1,11 @@
-import { FeedSiteConfig, InfraConfig } from '@syndicate/config';
+import { FeedSiteConfig, InfraConfig, SecretKeyConfig } from '@syndicate/config';
 import { z } from 'zod';
 
 // The feed site settings must match the API's: WebSub pushes carry the same documents the API serves.
-export const DeliveryConfig = InfraConfig.extend(FeedSiteConfig.shape).extend({
+// SYNDICATE_SECRET_KEY opens the secrets it signs with.
+const Shared = InfraConfig.extend(FeedSiteConfig.shape).extend(SecretKeyConfig.shape);
+
+export const DeliveryConfig = Shared.extend({
   DELIVERY_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000), // per attempt, for connecting, the answer's headers and its first 2 KB each; Standard Webhooks suggests 15-30 s
   DELIVERY_CONCURRENCY: z.coerce.number().int().positive().default(50), // WebSub requests in flight per process (webhooks: per endpoint, maxConcurrency)
   WEBHOOK_BATCH_CONCURRENCY: z.coerce.number().int().positive().default(4), // article batches whose first attempts run at once, per process

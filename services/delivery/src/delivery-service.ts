@@ -1,4 +1,4 @@
-import { brokerList, connectRedis, feedSite } from '@syndicate/config';
+import { brokerList, connectRedis, feedSite, Keyring } from '@syndicate/config';
 import type { WebhookSubscription } from '@syndicate/contracts';
 import { topicNames } from '@syndicate/contracts';
 import { FeedDocuments, FeedStore } from '@syndicate/feeds';
@@ -94,7 +94,8 @@ export class DeliveryService {
   ) {
     this.kafka = createKafka({ brokers: brokerList(config.KAFKA_BROKERS), clientId: 'syndicate-delivery', logger });
     this.topics = topicNames(config.TOPIC_PREFIX);
-    this.registry = new SubscriptionRegistry({ kafka: this.kafka, topic: this.topics.subscriptions, logger });
+    const keyring = Keyring.parse(config.SYNDICATE_SECRET_KEY);
+    this.registry = new SubscriptionRegistry({ kafka: this.kafka, topic: this.topics.subscriptions, logger, keyring });
     this.producer = new KeyedProducer(this.kafka);
     this.redis = connectRedis(config.REDIS_URL);
     // Many deliveries in flight each check a version, take a slot or log an attempt: auto-pipelining sends
@@ -127,7 +128,7 @@ export class DeliveryService {
     this.caller = new EndpointCaller({
       sender: this.sender,
       redis: this.redis,
-      writer: new SubscriptionWriter(this.producer, this.topics.subscriptions),
+      writer: new SubscriptionWriter(this.producer, this.topics.subscriptions, keyring),
       producer: this.producer,
       operationsTopic: this.topics.operations,
       keyPrefix: config.REDIS_KEY_PREFIX,

@@ -1,18 +1,19 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { type Subscription, SubscriptionRequest } from '@syndicate/contracts';
+import { randomUUID } from 'node:crypto';
+import { type FeedSubscription, type Subscription, SubscriptionRequest } from '@syndicate/contracts';
+import { feedTokenHash, generateFeedToken } from '@syndicate/subscriptions';
 import { checkWebhookUrl, generateSecret, WebhookUrlError } from '@syndicate/webhooks';
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
 
-/** Secrets (current and still-signing previous ones) and feed tokens are shown once, when made. */
+/** Secrets (current and still-signing previous ones) and feed tokens are shown once, when made; token hashes never. */
 export const withoutSecret = (s: Subscription) => {
   if (s.type === 'webhook') {
     const { secret: _secret, previousSecrets: _previous, ...rest } = s;
     return rest;
   }
   if (s.type === 'feed') {
-    const { token: _token, ...rest } = s;
+    const { tokenHash: _hash, ...rest } = s;
     return rest;
   }
   return s;
@@ -23,6 +24,8 @@ export function subscriptionRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const body = SubscriptionRequest.parse(request.body);
     const base = { id: `sub_${randomUUID().replaceAll('-', '')}`, createdAt: new Date().toISOString() };
     let subscription: Subscription;
+    /** A partner-only feed's token: answered once, here; only its hash is stored. */
+    let token: string | undefined;
     switch (body.type) {
       case 'webhook':
         try {
@@ -37,7 +40,8 @@ export function subscriptionRoutes(app: FastifyInstance, deps: ApiDeps): void {
         if (deps.registry.feedBySlug(body.slug)) {
           throw new HttpError(409, 'slug_taken', `a feed with slug ${body.slug} exists already`);
         }
-        subscription = { ...body, ...base, ...(body.access === 'token' ? { token: randomBytes(24).toString('base64url') } : {}) };
+        token = body.access === 'token' ? generateFeedToken() : undefined;
+        subscription = { ...body, ...base, ...(token ? { tokenHash: feedTokenHash(token) } : {}) };
         break;
       case 'partner-queue':
         subscription = { ...body, ...base };
@@ -50,7 +54,7 @@ export function subscriptionRoutes(app: FastifyInstance, deps: ApiDeps): void {
     await deps.subscriptions.put(subscription);
     // Read-your-writes: once this answers, this instance serves the new feed or lists the endpoint.
     await deps.registry.waitFor(subscription.id);
-    return reply.code(201).send(subscription);
+    return reply.code(201).send(token ? { ...withoutSecret(subscription), token } : subscription);
   });
 
   app.get('/v1/subscriptions', async () => ({ subscriptions: deps.registry.all().map(withoutSecret) }));
@@ -59,6 +63,22 @@ export function subscriptionRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const found = deps.registry.get(request.params.id);
     if (!found) throw new HttpError(404, 'not_found', `no subscription ${request.params.id}`);
     return withoutSecret(found);
+  });
+
+  /**
+   * A new token for a partner-only feed, answered once. The old one stops working at once (no grace: a
+   * token is rotated because it leaked), for feed reads and for WebSub subscriptions made with it alike.
+   */
+  app.post<{ Params: { id: string } }>('/v1/subscriptions/:id/rotate-token', async (request) => {
+    const feed = deps.registry.get(request.params.id);
+    if (feed?.type !== 'feed') throw new HttpError(404, 'not_found', `no feed ${request.params.id}`);
+    if (feed.access !== 'token') throw new HttpError(409, 'public_feed', `feed ${feed.slug} is public: it has no token`);
+    const token = generateFeedToken();
+    const next: FeedSubscription = { ...feed, tokenHash: feedTokenHash(token) };
+    await deps.subscriptions.put(next);
+    // Answered once this instance refuses the old token.
+    await deps.registry.waitFor(feed.id, 10_000, (s) => s.type === 'feed' && s.tokenHash === next.tokenHash);
+    return { id: feed.id, token };
   });
 
   app.delete<{ Params: { id: string } }>('/v1/subscriptions/:id', async (request, reply) => {

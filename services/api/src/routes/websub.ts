@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { feedTokenMatches } from '@syndicate/subscriptions';
 import { checkWebhookUrl, WebhookUrlError } from '@syndicate/webhooks';
 import { LEASE_SECONDS, parseTopic } from '@syndicate/websub';
 import type { FastifyInstance } from 'fastify';
@@ -13,11 +13,6 @@ const HubRequest = z.object({
   'hub.lease_seconds': z.coerce.number().int().positive().optional(),
   'hub.secret': z.string().min(1).max(199).optional(), // WebSub 5.1: less than 200 bytes
 });
-
-const sameToken = (given: string | undefined, expected: string | undefined) =>
-  Boolean(
-    given && expected && timingSafeEqual(createHash('sha256').update(given).digest(), createHash('sha256').update(expected).digest()),
-  );
 
 /**
  * The WebSub hub (W3C WebSub): subscribers POST a form here; the request is checked and answered 202 at
@@ -39,7 +34,7 @@ export function websubRoutes(app: FastifyInstance, deps: ApiDeps): void {
     if (topic.slug === 'all' && !deps.config.FEED_ALL_PUBLIC) throw new HttpError(403, 'forbidden', 'the all feed is not public here');
     const feed = topic.slug === 'all' ? undefined : deps.registry.feedBySlug(topic.slug);
     if (topic.slug !== 'all' && !feed) throw new HttpError(404, 'unknown_topic', `no feed ${topic.slug}`);
-    if (feed?.access === 'token' && !sameToken(topic.token, feed.token)) {
+    if (feed?.access === 'token' && !feedTokenMatches(feed, topic.token)) {
       throw new HttpError(403, 'forbidden', `feed ${topic.slug} is partner-only: put its token in the topic URL (?token=)`);
     }
     try {
