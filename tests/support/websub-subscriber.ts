@@ -6,13 +6,16 @@ export interface Verification {
   topic: string | null;
   challenge: string | null;
   leaseSeconds: string | null;
+  /** Why the hub denied a subscription (hub.mode=denied). */
+  reason: string | null;
 }
 
 /**
- * A WebSub subscriber on loopback: answers verification GETs by echoing hub.challenge (unless told to
- * refuse), records content pushes, and answers them with `pushStatus`.
+ * A WebSub subscriber on loopback (127.0.0.1, or another address of 127.0.0.0/8 given as `host`, to be a
+ * callback host of its own): answers verification GETs by echoing hub.challenge (unless told to refuse),
+ * records them and denials, records content pushes, and answers them with `pushStatus`.
  */
-export async function startWebSubSubscriber(options: { confirm?: boolean; pushStatus?: number } = {}) {
+export async function startWebSubSubscriber(options: { confirm?: boolean; pushStatus?: number; host?: string } = {}) {
   const verifications: Verification[] = [];
   const pushes: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
   const server = createServer((req, res) => {
@@ -24,6 +27,7 @@ export async function startWebSubSubscriber(options: { confirm?: boolean; pushSt
         topic: q.get('hub.topic'),
         challenge: q.get('hub.challenge'),
         leaseSeconds: q.get('hub.lease_seconds'),
+        reason: q.get('hub.reason'),
       });
       if (options.confirm === false) return res.writeHead(404).end('no thanks');
       return res.writeHead(200, { 'content-type': 'text/plain' }).end(q.get('hub.challenge') ?? '');
@@ -35,10 +39,11 @@ export async function startWebSubSubscriber(options: { confirm?: boolean; pushSt
       res.writeHead(options.pushStatus ?? 204).end();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    callback: `http://127.0.0.1:${port}/websub/callback`,
+    callback: `http://${host}:${port}/websub/callback`,
     verifications,
     pushes,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),

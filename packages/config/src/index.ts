@@ -53,6 +53,19 @@ export const SecretKeyConfig = z.object({
 });
 export type SecretKeyConfig = z.infer<typeof SecretKeyConfig>;
 
+/**
+ * The WebSub hub's bounds and its own allowlist, shared by the API (which checks them when a subscriber asks)
+ * and the delivery service (which enforces them atomically at verification, and checks callbacks at every
+ * request it makes). Expired leases do not count.
+ */
+export const WebSubConfig = z.object({
+  WEBSUB_MAX_PER_TOPIC: z.coerce.number().int().positive().default(1_000), // verified subscriptions per feed URL (slug and format)
+  WEBSUB_MAX_PER_CALLBACK_HOST: z.coerce.number().int().positive().default(100), // verified subscriptions whose callbacks share a host name, all topics
+  WEBSUB_MAX_TOTAL: z.coerce.number().int().positive().default(50_000), // verified subscriptions in all
+  SYNDICATE_WEBSUB_ALLOWLIST: z.string().default(''), // CIDRs WebSub callbacks may reach although private; SYNDICATE_WEBHOOK_ALLOWLIST does not apply to them
+});
+export type WebSubConfig = z.infer<typeof WebSubConfig>;
+
 /** The feed site settings as the feeds package takes them. */
 export function feedSite(config: FeedSiteConfig, baseUrl: () => string) {
   return {

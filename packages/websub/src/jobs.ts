@@ -1,27 +1,113 @@
+import { createHash } from 'node:crypto';
+import type { Keyring } from '@syndicate/config';
 import { z } from 'zod';
 
-/** The BullMQ queue for the hub's work: verifying intent, fanning a change out, pushing content. */
+/** The BullMQ queue for the hub's own work: verifying intent and fanning a change out. */
 export const WEBSUB_QUEUE = 'websub';
+
+/**
+ * Content pushes to subscribers, on a queue (and worker, and HTTP agent) of their own with their own
+ * concurrency: however many subscribers a feed has, pushing to them never takes webhook deliveries' turn.
+ */
+export const WEBSUB_PUSH_QUEUE = 'websub-push';
 
 export const LEASE_SECONDS = { default: 10 * 24 * 3600, min: 300, max: 30 * 24 * 3600 } as const;
 
+const Format = z.enum(['rss', 'atom', 'json']);
+
+/** What a subscriber asked for, as the API checked it. */
+export interface VerifyRequest {
+  mode: 'subscribe' | 'unsubscribe';
+  /** The topic URL as given: the verification echoes it, and for partner-only feeds it carries the token. */
+  topic: string;
+  slug: string;
+  format: z.infer<typeof Format>;
+  callback: string;
+  leaseSeconds: number;
+  secret?: string;
+  /** The feed subscription the topic belongs to (none for `all`). */
+  feedId?: string;
+  /** For partner-only feeds: the hash of the token the subscriber gave (not the token). */
+  feedTokenHash?: string;
+}
+
+/**
+ * A verification as queued. bull-board shows job data, so the topic URL (which may carry a partner token)
+ * and hub.secret travel sealed with the keyring; the rest is plain, for operators.
+ */
 export const VerifyJob = z.object({
   mode: z.enum(['subscribe', 'unsubscribe']),
-  topic: z.url(),
   slug: z.string(),
-  format: z.enum(['rss', 'atom', 'json']),
+  format: Format,
   callback: z.url(),
   leaseSeconds: z.number().int().min(LEASE_SECONDS.min).max(LEASE_SECONDS.max),
-  secret: z.string().max(199).optional(),
+  feedId: z.string().optional(),
+  feedTokenHash: z.string().optional(),
+  sealed: z.string().startsWith('enc:v1:'),
 });
 export type VerifyJob = z.infer<typeof VerifyJob>;
+
+const verifyContext = (job: Pick<VerifyJob, 'mode' | 'slug' | 'format' | 'callback'>) =>
+  `websub-verify:${job.mode}:${job.slug}:${job.format}:${job.callback}`;
+
+/**
+ * The verification job for a request. Requests alike in mode, topic and callback are one verification while
+ * it waits or runs (BullMQ de-duplication by an id derived from them, hashed so no token shows): a thousand
+ * identical requests make one job and one request to the callback. Once it ends, the next request is
+ * verified afresh.
+ */
+export function verifyJob(request: VerifyRequest, keyring: Keyring) {
+  const { topic, secret, ...visible } = request;
+  const data: VerifyJob = {
+    ...visible,
+    sealed: keyring.seal(JSON.stringify({ topic, ...(secret ? { secret } : {}) }), verifyContext(visible)),
+  };
+  const id = createHash('sha256').update(`${request.mode}\n${topic}\n${request.callback}`).digest('hex').slice(0, 32);
+  return {
+    name: 'verify' as const,
+    data,
+    opts: {
+      deduplication: { id: `verify-${id}` },
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 2_000 },
+      removeOnComplete: true,
+      removeOnFail: { age: 24 * 3600 },
+    },
+  };
+}
+
+/** A verification job's request, with the topic and secret opened. */
+export function openVerifyJob(job: VerifyJob, keyring: Keyring): VerifyRequest {
+  const { sealed, ...visible } = job;
+  const { topic, secret } = JSON.parse(keyring.open(sealed, verifyContext(job))) as { topic: string; secret?: string };
+  return { ...visible, topic, ...(secret ? { secret } : {}) };
+}
 
 /** A feed changed: push it to every subscriber of any of its formats. */
 export const DistributeJob = z.object({ slug: z.string() });
 export type DistributeJob = z.infer<typeof DistributeJob>;
 
-export const PushJob = z.object({ slug: z.string(), format: z.enum(['rss', 'atom', 'json']), callback: z.url() });
+/**
+ * One push to one subscriber. `document` names the rendering its distribution made once for all the topic's
+ * subscribers (see RenderedDocuments); without it (queued before there were any) the push renders its own.
+ */
+export const PushJob = z.object({
+  slug: z.string(),
+  format: Format,
+  callback: z.url(),
+  document: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
+});
 export type PushJob = z.infer<typeof PushJob>;
+
+export const pushJobOptions = {
+  attempts: 6,
+  backoff: { type: 'exponential', delay: 5_000, jitter: 0.2 },
+  removeOnComplete: true,
+  removeOnFail: { age: 7 * 24 * 3600 },
+} as const;
 
 export type WebSubJob = ({ name: 'verify' } & VerifyJob) | ({ name: 'distribute' } & DistributeJob) | ({ name: 'push' } & PushJob);
 

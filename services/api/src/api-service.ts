@@ -5,7 +5,7 @@ import { coreTopicSpecs, createKafka, ensureTopics, KeyedProducer, retryRetriabl
 import { Counter, createMetricsRegistry, type Logger } from '@syndicate/observability';
 import { SubscriptionRegistry, SubscriptionWriter } from '@syndicate/subscriptions';
 import { AttemptLog, parseAllowlist, WEBHOOK_BATCH_QUEUE, webhookQueueName } from '@syndicate/webhooks';
-import { WEBSUB_QUEUE } from '@syndicate/websub';
+import { SubscriberStore, WEBSUB_PUSH_QUEUE, WEBSUB_QUEUE, websubUrlPolicy } from '@syndicate/websub';
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Admin } from 'kafkajs';
@@ -67,8 +67,11 @@ export class ApiService {
       attempts: new AttemptLog(redis, config.REDIS_KEY_PREFIX, 100),
       webhookBatchQueue: new Queue(WEBHOOK_BATCH_QUEUE, { connection: redis, prefix: `${config.REDIS_KEY_PREFIX}bull` }),
       websubQueue: new Queue(WEBSUB_QUEUE, { connection: redis, prefix: `${config.REDIS_KEY_PREFIX}bull` }),
+      websubPushQueue: new Queue(WEBSUB_PUSH_QUEUE, { connection: redis, prefix: `${config.REDIS_KEY_PREFIX}bull` }),
+      hubSubscribers: new SubscriberStore(redis, config.REDIS_KEY_PREFIX, keyring),
       backfillQueue: new Queue(BACKFILL_QUEUE, { connection: redis, prefix: `${config.REDIS_KEY_PREFIX}bull` }),
       urlPolicy: { allowlist: parseAllowlist(config.SYNDICATE_WEBHOOK_ALLOWLIST), requireHttps: config.WEBHOOK_REQUIRE_HTTPS },
+      websubUrlPolicy: websubUrlPolicy(config.SYNDICATE_WEBSUB_ALLOWLIST, config.WEBHOOK_REQUIRE_HTTPS),
       articlesAccepted: new Counter({
         name: 'syndicate_articles_accepted_total',
         help: 'Article events accepted, by type',
@@ -137,6 +140,7 @@ export class ApiService {
       this.deps.producer.stop(),
       ...[...this.webhookQueues.values()].map((q) => q.close()),
       this.deps.websubQueue.close(),
+      this.deps.websubPushQueue.close(),
       this.deps.webhookBatchQueue.close(),
       this.deps.backfillQueue.close(),
       this.deps.feedCache.stop(),

@@ -1,14 +1,15 @@
-import { FeedSiteConfig, InfraConfig, SecretKeyConfig } from '@syndicate/config';
+import { FeedSiteConfig, InfraConfig, SecretKeyConfig, WebSubConfig } from '@syndicate/config';
 import { z } from 'zod';
 
-// SYNDICATE_SECRET_KEY seals webhook secrets on the subscriptions topic.
-const Shared = InfraConfig.extend(FeedSiteConfig.shape).extend(SecretKeyConfig.shape);
+// SYNDICATE_SECRET_KEY seals webhook secrets and hub.secret in WebSub jobs. The WebSub settings must match the
+// delivery service's, which enforces the same bounds again at verification.
+const Shared = InfraConfig.extend(FeedSiteConfig.shape).extend(WebSubConfig.shape).extend(SecretKeyConfig.shape);
 
 export const ApiConfig = Shared.extend({
   PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
   HOST: z.string().default('127.0.0.1'), // 0.0.0.0 behind a load balancer
   SYNDICATE_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters'), // bearer token for /v1 and /ops
-  SYNDICATE_WEBHOOK_ALLOWLIST: z.string().default(''), // CIDRs webhooks (and WebSub callbacks) may target although private
+  SYNDICATE_WEBHOOK_ALLOWLIST: z.string().default(''), // CIDRs webhooks may target although private (WebSub callbacks: SYNDICATE_WEBSUB_ALLOWLIST)
   WEBHOOK_REQUIRE_HTTPS: z.stringbool().default(false), // refuse http:// webhook and WebSub callback URLs
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576), // larger requests get 413
   // Behind a load balancer: `true`, a hop count or comma-separated CIDRs of proxies whose X-Forwarded-For is

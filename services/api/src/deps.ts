@@ -5,6 +5,7 @@ import type { KeyedProducer } from '@syndicate/kafka-runtime';
 import type { Counter, Registry } from '@syndicate/observability';
 import type { SubscriptionRegistry, SubscriptionWriter } from '@syndicate/subscriptions';
 import type { AttemptLog, UrlPolicy } from '@syndicate/webhooks';
+import type { SubscriberStore } from '@syndicate/websub';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ArticleVersions } from './article-versions.js';
@@ -31,11 +32,17 @@ export interface ApiDeps {
   webhookBatchQueue: Queue;
   attempts: AttemptLog;
   websubQueue: Queue;
-  /** Seals webhook secrets on the subscriptions topic. */
+  /** The hub's content pushes (shown on the ops board). */
+  websubPushQueue: Queue;
+  /** Verified WebSub subscriptions, for the hub's bounds. */
+  hubSubscribers: SubscriberStore;
+  /** Seals webhook secrets on the subscriptions topic and hub.secret in WebSub jobs. */
   keyring: Keyring;
   backfillQueue: Queue;
   redis: Redis;
   urlPolicy: UrlPolicy;
+  /** For WebSub callbacks: SYNDICATE_WEBSUB_ALLOWLIST, not the webhooks' allowlist. */
+  websubUrlPolicy: UrlPolicy;
   metrics: Registry;
   articlesAccepted: Counter;
   /** Control characters removed from submitted article text (a stray vertical tab from a CMS, say). */

@@ -18,7 +18,7 @@ const redis = testRedis();
 const kafka = testKafka();
 const topic = topicNames(iso.topicPrefix).subscriptions;
 const api = new ApiService(
-  parseConfig(ApiConfig, { ...iso.env, PORT: '0', SYNDICATE_ADMIN_TOKEN: TOKEN, SYNDICATE_WEBHOOK_ALLOWLIST: '127.0.0.0/8' }),
+  parseConfig(ApiConfig, { ...iso.env, PORT: '0', SYNDICATE_ADMIN_TOKEN: TOKEN, SYNDICATE_WEBSUB_ALLOWLIST: '127.0.0.0/8' }),
   testLogger('api'),
 );
 

@@ -201,10 +201,15 @@ export function openApiDocument(serverUrl: string) {
             'WebSub hub: subscribe to or unsubscribe from a feed (form-encoded hub.mode, hub.topic, hub.callback, hub.lease_seconds, hub.secret)',
           requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object' } } } },
           responses: {
-            202: { description: 'accepted; intent is verified asynchronously with hub.challenge' },
+            202: { description: 'accepted; intent is verified asynchronously with hub.challenge (identical requests waiting are one)' },
             400: error,
             403: error,
             404: error,
+            429: {
+              description:
+                'too_many_subscriptions: the hub holds WEBSUB_MAX_PER_TOPIC per topic, WEBSUB_MAX_PER_CALLBACK_HOST per callback host and WEBSUB_MAX_TOTAL in all',
+              content: json(ref('Error')),
+            },
           },
         },
       },

@@ -8,13 +8,19 @@ export const OPS_BOARD_PATH = '/ops/queues';
 
 /**
  * bull-board over every queue we run: the webhook batches, one per webhook endpoint (added as endpoints appear), the WebSub
- * hub's and the backfills'. Mounted inside the admin context, so the admin token guards it.
+ * hub's two (verifications and distributions; pushes) and the backfills'. No job data holds a secret: WebSub jobs carry
+ * hub.secret and partner topic URLs sealed. Mounted inside the admin context, so the admin token guards it.
  */
 export function mountOpsBoard(admin: FastifyInstance, deps: ApiDeps): void {
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath(OPS_BOARD_PATH);
   const board = createBullBoard({
-    queues: [new BullMQAdapter(deps.webhookBatchQueue), new BullMQAdapter(deps.websubQueue), new BullMQAdapter(deps.backfillQueue)],
+    queues: [
+      new BullMQAdapter(deps.webhookBatchQueue),
+      new BullMQAdapter(deps.websubQueue),
+      new BullMQAdapter(deps.websubPushQueue),
+      new BullMQAdapter(deps.backfillQueue),
+    ],
     serverAdapter,
   });
   const shown = new Set<string>();

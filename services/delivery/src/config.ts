@@ -1,13 +1,14 @@
-import { FeedSiteConfig, InfraConfig, SecretKeyConfig } from '@syndicate/config';
+import { FeedSiteConfig, InfraConfig, SecretKeyConfig, WebSubConfig } from '@syndicate/config';
 import { z } from 'zod';
 
-// The feed site settings must match the API's: WebSub pushes carry the same documents the API serves.
-// SYNDICATE_SECRET_KEY opens the secrets it signs with.
-const Shared = InfraConfig.extend(FeedSiteConfig.shape).extend(SecretKeyConfig.shape);
+// The feed site and WebSub settings must match the API's: WebSub pushes carry the same documents the API
+// serves, and the hub's bounds are checked by both. SYNDICATE_SECRET_KEY opens the secrets it signs with.
+const Shared = InfraConfig.extend(FeedSiteConfig.shape).extend(WebSubConfig.shape).extend(SecretKeyConfig.shape);
 
 export const DeliveryConfig = Shared.extend({
   DELIVERY_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000), // per attempt, for connecting, the answer's headers and its first 2 KB each; Standard Webhooks suggests 15-30 s
-  DELIVERY_CONCURRENCY: z.coerce.number().int().positive().default(50), // WebSub requests in flight per process (webhooks: per endpoint, maxConcurrency)
+  WEBSUB_CONCURRENCY: z.coerce.number().int().positive().default(10), // WebSub verifications and distributions at once, per process
+  WEBSUB_PUSH_CONCURRENCY: z.coerce.number().int().positive().default(20), // WebSub content pushes in flight per process, on their own queue and HTTP agent (webhooks: per endpoint, maxConcurrency)
   WEBHOOK_BATCH_CONCURRENCY: z.coerce.number().int().positive().default(4), // article batches whose first attempts run at once, per process
   WEBHOOK_BATCH_MAX_IN_FLIGHT: z.coerce.number().int().positive().default(1_000), // first attempts from batches at once, per process; more go to their endpoints' queues
   WEBHOOK_BATCH_PATIENCE_MS: z.coerce.number().int().positive().default(200), // a batch waits this long for its first attempts; the rest finish in the background

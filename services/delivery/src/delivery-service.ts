@@ -18,7 +18,7 @@ import {
   webhookJobOptions,
   webhookQueueName,
 } from '@syndicate/webhooks';
-import { SubscriberStore, WEBSUB_QUEUE } from '@syndicate/websub';
+import { hubLimits, RenderedDocuments, SubscriberStore, WEBSUB_PUSH_QUEUE, WEBSUB_QUEUE, websubUrlPolicy } from '@syndicate/websub';
 import { DelayedError, type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
@@ -77,8 +77,12 @@ export class DeliveryService {
   /** Concurrency limits across processes and both delivery paths. */
   private readonly slots: EndpointSlots;
   private readonly tracker: DeliveryTracker;
+  /** The hub's verifications and distributions; its pushes have a worker, queue and HTTP agent of their own. */
   private hubWorker?: Worker;
-  private readonly hubQueue: Queue;
+  private hubPushWorker?: Worker;
+  private readonly hubPushQueue: Queue;
+  private readonly hubSender: WebhookSender;
+  private readonly hubSubscribers: SubscriberStore;
   /** BullMQ's key prefix, under the instance's own. */
   private readonly bullPrefix: string;
   private readonly hub: WebSubWorker;
@@ -111,20 +115,29 @@ export class DeliveryService {
       this.lockDuration,
     );
     this.tracker = new DeliveryTracker(this.redis, config.REDIS_KEY_PREFIX);
-    this.hubQueue = new Queue(WEBSUB_QUEUE, { connection: this.redis, prefix: this.bullPrefix });
+    this.hubPushQueue = new Queue(WEBSUB_PUSH_QUEUE, { connection: this.redis, prefix: this.bullPrefix });
     this.feedStore = new FeedStore({ redis: this.pipelined, keyPrefix: config.REDIS_KEY_PREFIX });
+    this.metrics = createMetricsRegistry('delivery');
+    // Anyone may subscribe to the hub: its callbacks answer to SYNDICATE_WEBSUB_ALLOWLIST alone.
+    const hubPolicy = websubUrlPolicy(config.SYNDICATE_WEBSUB_ALLOWLIST, config.WEBHOOK_REQUIRE_HTTPS);
+    this.hubSender = new WebhookSender(hubPolicy, config.DELIVERY_TIMEOUT_MS);
+    this.hubSubscribers = new SubscriberStore(this.redis, config.REDIS_KEY_PREFIX, keyring);
     this.hub = new WebSubWorker({
-      queue: this.hubQueue,
-      subscribers: new SubscriberStore(this.redis, config.REDIS_KEY_PREFIX),
+      pushQueue: this.hubPushQueue,
+      subscribers: this.hubSubscribers,
       documents: new FeedDocuments(
         this.feedStore,
         feedSite(config, () => config.PUBLIC_BASE_URL ?? 'http://127.0.0.1:8080'),
       ),
+      rendered: new RenderedDocuments(this.redis, config.REDIS_KEY_PREFIX),
       registry: this.registry,
-      http: this.sender,
+      http: this.hubSender,
+      policy: hubPolicy,
+      keyring,
+      limits: hubLimits(config),
       logger,
+      metrics: this.metrics,
     });
-    this.metrics = createMetricsRegistry('delivery');
     this.caller = new EndpointCaller({
       sender: this.sender,
       redis: this.redis,
@@ -385,6 +398,19 @@ export class DeliveryService {
     this.endpointWorkers.set(id, { worker, limits });
   }
 
+  /**
+   * A deleted feed's WebSub subscriptions end with it (also when a restart reads the deletion again: only
+   * those made for this feed, not for one made anew under its slug; and those from before feeds were noted).
+   */
+  private endHubSubscriptions(slug: string, feedId: string): void {
+    this.hubSubscribers
+      .removeWhere(slug, (s) => s.feedId === feedId || s.feedId === undefined)
+      .then((removed) => {
+        if (removed > 0) this.logger.info({ slug, feedId, removed }, 'websub subscriptions of a deleted feed ended');
+      })
+      .catch((error) => this.logger.error({ err: error, slug }, 'could not end the websub subscriptions of a deleted feed'));
+  }
+
   /** The longest a request holds its job (and its endpoint slot), and a little more. */
   private get lockDuration() {
     return Math.max(10_000, this.sender.longestRequestMs + 5_000);
@@ -397,8 +423,10 @@ export class DeliveryService {
 
   async start(): Promise<void> {
     this.registry.on('change', (change) => {
-      if ('deleted' in change) this.syncEndpoint(undefined, change.id);
-      else if (change.type === 'webhook') this.syncEndpoint(change, change.id);
+      if ('deleted' in change) {
+        this.syncEndpoint(undefined, change.id);
+        if (change.previous?.type === 'feed') this.endHubSubscriptions(change.previous.slug, change.id);
+      } else if (change.type === 'webhook') this.syncEndpoint(change, change.id);
     });
     await ensureTopics(this.kafka, [{ topic: this.topics.operations }]);
     await this.producer.start();
@@ -406,10 +434,17 @@ export class DeliveryService {
     this.hubWorker = new Worker(WEBSUB_QUEUE, (job) => this.hub.process(job), {
       connection: this.redis,
       prefix: this.bullPrefix,
-      concurrency: this.config.DELIVERY_CONCURRENCY,
+      concurrency: this.config.WEBSUB_CONCURRENCY,
       stalledInterval: 5_000,
     });
     this.hubWorker.on('error', (error) => this.logger.error({ err: error }, 'websub worker error'));
+    this.hubPushWorker = new Worker(WEBSUB_PUSH_QUEUE, (job) => this.hub.process(job), {
+      connection: this.redis,
+      prefix: this.bullPrefix,
+      concurrency: this.config.WEBSUB_PUSH_CONCURRENCY,
+      stalledInterval: 5_000,
+    });
+    this.hubPushWorker.on('error', (error) => this.logger.error({ err: error }, 'websub push worker error'));
     this.batchWorker = new Worker<WebhookBatchJob>(WEBHOOK_BATCH_QUEUE, (job) => this.processBatch(job), {
       connection: this.redis,
       prefix: this.bullPrefix,
@@ -420,6 +455,7 @@ export class DeliveryService {
     await Promise.all([
       ...[...this.endpointWorkers.values()].map((e) => e.worker.waitUntilReady()),
       this.hubWorker.waitUntilReady(),
+      this.hubPushWorker.waitUntilReady(),
       this.batchWorker.waitUntilReady(),
     ]);
   }
@@ -430,13 +466,24 @@ export class DeliveryService {
     // Batches first: their hand-overs go to the endpoints' queues.
     await this.batchWorker?.close();
     await Promise.allSettled(this.background);
-    await Promise.all([...[...this.endpointWorkers.values()].map((e) => e.worker.close()), this.hubWorker?.close()]);
+    await Promise.all([
+      ...[...this.endpointWorkers.values()].map((e) => e.worker.close()),
+      this.hubWorker?.close(),
+      this.hubPushWorker?.close(),
+    ]);
     await Promise.allSettled([...this.endpointQueues.values()].map((q) => q.close()));
     this.endpointWorkers.clear();
     this.endpointQueues.clear();
     this.hubWorker = undefined;
+    this.hubPushWorker = undefined;
     this.batchWorker = undefined;
-    await Promise.allSettled([this.registry.stop(), this.hubQueue.close(), this.sender.close(), this.producer.stop()]);
+    await Promise.allSettled([
+      this.registry.stop(),
+      this.hubPushQueue.close(),
+      this.sender.close(),
+      this.hubSender.close(),
+      this.producer.stop(),
+    ]);
     this.redis.disconnect();
     this.pipelined.disconnect();
   }

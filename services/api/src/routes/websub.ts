@@ -1,6 +1,6 @@
 import { feedTokenMatches } from '@syndicate/subscriptions';
-import { checkWebhookUrl, WebhookUrlError } from '@syndicate/webhooks';
-import { LEASE_SECONDS, parseTopic } from '@syndicate/websub';
+import { WebhookUrlError } from '@syndicate/webhooks';
+import { checkCallback, hubLimitMessage, hubLimits, LEASE_SECONDS, parseTopic, verifyJob } from '@syndicate/websub';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ApiDeps } from '../deps.js';
@@ -17,7 +17,8 @@ const HubRequest = z.object({
 /**
  * The WebSub hub (W3C WebSub): subscribers POST a form here; the request is checked and answered 202 at
  * once, and the intent is verified asynchronously (a GET with hub.challenge to the callback) by the
- * delivery service before the subscription takes effect.
+ * delivery service before the subscription takes effect. A subscription the hub has no room for (see
+ * WebSubConfig) is refused here with 429, and again, atomically, when it is verified.
  */
 export function websubRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16_384 }, (_request, body, done) => {
@@ -38,25 +39,31 @@ export function websubRoutes(app: FastifyInstance, deps: ApiDeps): void {
       throw new HttpError(403, 'forbidden', `feed ${topic.slug} is partner-only: put its token in the topic URL (?token=)`);
     }
     try {
-      checkWebhookUrl(form['hub.callback'], deps.urlPolicy);
+      checkCallback(form['hub.callback'], deps.websubUrlPolicy);
     } catch (error) {
       if (error instanceof WebhookUrlError) throw new HttpError(400, 'invalid_callback', `hub.callback ${error.message}`);
       throw error;
     }
     const leaseSeconds = Math.min(LEASE_SECONDS.max, Math.max(LEASE_SECONDS.min, form['hub.lease_seconds'] ?? LEASE_SECONDS.default));
-    await deps.websubQueue.add(
-      'verify',
+    const wanted = { slug: topic.slug, format: topic.format, callback: form['hub.callback'] };
+    if (form['hub.mode'] === 'subscribe') {
+      const limits = hubLimits(deps.config);
+      const full = await deps.hubSubscribers.wouldRefuse(wanted.slug, wanted.format, wanted.callback, limits);
+      if (full) throw new HttpError(429, 'too_many_subscriptions', hubLimitMessage(full, limits));
+    }
+    // The topic (it may carry a partner token) and hub.secret travel sealed; identical requests share one job.
+    const job = verifyJob(
       {
+        ...wanted,
         mode: form['hub.mode'],
         topic: form['hub.topic'],
-        slug: topic.slug,
-        format: topic.format,
-        callback: form['hub.callback'],
         leaseSeconds,
         ...(form['hub.secret'] ? { secret: form['hub.secret'] } : {}),
+        ...(feed ? { feedId: feed.id } : {}),
       },
-      { attempts: 3, backoff: { type: 'exponential', delay: 2_000 }, removeOnComplete: true, removeOnFail: { age: 24 * 3600 } },
+      deps.keyring,
     );
+    await deps.websubQueue.add(job.name, job.data, job.opts);
     return reply.code(202).send();
   });
 }
