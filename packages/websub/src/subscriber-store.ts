@@ -1,4 +1,4 @@
-import type { Keyring } from '@syndicate/config';
+import { type Keyring, KeyringError } from '@syndicate/config';
 import type { Redis } from 'ioredis';
 import { callbackHost } from './callback-policy.js';
 
@@ -180,14 +180,27 @@ export class SubscriberStore {
     return subscription.expiresAt > Date.now() ? subscription : null;
   }
 
-  /** Live subscriptions of a feed format; expired leases are dropped on the way. */
+  /**
+   * Live subscriptions of a feed format; expired leases are dropped on the way. One sealed with a key no
+   * longer in the ring is left out (not removed: it is back once the key is), so it cannot stop the others.
+   */
   async list(slug: string, format: string, now = Date.now()): Promise<HubSubscription[]> {
     const all = Object.values(await this.redis.hgetall(this.key(slug, format))).map(
       (json) => JSON.parse(json) as StoredHubSubscription | LegacyHubSubscription,
     );
-    const expired = all.filter((s) => s.expiresAt <= now);
-    for (const s of expired) await this.remove(slug, format, s.callback);
-    return all.filter((s) => s.expiresAt > now).map((s) => this.open(s));
+    const live: HubSubscription[] = [];
+    for (const record of all) {
+      if (record.expiresAt <= now) {
+        await this.remove(slug, format, record.callback);
+        continue;
+      }
+      try {
+        live.push(this.open(record));
+      } catch (error) {
+        if (!(error instanceof KeyringError)) throw error;
+      }
+    }
+    return live;
   }
 
   /** How many live subscriptions the hub holds (for metrics and tests). */
