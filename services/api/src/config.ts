@@ -20,6 +20,10 @@ export const ApiConfig = Shared.extend({
   RATE_LIMIT_PUBLIC: z.coerce.number().int().positive().default(300), // other requests without the admin token, per client
   RATE_LIMIT_WEBSUB: z.coerce.number().int().positive().default(60), // WebSub hub requests per client
   FEED_ALL_PUBLIC: z.stringbool().default(true), // false: /feeds/all.* needs the admin token (partner-only articles are never in it)
-  FEED_CACHE_MAX_BYTES: z.coerce.number().int().positive().default(64 * 1_048_576), // rendered and compressed documents kept in memory
+  FEED_CACHE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1_048_576), // rendered and compressed documents kept in memory
 });
 export type ApiConfig = z.infer<typeof ApiConfig>;

@@ -15,6 +15,27 @@ export class HttpError extends Error {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** No request of ours nests deeper than a handful of levels; thousands would overflow the stack of every walker. */
+const MAX_JSON_DEPTH = 64;
+
+/** True when JSON text opens more than `max` arrays or objects inside each other (strings skipped). */
+function nestedDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
 /**
  * JSON bodies are decoded strictly: broken UTF-8 is refused with a clear error instead of being silently
  * replaced by U+FFFD, and errors everywhere answer `{error, message, issues?}`.
@@ -33,6 +54,9 @@ export function installErrorHandling(app: FastifyInstance): void {
       return done(new HttpError(400, 'empty_body', 'request body is empty'), undefined);
     }
     try {
+      if (nestedDeeperThan(text, MAX_JSON_DEPTH)) {
+        return done(new HttpError(400, 'too_deeply_nested', `request body nests deeper than ${MAX_JSON_DEPTH} levels`), undefined);
+      }
       done(null, JSON.parse(text));
     } catch (error) {
       done(new HttpError(400, 'invalid_json', `request body is not JSON: ${(error as Error).message}`), undefined);
