@@ -54,7 +54,7 @@ export function buildApp(deps: ApiDeps, logger: Logger): FastifyInstance {
   app.register(async (admin) => {
     // preParsing, not onRequest: the rate limit (a route hook on onRequest) counts token guesses first.
     admin.addHook('preParsing', async (request, reply, payload) => (await auth(request, reply)) ?? payload);
-    idempotencyKeys(admin, { redis: deps.redis, keyPrefix: deps.config.REDIS_KEY_PREFIX }); // POSTs may carry an Idempotency-Key
+    idempotencyKeys(admin, { redis: deps.redis, keyPrefix: deps.config.REDIS_KEY_PREFIX, keyring: deps.keyring }); // POSTs may carry an Idempotency-Key
     articleRoutes(admin, deps);
     subscriptionRoutes(admin, deps);
     opsRoutes(admin, deps);

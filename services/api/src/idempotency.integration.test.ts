@@ -49,6 +49,10 @@ describe('Idempotency-Key', () => {
     const created = await post('/v1/subscriptions', hook, 'key-2');
     expect(created.status).toBe(201);
     expect(await post('/v1/subscriptions', hook, 'key-2')).toEqual({ ...created, replayed: 'true' });
+    // The kept answer is sealed: the secret it shows once is nowhere in Redis in the clear.
+    const kept = await redis.keys(`${iso.redisKeyPrefix}idempotency:*`);
+    expect(kept.length).toBeGreaterThan(0);
+    for (const key of kept) expect(await redis.get(key)).not.toContain(String(created.json.secret));
     const listed = await fetch(`${api.url}/v1/subscriptions`, { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(((await listed.json()) as { subscriptions: unknown[] }).subscriptions).toHaveLength(1);
   });

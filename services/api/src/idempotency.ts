@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Keyring } from '@syndicate/config';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { contentDigest } from './content-digest.js';
@@ -25,6 +26,8 @@ const NOT_KEPT = new Set([408, 409, 425, 429]);
 export interface IdempotencyOptions {
   redis: Redis;
   keyPrefix: string;
+  /** Seals the kept answers: they may hold a webhook secret or a feed token, shown once and never kept in the clear. */
+  keyring: Keyring;
   /** How long the first answer to a key is given again. */
   ttlSeconds?: number;
   /** How long a request may hold its key unanswered (a process that died holding it frees it then). */
@@ -64,8 +67,18 @@ export function idempotencyKeys(app: FastifyInstance, options: IdempotencyOption
     if (stored.state === 'running') {
       throw new HttpError(409, 'idempotency_key_in_use', 'a request with this Idempotency-Key is still running; retry shortly');
     }
+    let body: string;
+    try {
+      body = options.keyring.open(stored.body, redisKey);
+    } catch (error) {
+      // Sealed with a key since dropped from the keyring: the answer cannot be given again, so the request runs.
+      request.log.warn({ err: error }, 'a kept idempotent answer does not open; running the request again');
+      await options.redis.set(redisKey, JSON.stringify(running), 'PX', lockMs);
+      claims.set(request, { redisKey, fingerprint });
+      return;
+    }
     if (stored.contentType) reply.type(stored.contentType);
-    return reply.code(stored.status).header('idempotent-replayed', 'true').send(stored.body);
+    return reply.code(stored.status).header('idempotent-replayed', 'true').send(body);
   });
 
   app.addHook('onSend', async (request, reply, payload) => {
@@ -84,7 +97,7 @@ export function idempotencyKeys(app: FastifyInstance, options: IdempotencyOption
         fingerprint: claim.fingerprint,
         status,
         ...(typeof contentType === 'string' ? { contentType } : {}),
-        body: payload.toString(),
+        body: options.keyring.seal(payload.toString(), claim.redisKey),
       };
       await options.redis.set(claim.redisKey, JSON.stringify(done), 'EX', ttlSeconds);
     } catch (error) {
