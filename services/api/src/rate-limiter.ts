@@ -135,7 +135,7 @@ type StoreCallback = (error: Error | null, result: { current: number; ttl: numbe
  */
 export function sharedRateLimitStore(limiter: SharedRateLimiter) {
   return class SharedStore {
-    private readonly scope: string;
+    readonly scope: string;
 
     /** Given the plugin's settings, with `routeInfo` for a route's own store. */
     constructor(settings?: unknown) {
