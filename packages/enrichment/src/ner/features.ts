@@ -16,11 +16,17 @@ export function shape(word: string): string {
   let out = '';
   let last = '';
   for (const ch of word) {
-    const c = ch >= 'a' && ch <= 'z' ? 'x' : ch >= 'A' && ch <= 'Z' ? 'X' : ch >= '0' && ch <= '9' ? 'd' : letterClass(ch);
-    if (c !== last) out += c;
+    // Other ASCII characters are neither letters nor digits: no regular expression needed to know.
+    const c =
+      ch >= 'a' && ch <= 'z' ? 'x' : ch >= 'A' && ch <= 'Z' ? 'X' : ch >= '0' && ch <= '9' ? 'd' : ch < '\u0080' ? ch : letterClass(ch);
+    if (c !== last) {
+      out += c;
+      // The rest of a long word cannot change a shape cut at six.
+      if (out.length > 6) return `${out.slice(0, 6)}…`;
+    }
     last = c;
   }
-  return out.length > 6 ? `${out.slice(0, 6)}…` : out;
+  return out;
 }
 
 function letterClass(ch: string): string {
