@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Enricher } from './index.js';
+import { Enricher, extractEntities } from './index.js';
 import { leadSummary, slugify, wordCount } from './text-stats.js';
 
 // Written for this test.
@@ -83,6 +83,16 @@ describe('Enricher', () => {
       expect(performance.now() - started).toBeLessThan(10_000);
       expect(Array.isArray(enriched.entities)).toBe(true);
     }
+  });
+});
+
+describe('entities of a huge article', () => {
+  it('merges 160,000 mentions of one name without overflowing the stack', { timeout: 30_000 }, () => {
+    // Merging once spread the mentions as arguments, and thousands of names compared each with every person.
+    const text = `The Associated Press said so.\n${'AP and AP and AP and AP.\n'.repeat(40_000)}`;
+    const [agency] = extractEntities(text);
+    expect(agency?.name).toBe('Associated Press');
+    expect(agency?.mentions).toHaveLength(160_001);
   });
 });
 

@@ -79,6 +79,55 @@ const initials = (words: string[]) =>
     .map((w) => w[0])
     .join('');
 
+/** Moves every mention of `from` to `to`, one by one (spreading 200,000 mentions as arguments overflows the stack). */
+function moveMentions(from: Group, to: Group): void {
+  for (const m of from.mentions) to.mentions.push(m);
+  from.mentions = [];
+}
+
+/**
+ * Groups of one kind (people named in full, organisations with long names) by a key of their mentions
+ * (a surname, initials), for step 3 of `extractEntities`: which groups other than this one have a mention
+ * with this key. Kept true as mentions move between groups.
+ */
+class GroupIndex {
+  private readonly byKey = new Map<string, Set<Group>>();
+  private readonly members = new Set<Group>();
+
+  constructor(private readonly keyOf: (m: Mention) => string | undefined) {}
+
+  add(group: Group, mentions: readonly Mention[]): void {
+    this.members.add(group);
+    for (const m of mentions) {
+      const key = this.keyOf(m);
+      if (key === undefined) continue;
+      const groups = this.byKey.get(key) ?? new Set<Group>();
+      groups.add(group);
+      this.byKey.set(key, groups);
+    }
+  }
+
+  /** The one group other than `group` with a mention keyed `key`; undefined when none or several. */
+  onlyOtherThan(group: Group, key: string): Group | undefined {
+    const groups = this.byKey.get(key);
+    if (!groups) return undefined;
+    const others = groups.size - (groups.has(group) ? 1 : 0);
+    if (others !== 1) return undefined;
+    for (const g of groups) if (g !== group) return g;
+    return undefined;
+  }
+
+  /** `from`'s mentions are about to join `to`: a member `to` is now found by their keys too, `from` by none. */
+  move(from: Group, to: Group): void {
+    if (this.members.has(to)) this.add(to, from.mentions);
+    if (!this.members.has(from)) return;
+    for (const m of from.mentions) {
+      const key = this.keyOf(m);
+      if (key !== undefined) this.byKey.get(key)?.delete(from);
+    }
+  }
+}
+
 /** Entities with merged mentions, most salient first. */
 export function extractEntities(text: string, parts: TextParts = { headlineEnd: 0, leadEnd: text.length }): Entity[] {
   const names = gazetteer();
@@ -104,33 +153,35 @@ export function extractEntities(text: string, parts: TextParts = { headlineEnd: 
     if (entry.iso3166) group.iso3166 = entry.iso3166;
     const key = `${type}:${entry.canonical}`;
     const existing = byCanonical.get(key);
-    if (existing) {
-      existing.mentions.push(...group.mentions);
-      group.mentions = [];
-    } else byCanonical.set(key, group);
+    if (existing) moveMentions(group, existing);
+    else byCanonical.set(key, group);
   }
   groups = groups.filter((g) => g.mentions.length > 0);
 
   // 3. A one-word mention that is the surname of exactly one person named in full is that person; an
-  //    acronym made of an organisation's initials is that organisation.
-  const people = groups.filter((g) => typeVote(g.mentions) === 'PERSON' && g.mentions.some((m) => m.words.length > 1));
-  const orgs = groups.filter((g) => typeVote(g.mentions) === 'ORGANIZATION' && g.mentions.some((m) => m.words.length > 2));
+  //    acronym made of an organisation's initials is that organisation. Candidates are found through
+  //    indexes (surname -> people, initials -> organisations) kept up to date as mentions move, not by
+  //    looking at every person for every word: thousands of names must not cost millions of comparisons.
+  const people = new GroupIndex((m) => (m.words.length > 1 ? m.words.at(-1)?.toLowerCase() : undefined));
+  const orgs = new GroupIndex((m) => initials(m.words));
+  for (const g of groups) {
+    const type = typeVote(g.mentions);
+    if (type === 'PERSON' && g.mentions.some((m) => m.words.length > 1)) people.add(g, g.mentions);
+    if (type === 'ORGANIZATION' && g.mentions.some((m) => m.words.length > 2)) orgs.add(g, g.mentions);
+  }
   for (const group of groups) {
     const words = (group.mentions[0] as Mention).words;
     if (words.length !== 1) continue;
-    const word = (words[0] as string).toLowerCase();
-    const surnameOf = people.filter(
-      (p) => p !== group && p.mentions.some((m) => m.words.length > 1 && m.words.at(-1)?.toLowerCase() === word),
-    );
-    const acronymOf = /^\p{Lu}{2,}$/u.test(words[0] as string)
-      ? orgs.filter((o) => o !== group && o.mentions.some((m) => initials(m.words) === words[0]))
-      : [];
-    const target = surnameOf.length === 1 ? surnameOf[0] : acronymOf.length === 1 ? acronymOf[0] : undefined;
+    const word = words[0] as string;
+    const target =
+      people.onlyOtherThan(group, word.toLowerCase()) ?? (/^\p{Lu}{2,}$/u.test(word) ? orgs.onlyOtherThan(group, word) : undefined);
     if (!target) continue;
     // The mention takes its person's type: a surname tagged as a place in one sentence is still the person.
-    for (const m of group.mentions) m.type = typeVote(target.mentions);
-    target.mentions.push(...group.mentions);
-    group.mentions = [];
+    const type = typeVote(target.mentions);
+    for (const m of group.mentions) m.type = type;
+    people.move(group, target);
+    orgs.move(group, target);
+    moveMentions(group, target);
   }
   groups = groups.filter((g) => g.mentions.length > 0);
 
@@ -151,7 +202,8 @@ export function extractEntities(text: string, parts: TextParts = { headlineEnd: 
       externalIds: (group.iso3166 ? { iso3166: group.iso3166 } : {}) as Record<string, string>,
     };
   });
-  const top = Math.max(1, ...scored.map((e) => e.raw));
+  // A loop, not Math.max(...): spreading 200,000 entities as arguments overflows the stack.
+  const top = scored.reduce((max, e) => Math.max(max, e.raw), 1);
   return scored
     .map(({ raw, ...entity }) => ({ ...entity, salience: Math.round((raw / top) * 1000) / 1000 }))
     .sort((a, b) => b.salience - a.salience || (a.mentions[0]?.start ?? 0) - (b.mentions[0]?.start ?? 0));
