@@ -36,23 +36,55 @@ export interface TopicSpec {
   config?: Record<string, string>;
 }
 
-/** Creates the topics that do not exist yet; existing ones are left as they are. */
-export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<void> {
+export interface EnsureTopicsOptions {
+  /**
+   * Replicas of each topic created. Default: `KAFKA_REPLICATION_FACTOR` when set, otherwise 3 on a
+   * cluster of three brokers or more, else as many as there are (1 on the local single broker).
+   */
+  replicationFactor?: number;
+}
+
+/**
+ * Creates the topics that do not exist yet; existing ones are left as they are (their replication too).
+ * At replication factor 3 or more a new topic also gets `min.insync.replicas=2` (unless its spec sets it),
+ * so an acks=all write survives a broker down and is never acknowledged by a single copy.
+ */
+export async function ensureTopics(kafka: Kafka, specs: TopicSpec[], options: EnsureTopicsOptions = {}): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const existing = new Set(await retryRetriable(() => admin.listTopics()));
-    const missing: ITopicConfig[] = specs
-      .filter((s) => !existing.has(s.topic))
-      .map((s) => ({
-        topic: s.topic,
-        numPartitions: s.numPartitions ?? 3,
-        configEntries: Object.entries(s.config ?? {}).map(([name, value]) => ({ name, value })),
-      }));
-    if (missing.length > 0) await retryRetriable(() => admin.createTopics({ topics: missing, waitForLeaders: true }));
+    const absent = specs.filter((s) => !existing.has(s.topic));
+    if (absent.length === 0) return;
+    const replicationFactor =
+      options.replicationFactor ??
+      replicationFactorFromEnv() ??
+      // Brokers alive now: a cluster of three with one down gets RF 2 rather than a failed start.
+      Math.min(3, (await retryRetriable(() => admin.describeCluster())).brokers.length);
+    const missing: ITopicConfig[] = absent.map((s) => ({
+      topic: s.topic,
+      numPartitions: s.numPartitions ?? 3,
+      replicationFactor,
+      configEntries: Object.entries({ ...durabilityConfig(replicationFactor), ...s.config }).map(([name, value]) => ({ name, value })),
+    }));
+    await retryRetriable(() => admin.createTopics({ topics: missing, waitForLeaders: true }));
   } finally {
     await admin.disconnect();
   }
+}
+
+/** Topic settings that go with a replication factor: two in-sync copies (of 3+) before acks=all succeeds. */
+export function durabilityConfig(replicationFactor: number): Record<string, string> {
+  return replicationFactor >= 3 ? { 'min.insync.replicas': '2' } : {};
+}
+
+/** `KAFKA_REPLICATION_FACTOR`, read when topics are created (not at import), so tests can set it. */
+function replicationFactorFromEnv(env = process.env): number | undefined {
+  const raw = env.KAFKA_REPLICATION_FACTOR;
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`KAFKA_REPLICATION_FACTOR must be a positive integer, not '${raw}'`);
+  return value;
 }
 
 /** Settings for topics whose latest value per key is the state (`article-enriched`, `subscriptions`). */
