@@ -41,6 +41,11 @@ export const Enrichment = z.object({
   wordCount: z.number().int().nonnegative(),
   summary: z.string(),
   engine: z.string(),
+  /**
+   * Set when the article is longer than the enricher reads (its ENRICH_MAX_CHARS): entities and topics come
+   * from the text before this offset only; `wordCount` and `summary` cover the whole article. Absent otherwise.
+   */
+  truncatedAt: z.number().int().nonnegative().optional(),
 });
 export type Enrichment = z.infer<typeof Enrichment>;
 

@@ -1,5 +1,7 @@
+import { articleText, Enrichment } from '@syndicate/contracts';
 import { describe, expect, it } from 'vitest';
-import { Enricher, extractEntities } from './index.js';
+import { HOSTILE_TEXTS } from './hostile-texts.js';
+import { DEFAULT_MAX_CHARS, Enricher, extractEntities, extractionEnd } from './index.js';
 import { leadSummary, slugify, wordCount } from './text-stats.js';
 
 // Written for this test.
@@ -86,6 +88,26 @@ describe('Enricher', () => {
   });
 });
 
+// The poison pill of issue 12: one article that keeps the enricher busy past its Kafka session is delivered
+// again and again. Work per article is bounded (DEFAULT_MAX_CHARS) and linear in what is read, so a 1 MB
+// article of any of these patterns is enriched well within a second (some once took minutes: the tokenizer
+// and the merging of names looked at all the rest for every piece).
+describe('Enricher on 1 MB of hostile text', () => {
+  it('enriches each pattern in under a second, with offsets into the text', { timeout: 120_000 }, () => {
+    const enricher = new Enricher();
+    for (const [name, make] of Object.entries(HOSTILE_TEXTS)) {
+      const body = make();
+      const started = performance.now();
+      const enriched = enricher.enrich({ headline: 'Hostile', body: [body], language: 'en' });
+      const ms = performance.now() - started;
+      expect.soft(ms, `${name}: ${Math.round(ms)} ms`).toBeLessThan(1_000);
+      expect.soft(enriched.truncatedAt, name).toBeLessThanOrEqual(DEFAULT_MAX_CHARS);
+      const text = articleText({ headline: 'Hostile', body: [body] });
+      for (const e of enriched.entities) for (const m of e.mentions) expect(text.slice(m.start, m.end)).toBe(m.text);
+    }
+  });
+});
+
 describe('entities of a huge article', () => {
   it('merges 160,000 mentions of one name without overflowing the stack', { timeout: 30_000 }, () => {
     // Merging once spread the mentions as arguments, and thousands of names compared each with every person.
@@ -93,6 +115,46 @@ describe('entities of a huge article', () => {
     const [agency] = extractEntities(text);
     expect(agency?.name).toBe('Associated Press');
     expect(agency?.mentions).toHaveLength(160_001);
+  });
+});
+
+describe('Enricher limits', () => {
+  // Written for this test: 40 sentences of 50 characters, then a paragraph the limit leaves unread.
+  const article = {
+    headline: 'Port strike ends',
+    body: ['Ingrid Bakker met the dockers in Rotterdam today. '.repeat(40), 'Late news: Maersk said Antwerp will reopen.'],
+    language: 'en',
+  };
+  const text = articleText(article);
+
+  it('reads entities and topics from the first maxChars only, says where it stopped, and keeps offsets into the whole text', () => {
+    const enriched = new Enricher(undefined, { maxChars: 1_000 }).enrich(article);
+    expect(Enrichment.parse(enriched)).toEqual(enriched);
+    // Cut at the space before the word the limit falls in, never inside a name.
+    expect(enriched.truncatedAt).toBeGreaterThan(990);
+    expect(enriched.truncatedAt).toBeLessThanOrEqual(1_000);
+    expect(text[enriched.truncatedAt ?? 0]).toMatch(/\s/);
+    expect(enriched.entities.map((e) => e.name)).toEqual(expect.arrayContaining(['Ingrid Bakker', 'Rotterdam']));
+    expect(enriched.entities.map((e) => e.name)).not.toEqual(expect.arrayContaining(['Antwerp']));
+    for (const e of enriched.entities) {
+      for (const m of e.mentions) {
+        expect(m.end).toBeLessThanOrEqual(enriched.truncatedAt ?? 0);
+        expect(text.slice(m.start, m.end)).toBe(m.text);
+      }
+    }
+    // Counting words and summarising the lead are cheap on any length: they still cover the whole article.
+    expect(enriched.wordCount).toBe(wordCount(text));
+    // Within the limit, the article is read whole and the note is absent.
+    const whole = new Enricher(undefined, { maxChars: text.length }).enrich(article);
+    expect(whole).not.toHaveProperty('truncatedAt');
+    expect(whole.entities.map((e) => e.name)).toEqual(expect.arrayContaining(['Antwerp']));
+  });
+
+  it('cuts a word longer than any word where the limit falls, never between the halves of a surrogate pair', () => {
+    expect(extractionEnd('short', 10)).toBe(5);
+    expect(extractionEnd('two words', 6)).toBe(3);
+    expect(extractionEnd('x'.repeat(5_000), 2_000)).toBe(2_000);
+    expect(extractionEnd('𝐀'.repeat(3_000), 2_001)).toBe(2_000);
   });
 });
 
