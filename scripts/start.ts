@@ -56,6 +56,16 @@ function secretKey(): { key: string; source: string } {
   return { key: readFileSync(file, 'utf8').trim(), source: 'infra/.data/secret-key' };
 }
 
+/**
+ * What infra/up.sh starts (it reads KAFKA_NODES and KAFKA_PORT from the environment it inherits): one
+ * broker on KAFKA_PORT, or with KAFKA_NODES=3 a cluster on KAFKA_PORT, +2 and +4.
+ */
+function localKafkaBrokers(): string {
+  const basePort = Number(process.env.KAFKA_PORT ?? 9092);
+  const nodes = process.env.KAFKA_NODES === '3' ? 3 : 1;
+  return Array.from({ length: nodes }, (_, n) => `127.0.0.1:${basePort + 2 * n}`).join(',');
+}
+
 const startedInfra = startInfrastructure();
 const secret = secretKey();
 const port = process.env.PORT ?? '8080';
@@ -65,7 +75,7 @@ const env = {
   PORT: port,
   SYNDICATE_ADMIN_TOKEN: token,
   SYNDICATE_SECRET_KEY: secret.key,
-  KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
+  KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? localKafkaBrokers(),
   REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   // The API serves feeds and the delivery service pushes them (WebSub): both must name them alike.
   PUBLIC_BASE_URL: process.env.PUBLIC_BASE_URL ?? `http://127.0.0.1:${port}`,
