@@ -1,5 +1,13 @@
 import { brokerList } from '@syndicate/config';
-import { ArticleEvent, type EnrichedRecord, fromKafkaRecord, newEventAttributes, toKafkaRecord, topicNames } from '@syndicate/contracts';
+import {
+  type ArticleData,
+  ArticleEvent,
+  type EnrichedRecord,
+  fromKafkaRecord,
+  newEventAttributes,
+  toKafkaRecord,
+  topicNames,
+} from '@syndicate/contracts';
 import { Enricher } from '@syndicate/enrichment';
 import { ConsumerLoop, coreTopicSpecs, createKafka, ensureTopics, KeyedProducer, ok } from '@syndicate/kafka-runtime';
 import { createMetricsRegistry, type Logger, type Registry } from '@syndicate/observability';
@@ -26,7 +34,7 @@ export class EnricherService {
   constructor(
     config: EnricherConfig,
     private readonly logger: Logger,
-    private readonly enricher = new Enricher(),
+    private readonly enricher = new Enricher(undefined, { maxChars: config.ENRICH_MAX_CHARS }),
   ) {
     this.topics = topicNames(config.TOPIC_PREFIX);
     this.kafka = createKafka({ brokers: brokerList(config.KAFKA_BROKERS), clientId: 'syndicate-enricher', logger });
@@ -48,7 +56,7 @@ export class EnricherService {
     const record: EnrichedRecord =
       event.type === 'article.withdrawn'
         ? { type: event.type, ...event.data }
-        : { type: event.type, article: event.data, enrichment: this.enricher.enrich(event.data), enrichedAt: new Date().toISOString() };
+        : { type: event.type, article: event.data, enrichment: this.enrich(event.data), enrichedAt: new Date().toISOString() };
     const attributes = newEventAttributes({
       source: 'syndicate/enricher',
       type: event.type,
@@ -57,6 +65,17 @@ export class EnricherService {
     });
     await this.producer.send(this.topics.articleEnriched, [toKafkaRecord(attributes, record)]);
     return ok();
+  }
+
+  private enrich(article: ArticleData) {
+    const enrichment = this.enricher.enrich(article);
+    if (enrichment.truncatedAt !== undefined) {
+      this.logger.warn(
+        { articleId: article.id, truncatedAt: enrichment.truncatedAt },
+        'article longer than ENRICH_MAX_CHARS: entities and topics from its start',
+      );
+    }
+    return enrichment;
   }
 
   async start(): Promise<void> {
