@@ -103,7 +103,13 @@ describe('publishing the latest content again', () => {
   it('answers 200 with the same version and publishes nothing; changed content is a new version', async () => {
     expect(await call('POST', '/v1/articles', story)).toMatchObject({ status: 202, json: { id: 'same-1', version: 1 } });
     // The same content: keys in another order, defaults spelled out, publication time left to the API again.
-    const again = await call('POST', '/v1/articles', { language: 'en', categories: ['World'], body: story.body, headline: story.headline, id: story.id });
+    const again = await call('POST', '/v1/articles', {
+      language: 'en',
+      categories: ['World'],
+      body: story.body,
+      headline: story.headline,
+      id: story.id,
+    });
     expect(again).toEqual({ status: 200, json: { id: 'same-1', version: 1, type: 'article.published', unchanged: true } });
     const changed = await call('POST', '/v1/articles', { ...story, body: ['It reopened on Monday morning.'] });
     expect(changed).toMatchObject({ status: 202, json: { version: 2, type: 'article.updated' } });
