@@ -8,6 +8,8 @@
  *
  * Knobs: BENCH_PAIRS (phase pairs, 3), BENCH_PHASE_SECONDS (10), BENCH_RATE (articles/s, 5),
  * BENCH_ENDPOINTS (20), BENCH_READER_RATE (feed reads/s, 10), BENCH_ABUSE_RATE (2,000), BENCH_ABUSE_CALLBACKS (1,000).
+ * BENCH_UNLIMITED=1 lifts the per-client rate limits (as if the abuser came from many addresses), to see what
+ * the rest (archive boundaries, the byte-bounded cache, the hub's caps) hold on their own.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -25,6 +27,7 @@ const ENDPOINTS = Number(process.env.BENCH_ENDPOINTS ?? 20);
 const READER_RATE = Number(process.env.BENCH_READER_RATE ?? 10);
 const ABUSE_RATE = process.env.BENCH_ABUSE_RATE ?? '2000';
 const ABUSE_CALLBACKS = process.env.BENCH_ABUSE_CALLBACKS ?? '1000';
+const UNLIMITED = process.env.BENCH_UNLIMITED === '1';
 
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -73,6 +76,7 @@ const env = {
   // Both sides on loopback here; on the internet the abuser's callbacks would be public addresses.
   SYNDICATE_WEBHOOK_ALLOWLIST: '127.0.0.0/8',
   SYNDICATE_WEBSUB_ALLOWLIST: '127.0.0.0/8',
+  ...(UNLIMITED ? { RATE_LIMIT_FEEDS: '1000000000', RATE_LIMIT_WEBSUB: '1000000000', RATE_LIMIT_PUBLIC: '1000000000' } : {}),
   ENRICHER_GROUP_ID: `enricher-${id}`,
   FANOUT_GROUP_ID: `fanout-${id}`,
 };
@@ -159,7 +163,7 @@ try {
 
   console.log(`Node ${process.version}, ${new Date().toISOString()}\n`);
   console.log(
-    `${PAIRS} pairs of ${PHASE_MS / 1_000} s phases; ${ARTICLES_PER_SECOND} articles/s to ${ENDPOINTS} endpoints; a reader polling /feeds/all.rss ${READER_RATE}/s; the abuser ${ABUSE_RATE} cache-busting feed requests/s and ${ABUSE_CALLBACKS} hub callbacks from one host:\n`,
+    `${PAIRS} pairs of ${PHASE_MS / 1_000} s phases${UNLIMITED ? ', per-client rate limits lifted' : ''}; ${ARTICLES_PER_SECOND} articles/s to ${ENDPOINTS} endpoints; a reader polling /feeds/all.rss ${READER_RATE}/s; the abuser ${ABUSE_RATE} cache-busting feed requests/s and ${ABUSE_CALLBACKS} hub callbacks from one host:\n`,
   );
   const m = (f: (p: (typeof pairs)[number]) => number, digits = 1) => fixed(median(pairs.map(f)), digits);
   console.log(
