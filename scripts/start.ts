@@ -3,11 +3,12 @@
  * process, prints where everything is, and on Ctrl-C / SIGTERM stops the services and then whatever
  * infrastructure it started itself.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Supervisor } from '@syndicate/lifecycle/supervisor';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SERVICES = ['api', 'enricher', 'fanout', 'delivery'] as const;
@@ -81,30 +82,14 @@ const env = {
   PUBLIC_BASE_URL: process.env.PUBLIC_BASE_URL ?? `http://127.0.0.1:${port}`,
 };
 
-const children = new Map<string, ChildProcess>();
+const supervisors: Supervisor[] = [];
 let stopping = false;
 
 async function stopAll(code: number) {
   if (stopping) return;
   stopping = true;
   log('stopping services…');
-  await Promise.all(
-    [...children.entries()].map(
-      ([name, child]) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          const timer = setTimeout(() => {
-            log(`${name} did not stop within ${STOP_TIMEOUT_MS / 1_000} s; killing it`);
-            child.kill('SIGKILL');
-          }, STOP_TIMEOUT_MS);
-          child.once('exit', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-          child.kill('SIGTERM');
-        }),
-    ),
-  );
+  await Promise.all(supervisors.map((supervisor) => supervisor.stop(STOP_TIMEOUT_MS)));
   stopInfrastructure(startedInfra);
   log('stopped');
   process.exit(code);
@@ -113,19 +98,22 @@ async function stopAll(code: number) {
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
+// Each service is kept running: one that crashes is started again (after 1 s, then longer while it keeps
+// crashing), loudly, while the others go on. In production a process manager or Kubernetes does this.
 for (const name of SERVICES) {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'services', name, 'src/main.ts')], {
-    cwd: root,
-    env: METRICS_PORTS[name] ? { ...env, METRICS_PORT: process.env[`${name.toUpperCase()}_METRICS_PORT`] ?? METRICS_PORTS[name] } : env,
-    // Services log JSON on stdout; pass it through so `npm start | pino-pretty` works.
-    stdio: ['ignore', 'inherit', 'inherit'],
+  const supervisor = new Supervisor({
+    name,
+    log,
+    spawn: () =>
+      spawn(process.execPath, ['--import', 'tsx', join(root, 'services', name, 'src/main.ts')], {
+        cwd: root,
+        env: METRICS_PORTS[name] ? { ...env, METRICS_PORT: process.env[`${name.toUpperCase()}_METRICS_PORT`] ?? METRICS_PORTS[name] } : env,
+        // Services log JSON on stdout; pass it through so `npm start | pino-pretty` works.
+        stdio: ['ignore', 'inherit', 'inherit'],
+      }),
   });
-  children.set(name, child);
-  child.once('exit', (code, signal) => {
-    if (stopping) return;
-    log(`${name} exited (${signal ?? `code ${code}`}); stopping everything`);
-    void stopAll(1);
-  });
+  supervisor.start();
+  supervisors.push(supervisor);
 }
 
 const apiUrl = `http://127.0.0.1:${port}`;
