@@ -21,9 +21,23 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['packages/*/src/**/*.integration.test.ts', 'services/*/src/**/*.integration.test.ts', 'tests/**/*.test.ts'],
+          // The slow chaos scenarios (a broker, a cluster node or Redis of their own broken under load): `npm run test:chaos`.
+          exclude: ['tests/chaos/**/*.chaos.test.ts', '**/node_modules/**'],
           globalSetup: ['tests/support/global-infrastructure.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'chaos',
+          include: ['tests/chaos/**/*.test.ts'],
+          globalSetup: ['tests/support/global-infrastructure.ts'],
+          // One scenario at a time: each runs a whole stack, some a Kafka cluster of their own.
+          fileParallelism: false,
+          testTimeout: 600_000,
+          hookTimeout: 400_000,
         },
       },
     ],

@@ -1,0 +1,31 @@
+/**
+ * Chaos, the broker: the whole stack on a Kafka of its own, which is killed with SIGKILL in the middle of
+ * a load and started again. Articles the API refuses while the broker is down (503) are published again by
+ * the load, as a client would; every accepted one reaches every subscriber, once.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ownKafka, startStack } from './harness.js';
+
+let kafka: Awaited<ReturnType<typeof ownKafka>>;
+let stack: Awaited<ReturnType<typeof startStack>>;
+
+beforeAll(async () => {
+  kafka = await ownKafka(1);
+  stack = await startStack({ kafkaBrokers: kafka.brokers });
+}, 300_000);
+afterAll(async () => {
+  await stack?.stop();
+  await kafka?.stop();
+}, 60_000);
+
+describe('the broker killed under load', () => {
+  it('loses no accepted article once it is back', async () => {
+    await stack.load('broker', 60, 10, async (n) => {
+      if (n === 20) kafka.kill();
+      if (n === 21) await kafka.start(); // the load's next article waits (503s) until the broker is back
+    });
+    const { feedDuplicates, versionsWithTwoWebhookIds } = await stack.allArrived();
+    expect(feedDuplicates).toBe(0);
+    expect(versionsWithTwoWebhookIds).toEqual([]);
+  }, 600_000);
+});

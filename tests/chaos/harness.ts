@@ -1,0 +1,319 @@
+/**
+ * The chaos suite's harness: the four services as their own processes (kept running by the same Supervisor
+ * as `npm start`), a Kafka and a Redis of the test's own when a scenario breaks them, a webhook receiver, a
+ * load of articles published through the API, and the check every scenario ends with: every accepted
+ * article reached every subscriber (webhook, feed, partner topic), with no feed duplicates and one webhook id
+ * per article version.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import { type AddressInfo, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Keyring } from '@syndicate/config';
+import { topicNames } from '@syndicate/contracts';
+import { FeedStore } from '@syndicate/feeds';
+import { createKafka, ensureTopics } from '@syndicate/kafka-runtime';
+import { Supervisor } from '@syndicate/lifecycle/supervisor';
+import { createLogger } from '@syndicate/observability';
+import { cleanRedis, collectTopic, eventually, isolation, REDIS_URL } from '@syndicate/test-support';
+import { Redis } from 'ioredis';
+
+export const root = join(import.meta.dirname, '..', '..');
+const TOKEN = `chaos-admin-${randomBytes(8).toString('hex')}`;
+const log = (line: string) => process.stderr.write(`[chaos] ${line}\n`);
+
+async function free(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer()
+      .once('error', () => resolve(false))
+      .listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** The first base port from `from` (stepping by 100) with `count` free ports after it. */
+export async function freePorts(from: number, count: number): Promise<number> {
+  for (let base = from; base < from + 10_000; base += 100) {
+    const ports = Array.from({ length: count }, (_, i) => base + i);
+    if ((await Promise.all(ports.map(free))).every(Boolean)) return base;
+  }
+  throw new Error(`no ${count} free ports from ${from}`);
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk));
+    child.once('error', reject);
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited with ${code}:\n${output}`)),
+    );
+  });
+}
+
+/** A Kafka of the scenario's own (one node or three), by the scripts `npm start` uses, in a temporary directory. */
+export async function ownKafka(nodes: 1 | 3) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'syndicate-chaos-kafka-'));
+  const basePort = await freePorts(nodes === 3 ? 21_092 : 20_092, 6);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    KAFKA_NODES: String(nodes),
+    KAFKA_PORT: String(basePort),
+    KAFKA_CONTROLLER_PORT: String(basePort + 1),
+    SYNDICATE_DATA_DIR: dataDir,
+    KAFKA_HEAP_MB: '384',
+    KAFKA_READY_TIMEOUT_S: '200',
+  };
+  delete env.KAFKA_REPLICATION_FACTOR;
+  const pidFile = (n: number) => join(dataDir, nodes === 1 ? 'kafka' : `kafka-${n}`, 'kafka.pid');
+  const kafka = {
+    brokers: Array.from({ length: nodes }, (_, i) => `127.0.0.1:${basePort + 2 * i}`).join(','),
+    /** Starts every node that is not running (a killed one rejoins with its id and data). */
+    start: () => run('bash', [join(root, 'infra/kafka/start.sh')], env),
+    kill(n = 1) {
+      const pid = Number(readFileSync(pidFile(n), 'utf8'));
+      process.kill(pid, 'SIGKILL');
+      log(`SIGKILL kafka node ${n} (pid ${pid})`);
+    },
+    async stop() {
+      await run('bash', [join(root, 'infra/kafka/stop.sh')], env).catch(() => undefined);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  await kafka.start();
+  return kafka;
+}
+
+/** A Redis of the scenario's own, with AOF (`appendfsync everysec`) and noeviction, as the project runs it. */
+export async function ownRedis() {
+  const dir = mkdtempSync(join(tmpdir(), 'syndicate-chaos-redis-'));
+  const port = await freePorts(22_379, 1);
+  const url = `redis://127.0.0.1:${port}`;
+  const start = async () => {
+    await run(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec'].concat(
+        ['--save', '', '--maxmemory-policy', 'noeviction', '--daemonize', 'yes', '--pidfile', join(dir, 'redis.pid')],
+        ['--logfile', join(dir, 'redis.log')],
+      ),
+      process.env,
+    );
+    await eventually(async () => {
+      const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0 });
+      try {
+        await probe.connect();
+        return (await probe.ping()) === 'PONG' ? true : undefined;
+      } finally {
+        probe.disconnect();
+      }
+    }, 20_000);
+  };
+  await start();
+  return {
+    url,
+    /** A restart as an operator does it: SHUTDOWN (the AOF is flushed), then start on the same data. */
+    async restart() {
+      const admin = new Redis(url, { maxRetriesPerRequest: 0 });
+      await admin.shutdown().catch(() => undefined); // the connection closes as it answers
+      admin.disconnect();
+      log('redis shut down; starting it again');
+      await start();
+    },
+    async stop() {
+      const admin = new Redis(url, { maxRetriesPerRequest: 0 });
+      await admin.shutdown('NOSAVE').catch(() => undefined);
+      admin.disconnect();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+interface Delivery {
+  webhookId: string;
+  articleId: string;
+  version: number;
+}
+
+/** The four services against the given Kafka and Redis, each its own process, restarted when it dies. */
+export async function startStack(options: { kafkaBrokers?: string; redisUrl?: string } = {}) {
+  const iso = isolation();
+  const kafkaBrokers = options.kafkaBrokers ?? iso.env.KAFKA_BROKERS;
+  const redisUrl = options.redisUrl ?? REDIS_URL;
+  const topics = topicNames(iso.topicPrefix);
+  const port = await freePorts(23_080, 1);
+  const api = `http://127.0.0.1:${port}`;
+
+  const deliveries: Delivery[] = [];
+  const receiver = createHttpServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString()) as { data: { id: string; version: number } };
+      deliveries.push({ webhookId: String(req.headers['webhook-id']), articleId: body.data.id, version: body.data.version });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...iso.env,
+    KAFKA_BROKERS: kafkaBrokers,
+    REDIS_URL: redisUrl,
+    PORT: String(port),
+    PUBLIC_BASE_URL: api,
+    SYNDICATE_ADMIN_TOKEN: TOKEN,
+    SYNDICATE_SECRET_KEY: Keyring.generateEntry('chaos'),
+    SYNDICATE_WEBHOOK_ALLOWLIST: '127.0.0.0/8',
+    ENRICHER_GROUP_ID: `enricher-${iso.id}`,
+    FANOUT_GROUP_ID: `fanout-${iso.id}`,
+    WEBHOOK_RETRY_SCHEDULE_MS: '1000,2000,4000',
+    RATE_LIMIT_PUBLIC: '1000000',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'error',
+  };
+  const supervisors = new Map<string, Supervisor>();
+  for (const name of ['api', 'enricher', 'fanout', 'delivery']) {
+    const supervisor = new Supervisor({
+      name,
+      log,
+      initialBackoffMs: 200,
+      maxBackoffMs: 2_000,
+      spawn: () =>
+        spawn(process.execPath, ['--import', 'tsx', join(root, 'services', name, 'src/main.ts')], {
+          env,
+          stdio: ['ignore', 'ignore', 'inherit'],
+        }),
+    });
+    supervisor.start();
+    supervisors.set(name, supervisor);
+  }
+
+  const call = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${api}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000),
+    });
+    return { status: response.status, json: (await response.json().catch(() => ({}))) as Record<string, unknown> };
+  };
+  await eventually(async () => ((await fetch(`${api}/readyz`)).ok ? true : undefined), 120_000, 'the API to be ready');
+
+  const partnerId = `chaos${iso.id}`;
+  const kafka = createKafka({ brokers: kafkaBrokers.split(','), clientId: 'chaos-check', logger: createLogger('chaos', 'fatal') });
+  await ensureTopics(kafka, [{ topic: topics.partner(partnerId) }]);
+  const partner = await collectTopic(kafka, topics.partner(partnerId));
+  for (const subscription of [
+    { type: 'webhook', url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook` },
+    { type: 'feed', slug: 'chaos' },
+    { type: 'partner-queue', partnerId, format: 'native' },
+  ]) {
+    const created = await call('POST', '/v1/subscriptions', subscription);
+    if (created.status !== 201) throw new Error(`subscription: ${created.status} ${JSON.stringify(created.json)}`);
+  }
+  // The workers see the subscriptions once they have read the topic; a first article proves the whole path.
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const store = new FeedStore({ redis, keyPrefix: iso.redisKeyPrefix });
+  const accepted = new Map<string, number>();
+
+  /** Publishes through the API until accepted (a 503 or a refused connection while something is down is retried). */
+  async function publish(id: string, budgetMs = 120_000) {
+    const deadline = Date.now() + budgetMs;
+    for (;;) {
+      try {
+        const answer = await call('POST', '/v1/articles', {
+          id,
+          headline: `Chaos story ${id}`,
+          body: [`What happened in ${id}, told in one paragraph of our own.`],
+        });
+        if (answer.status === 202 || answer.status === 200) {
+          accepted.set(id, Number(answer.json.version));
+          return;
+        }
+        if (answer.status !== 503 && answer.status !== 502)
+          throw new Error(`publishing ${id}: ${answer.status} ${JSON.stringify(answer.json)}`);
+      } catch (error) {
+        if (error instanceof Error && error.message.startsWith('publishing')) throw error;
+      }
+      if (Date.now() > deadline) throw new Error(`${id} not accepted within ${budgetMs} ms`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  await publish('warm-up');
+  const stack = {
+    api,
+    supervisors,
+    deliveries,
+    accepted,
+    publish,
+    /** Publishes `count` articles named `${prefix}-N`, `perSecond` a second, calling `during(n)` before each. */
+    async load(prefix: string, count: number, perSecond: number, during: (n: number) => Promise<void> | void = () => {}) {
+      const startedAt = Date.now();
+      for (let n = 0; n < count; n++) {
+        await during(n);
+        const due = startedAt + (n * 1_000) / perSecond;
+        if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+        await publish(`${prefix}-${n}`);
+      }
+    },
+    kill(name: string) {
+      const child = supervisors.get(name)?.process;
+      log(`SIGKILL ${name} (pid ${child?.pid})`);
+      child?.kill('SIGKILL');
+    },
+    /**
+     * Every accepted article reached every subscriber within the budget: the webhook (one webhook id per
+     * article version, repeats allowed), the feed (each once) and the partner topic.
+     */
+    async allArrived(budgetMs = 180_000) {
+      const missing = async () => {
+        const delivered = new Set(deliveries.map((d) => `${d.articleId}@${d.version}`));
+        const onPartner = new Set(partner.messages.map((m) => m.key));
+        const inFeed = new Set((await store.list('chaos', 1_000)).map((r) => `${r.article.id}@${r.article.version}`));
+        return [...accepted].flatMap(([id, version]) => {
+          const key = `${id}@${version}`;
+          return [
+            ...(delivered.has(key) ? [] : [`webhook ${key}`]),
+            ...(inFeed.has(key) ? [] : [`feed ${key}`]),
+            ...(onPartner.has(id) ? [] : [`partner ${id}`]),
+          ];
+        });
+      };
+      let last: string[] = [];
+      await eventually(
+        async () => {
+          last = await missing();
+          return last.length === 0 ? true : undefined;
+        },
+        budgetMs,
+        'every accepted article at every subscriber',
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}; missing ${last.length}: ${last.slice(0, 10).join(', ')}`);
+      });
+      const feedIds = (await store.list('chaos', 1_000)).map((r) => r.article.id);
+      const idsPerVersion = new Map<string, Set<string>>();
+      for (const d of deliveries) {
+        const key = `${d.articleId}@${d.version}`;
+        idsPerVersion.set(key, (idsPerVersion.get(key) ?? new Set()).add(d.webhookId));
+      }
+      return {
+        feedDuplicates: feedIds.length - new Set(feedIds).size,
+        versionsWithTwoWebhookIds: [...idsPerVersion].filter(([, ids]) => ids.size > 1).map(([key]) => key),
+      };
+    },
+    async stop() {
+      await Promise.allSettled([...supervisors.values()].map((s) => s.stop(10_000)));
+      await partner.stop().catch(() => undefined);
+      receiver.closeAllConnections();
+      receiver.close();
+      await cleanRedis(redis, iso.redisKeyPrefix).catch(() => undefined);
+      redis.disconnect();
+    },
+  };
+  return stack;
+}
