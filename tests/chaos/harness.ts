@@ -217,6 +217,7 @@ export async function startStack(options: { kafkaBrokers?: string; redisUrl?: st
   }
   // The workers see the subscriptions once they have read the topic; a first article proves the whole path.
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  redis.on('error', () => {}); // a scenario may stop this Redis; the checks retry
   const store = new FeedStore({ redis, keyPrefix: iso.redisKeyPrefix });
   const accepted = new Map<string, number>();
 
