@@ -1,6 +1,7 @@
 import { deadLetterTopic } from '@syndicate/contracts';
 import type { Logger } from '@syndicate/observability';
-import { type ITopicConfig, Kafka, logLevel as KafkaLogLevel, type LogEntry } from 'kafkajs';
+import { type Admin, type ITopicConfig, Kafka, logLevel as KafkaLogLevel, type LogEntry, type RetryOptions } from 'kafkajs';
+import { succeeded } from './results.js';
 
 export type { Kafka };
 
@@ -11,8 +12,34 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [KafkaLogLevel.DEBUG]: 'debug',
 };
 
+/**
+ * kafkajs' own backoff settings. Every wait is capped at `maxRetryTime`, so a client whose broker has just come
+ * back tries it again within a second: kafkajs' default cap is 30 s, which is how long consumers took to resume
+ * after a broker restart. Consumers restart after their retries run out (see restartOnCrash), so the count
+ * bounds only how long one call waits, not how long a service keeps trying.
+ */
+export const KAFKA_RETRY: RetryOptions = { initialRetryTime: 200, maxRetryTime: 1_000, retries: 8 };
+
+/**
+ * For callers that must answer quickly (an HTTP request waiting on a produce, a readiness probe): three quick
+ * retries, about 0.7 s of waiting in all, enough for a leader moving but not for a broker that is gone.
+ */
+export const KAFKA_FAIL_FAST_RETRY: RetryOptions = { initialRetryTime: 100, maxRetryTime: 400, retries: 3 };
+
+export interface CreateKafkaOptions {
+  brokers: string[];
+  clientId: string;
+  logger: Logger;
+  /** Default KAFKA_RETRY. Also bounds reconnecting to a broker, for every producer, consumer and admin of the client. */
+  retry?: RetryOptions;
+  /** How long a request may wait for its answer (kafkajs default 30 s). */
+  requestTimeoutMs?: number;
+  /** How long connecting to a broker may take (kafkajs default 1 s). */
+  connectionTimeoutMs?: number;
+}
+
 /** A kafkajs client whose logs go through our JSON logger instead of its own console output. */
-export function createKafka(options: { brokers: string[]; clientId: string; logger: Logger }): Kafka {
+export function createKafka(options: CreateKafkaOptions): Kafka {
   const kafkaLogger = options.logger.child({ component: 'kafkajs' });
   return new Kafka({
     clientId: options.clientId,
@@ -25,7 +52,9 @@ export function createKafka(options: { brokers: string[]; clientId: string; logg
         const { message, ...rest } = log;
         kafkaLogger[LEVELS[level] ?? 'info']({ ...rest, namespace: log.namespace }, message);
       },
-    retry: { initialRetryTime: 200, retries: 8 },
+    retry: options.retry ?? KAFKA_RETRY,
+    ...(options.requestTimeoutMs !== undefined ? { requestTimeout: options.requestTimeoutMs } : {}),
+    ...(options.connectionTimeoutMs !== undefined ? { connectionTimeout: options.connectionTimeoutMs } : {}),
   });
 }
 
@@ -115,5 +144,43 @@ export async function retryRetriable<T>(call: () => Promise<T>, attempts = 10, d
       if (!retriable || attempt >= attempts) throw error;
       await new Promise((resolve) => setTimeout(resolve, delayMs * attempt));
     }
+  }
+}
+
+/**
+ * A readiness check of the brokers: a metadata request through an admin client of its own. Give it a client
+ * made with KAFKA_FAIL_FAST_RETRY, so a dead broker is called down in well under a second rather than after
+ * kafkajs' reconnect attempts. A check still running is shared, not repeated, so a hung broker is asked once.
+ */
+export class KafkaProbe {
+  private readonly admin: Admin;
+  private connected?: Promise<void>;
+  private running?: Promise<void>;
+
+  constructor(kafka: Kafka) {
+    this.admin = kafka.admin({ retry: { retries: 0 } });
+  }
+
+  /** Resolves when a broker answers a metadata request. */
+  readonly check = (): Promise<void> => {
+    this.running ??= this.describe().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  };
+
+  private async describe(): Promise<void> {
+    // A failed connection is forgotten, so the next check tries again instead of failing for ever.
+    this.connected ??= this.admin.connect().catch((error: unknown) => {
+      this.connected = undefined;
+      throw error;
+    });
+    await this.connected;
+    await this.admin.describeCluster();
+  }
+
+  async stop(): Promise<void> {
+    if (this.connected && (await succeeded(this.connected))) await this.admin.disconnect();
+    this.connected = undefined;
   }
 }

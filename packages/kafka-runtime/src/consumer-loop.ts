@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DLQ_HEADERS, deadLetterTopic, normaliseHeaders } from '@syndicate/contracts';
 import { Counter, type Logger, type Registry } from '@syndicate/observability';
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Consumer, ConsumerRunConfig, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { restartOnCrash } from './consumer-restart.js';
 import type { KeyedProducer } from './producer.js';
 import { deadLetter, type StepResult, TransientError } from './results.js';
 
@@ -25,7 +26,10 @@ export interface ConsumerLoopOptions<T> {
   handle: (value: T, context: MessageContext) => Promise<StepResult>;
   /** A new group starts at the beginning of the topic, so nothing produced before it joined is missed. */
   fromBeginning?: boolean;
-  /** How long a `TransientError` is retried in place before the batch is handed back to kafkajs to restart. */
+  /**
+   * How often a `TransientError` is retried in place (waits of 200 ms doubling to 1 s, so the message goes on
+   * within a second of its dependency coming back) before the batch is handed back to kafkajs to restart.
+   */
   transientRetries?: number;
   /** Where `syndicate_consumer_messages_total{group, topic, outcome}` is counted. */
   metrics?: Registry;
@@ -41,6 +45,7 @@ export class ConsumerLoop<T> {
   private readonly outcomes?: Counter;
   private running = false;
   private joined?: Promise<void>;
+  private cancelRestart?: () => void;
 
   constructor(private readonly options: ConsumerLoopOptions<T>) {
     this.consumer = options.kafka.consumer({
@@ -69,14 +74,20 @@ export class ConsumerLoop<T> {
     this.joined = new Promise((resolve) => {
       consumer.on(consumer.events.GROUP_JOIN, () => resolve());
     });
+    const run = () =>
+      consumer.run({
+        autoCommit: true,
+        autoCommitInterval: 1_000,
+        eachBatchAutoResolve: false,
+        eachBatch: (payload) => this.processBatch(payload),
+      } satisfies ConsumerRunConfig);
+    this.cancelRestart = restartOnCrash(consumer, run, {
+      logger: options.logger.child({ groupId: options.groupId }),
+      stopped: () => !this.running,
+    });
     await consumer.connect();
     await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? true });
-    await consumer.run({
-      autoCommit: true,
-      autoCommitInterval: 1_000,
-      eachBatchAutoResolve: false,
-      eachBatch: (payload) => this.processBatch(payload),
-    });
+    await run();
     await this.joined;
   }
 
@@ -84,20 +95,21 @@ export class ConsumerLoop<T> {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    this.cancelRestart?.();
     await this.consumer.disconnect();
   }
 
   private async processBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload) {
     for (const message of batch.messages) {
       if (!isRunning() || isStale()) break;
-      await this.processMessage(batch.topic, batch.partition, message);
+      await this.processMessage(batch.topic, batch.partition, message, heartbeat);
       resolveOffset(message.offset);
       await heartbeat();
     }
     await commitOffsetsIfNecessary();
   }
 
-  private async processMessage(topic: string, partition: number, message: KafkaMessage): Promise<void> {
+  private async processMessage(topic: string, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>): Promise<void> {
     const { options } = this;
     const key = message.key?.toString() ?? null;
     const logger = options.logger.child({ topic, partition, offset: message.offset, key });
@@ -112,7 +124,7 @@ export class ConsumerLoop<T> {
       return this.settle(result, topic, partition, message, logger);
     }
     logger.debug('handling message');
-    const retries = options.transientRetries ?? 5;
+    const retries = options.transientRetries ?? 10;
     for (let attempt = 0; ; attempt++) {
       try {
         result = await options.handle(value, context);
@@ -122,7 +134,8 @@ export class ConsumerLoop<T> {
           // Not the message's fault: keep it, back off, and after a while let kafkajs restart the batch.
           if (attempt >= retries) throw error;
           logger.warn({ err: error, attempt }, 'transient failure, retrying');
-          await sleep(Math.min(200 * 2 ** attempt, 5_000));
+          await sleep(Math.min(200 * 2 ** attempt, 1_000));
+          await heartbeat(); // still here: the group must not hand the partition to someone else meanwhile
           continue;
         }
         result = deadLetter('handle', describe(error));

@@ -1,4 +1,5 @@
 export * from './client.js';
 export * from './consumer-loop.js';
+export * from './consumer-restart.js';
 export * from './producer.js';
 export * from './results.js';

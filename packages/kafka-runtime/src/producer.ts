@@ -1,40 +1,155 @@
 import type { KafkaRecord } from '@syndicate/contracts';
-import { type Kafka, Partitioners, type Producer } from 'kafkajs';
+import { type Kafka, Partitioners, type Producer, type RetryOptions } from 'kafkajs';
+import { isInfrastructureError, succeeded } from './results.js';
+
+/**
+ * The broker could not take a write (it is down, unreachable, or did not answer in time). Exists so that the
+ * API can answer 503 with Retry-After rather than 500, and so that consumer loops retry rather than
+ * dead-letter. Nothing is known to be written; a send that timed out may still land (see KeyedProducer).
+ */
+export class BusUnavailableError extends Error {
+  readonly retryable = true;
+  constructor(
+    message: string,
+    /** When a client may try again. */
+    readonly retryAfterSeconds = 2,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'BusUnavailableError';
+  }
+}
+
+export interface KeyedProducerOptions {
+  /** kafkajs' retries of one send (default: the client's). Keep their total under `sendTimeoutMs`. */
+  retry?: RetryOptions;
+  /**
+   * A send that has not been acknowledged by then fails with BusUnavailableError (default: none, kafkajs'
+   * retries alone bound it). Also the broker's wait for the in-sync replicas (acks=all).
+   */
+  sendTimeoutMs?: number;
+  /** True while the broker is known to be down (a readiness probe): sends then fail at once, writing nothing. */
+  knownDown?: () => boolean;
+}
+
+interface SendState {
+  producer?: Producer;
+  abandoned?: boolean;
+}
+
+type Records = Array<Omit<KafkaRecord, 'value'> & { value: Buffer | string | null }>;
 
 /**
  * Sends records keyed by article id, so every event of one article lands on one partition, in order.
  * Idempotent: a retried send after a lost acknowledgement is not written twice.
+ *
+ * A send that fails for the broker's sake throws BusUnavailableError and retires the kafkajs producer: the
+ * next send makes a new one, with a new producer id. kafkajs takes a failed batch's sequence numbers back, so
+ * if that batch did reach the broker after all, the same producer's next batch would reuse its numbers and be
+ * dropped by the broker as a duplicate: a write acknowledged but lost.
  */
 export class KeyedProducer {
-  private readonly producer: Producer;
+  private producer?: Producer;
   private connected?: Promise<void>;
 
-  constructor(kafka: Kafka) {
-    this.producer = kafka.producer({
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly options: KeyedProducerOptions = {},
+  ) {}
+
+  private create(): Producer {
+    return this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       createPartitioner: Partitioners.DefaultPartitioner,
+      ...(this.options.retry ? { retry: this.options.retry } : {}),
     });
   }
 
   start(): Promise<void> {
-    this.connected ??= this.producer.connect();
+    if (!this.connected) {
+      const producer = this.create();
+      this.producer = producer;
+      // A failed connection is forgotten, so the next send tries again rather than failing for ever.
+      this.connected = producer.connect().catch((error: unknown) => {
+        this.retire(producer);
+        throw error;
+      });
+    }
     return this.connected;
   }
 
   /** Resolves once every replica the topic requires has the records. */
-  async send(topic: string, records: Array<Omit<KafkaRecord, 'value'> & { value: Buffer | string | null }>): Promise<void> {
-    await this.start();
-    await this.producer.send({
-      topic,
-      acks: -1,
-      messages: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
+  async send(topic: string, records: Records): Promise<void> {
+    const { knownDown, sendTimeoutMs } = this.options;
+    if (knownDown?.()) throw new BusUnavailableError('the message bus is down: nothing was sent');
+    const used: SendState = {};
+    const work = this.sendNow(topic, records, used);
+    if (sendTimeoutMs === undefined) return work;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(
+        () => reject(new BusUnavailableError(`the message bus did not acknowledge within ${sendTimeoutMs} ms`)),
+        sendTimeoutMs,
+      );
     });
+    try {
+      return await Promise.race([work, deadline]);
+    } catch (error) {
+      used.abandoned = true; // still connecting: it must not send after its caller was told it failed
+      // Given up on: the producer it used must not send again (see the class comment).
+      if (error instanceof BusUnavailableError && used.producer) this.retire(used.producer);
+      work.catch(() => {}); // it ends on its own (kafkajs' retries are bounded); nobody waits for it
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** `used` learns which kafkajs producer the send went through, and tells it when its caller gave up. */
+  private async sendNow(topic: string, records: Records, used: SendState): Promise<void> {
+    try {
+      await this.start();
+    } catch (error) {
+      throw unavailable(error);
+    }
+    if (used.abandoned) throw new BusUnavailableError('given up while connecting: nothing was sent');
+    const producer = this.producer as Producer;
+    used.producer = producer;
+    try {
+      await producer.send({
+        topic,
+        acks: -1,
+        ...(this.options.sendTimeoutMs !== undefined ? { timeout: this.options.sendTimeoutMs } : {}),
+        messages: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
+      });
+    } catch (error) {
+      if (!isInfrastructureError(error)) throw error; // the records' fault (too large, say): not the broker's
+      this.retire(producer);
+      throw unavailable(error);
+    }
+  }
+
+  /** Forgets a producer (once), disconnecting it in the background; the next send makes a new one. */
+  private retire(producer: Producer) {
+    if (this.producer !== producer) return;
+    this.producer = undefined;
+    this.connected = undefined;
+    producer.disconnect().catch(() => {});
   }
 
   async stop(): Promise<void> {
-    if (!this.connected) return;
+    const producer = this.producer;
+    if (!producer) return;
+    const connected = this.connected;
+    this.producer = undefined;
     this.connected = undefined;
-    await this.producer.disconnect();
+    if (connected && (await succeeded(connected))) await producer.disconnect();
   }
+}
+
+function unavailable(error: unknown): BusUnavailableError {
+  if (error instanceof BusUnavailableError) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new BusUnavailableError(`the message bus is unavailable: ${reason}`, undefined, { cause: error });
 }

@@ -32,10 +32,12 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE
  * is bad: kafkajs errors it marks retriable, its connection errors, ioredis giving up on a command or a
  * closed connection, and socket errors.
  */
-export function isInfrastructureError(error: unknown): boolean {
+export function isInfrastructureError(error: unknown, depth = 0): boolean {
   if (!(error instanceof Error)) return false;
   const e = error as Error & { code?: string; retriable?: boolean };
-  if (e.retriable === true) return true;
+  if (e.retriable === true || e.name === 'BusUnavailableError') return true;
+  // kafkajs wraps what made it give up (a connection refused while reconnecting, say) in a non-retriable error.
+  if (depth < 5 && e.cause !== undefined && isInfrastructureError(e.cause, depth + 1)) return true;
   if (e.name.startsWith('KafkaJS') && /Connection|Broker|Request|Timeout|NumberOfRetries/.test(e.name)) return true;
   if (e.name === 'MaxRetriesPerRequestError' || /Connection is closed|Stream isn't writeable/.test(e.message)) return true;
   return e.code !== undefined && NETWORK_CODES.has(e.code);
@@ -46,3 +48,10 @@ export function classifyFailure(error: unknown): never {
   if (isInfrastructureError(error)) throw new TransientError(error instanceof Error ? error.message : String(error), { cause: error });
   throw error;
 }
+
+/** Whether a promise fulfils (true) or rejects (false); never rejects itself. */
+export const succeeded = (promise: Promise<unknown>): Promise<boolean> =>
+  promise.then(
+    () => true,
+    () => false,
+  );

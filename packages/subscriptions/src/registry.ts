@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { type Keyring, KeyringError } from '@syndicate/config';
 import { type FeedSubscription, Subscription } from '@syndicate/contracts';
-import { type KeyedProducer, retryRetriable } from '@syndicate/kafka-runtime';
+import { type KeyedProducer, restartOnCrash, retryRetriable } from '@syndicate/kafka-runtime';
 import type { Logger } from '@syndicate/observability';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { BroaderOf } from './matching.js';
@@ -27,6 +27,7 @@ export class SubscriptionRegistry extends EventEmitter<{ change: [SubscriptionCh
   /** How each record keeps its secrets on the topic (plain, or the key that sealed them), for the start-up report. */
   private readonly atRest = new Map<string, string[]>();
   private consumer?: Consumer;
+  private cancelRestart?: () => void;
 
   constructor(private readonly options: { kafka: Kafka; topic: string; logger: Logger; instanceId?: string; keyring?: Keyring }) {
     super();
@@ -47,20 +48,25 @@ export class SubscriptionRegistry extends EventEmitter<{ change: [SubscriptionCh
     if (pending.size === 0) caughtUp();
 
     // No offsets are committed: every start reads from the beginning, which is what rebuilds the state.
-    this.consumer = kafka.consumer({ groupId: `registry-${this.options.instanceId ?? randomUUID()}`, maxWaitTimeInMs: 100 });
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topic, fromBeginning: true });
-    await this.consumer.run({
-      autoCommit: false,
-      eachMessage: async ({ partition, message }) => {
-        this.apply(message.key?.toString() ?? '', message.value);
-        const end = pending.get(partition);
-        if (end !== undefined && BigInt(message.offset) + 1n >= end) {
-          pending.delete(partition);
-          if (pending.size === 0) caughtUp();
-        }
-      },
-    });
+    const consumer = kafka.consumer({ groupId: `registry-${this.options.instanceId ?? randomUUID()}`, maxWaitTimeInMs: 100 });
+    this.consumer = consumer;
+    const run = () =>
+      consumer.run({
+        autoCommit: false,
+        eachMessage: async ({ partition, message }) => {
+          this.apply(message.key?.toString() ?? '', message.value);
+          const end = pending.get(partition);
+          if (end !== undefined && BigInt(message.offset) + 1n >= end) {
+            pending.delete(partition);
+            if (pending.size === 0) caughtUp();
+          }
+        },
+      });
+    // Changes made while the broker was away arrive once it is back, without a restart of the process.
+    this.cancelRestart = restartOnCrash(consumer, run, { logger: this.options.logger, stopped: () => this.consumer !== consumer });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await run();
     await ready;
     this.reportSecretsAtRest();
   }
@@ -154,8 +160,10 @@ export class SubscriptionRegistry extends EventEmitter<{ change: [SubscriptionCh
   }
 
   async stop(): Promise<void> {
-    await this.consumer?.disconnect();
+    const consumer = this.consumer;
     this.consumer = undefined;
+    this.cancelRestart?.();
+    await consumer?.disconnect();
   }
 }
 
