@@ -185,7 +185,7 @@ export async function startStack(options: { kafkaBrokers?: string; redisUrl?: st
       spawn: () =>
         spawn(process.execPath, ['--import', 'tsx', join(root, 'services', name, 'src/main.ts')], {
           env,
-          stdio: ['ignore', 'ignore', 'inherit'],
+          stdio: ['ignore', 'inherit', 'inherit'], // LOG_LEVEL error by default: only what went wrong
         }),
     });
     supervisor.start();
