@@ -14,11 +14,13 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 
 /**
  * kafkajs' own backoff settings. Every wait is capped at `maxRetryTime`, so a client whose broker has just come
- * back tries it again within a second: kafkajs' default cap is 30 s, which is how long consumers took to resume
- * after a broker restart. Consumers restart after their retries run out (see restartOnCrash), so the count
- * bounds only how long one call waits, not how long a service keeps trying.
+ * back tries it again within a second (kafkajs' default cap is 30 s: consumers took up to 40 s to resume after
+ * a broker restart). The count is about a minute of waiting: a consumer rides out a shorter outage without
+ * crashing, so it keeps its group membership and resumes at once when the broker is back (after a crash it would
+ * join as a new member, and the broker would first wait out the old member's session). Consumers must be given
+ * it explicitly (`retry: KAFKA_RETRY`): kafkajs gives them 5 retries otherwise.
  */
-export const KAFKA_RETRY: RetryOptions = { initialRetryTime: 200, maxRetryTime: 1_000, retries: 8 };
+export const KAFKA_RETRY: RetryOptions = { initialRetryTime: 200, maxRetryTime: 1_000, retries: 60 };
 
 /**
  * For callers that must answer quickly (an HTTP request waiting on a produce, a readiness probe): three quick

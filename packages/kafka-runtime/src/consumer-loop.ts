@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DLQ_HEADERS, deadLetterTopic, normaliseHeaders } from '@syndicate/contracts';
 import { Counter, type Logger, type Registry } from '@syndicate/observability';
 import type { Consumer, ConsumerRunConfig, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { KAFKA_RETRY } from './client.js';
 import { restartOnCrash } from './consumer-restart.js';
 import type { KeyedProducer } from './producer.js';
 import { deadLetter, type StepResult, TransientError } from './results.js';
@@ -55,6 +56,7 @@ export class ConsumerLoop<T> {
       heartbeatInterval: 1_000,
       rebalanceTimeout: 20_000,
       maxWaitTimeInMs: 250,
+      retry: KAFKA_RETRY, // rides out a broker outage as the same member (see KAFKA_RETRY)
     });
     if (options.metrics) {
       this.outcomes = new Counter({

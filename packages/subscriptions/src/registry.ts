@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { type Keyring, KeyringError } from '@syndicate/config';
 import { type FeedSubscription, Subscription } from '@syndicate/contracts';
-import { type KeyedProducer, restartOnCrash, retryRetriable } from '@syndicate/kafka-runtime';
+import { KAFKA_RETRY, type KeyedProducer, restartOnCrash, retryRetriable } from '@syndicate/kafka-runtime';
 import type { Logger } from '@syndicate/observability';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { BroaderOf } from './matching.js';
@@ -48,7 +48,11 @@ export class SubscriptionRegistry extends EventEmitter<{ change: [SubscriptionCh
     if (pending.size === 0) caughtUp();
 
     // No offsets are committed: every start reads from the beginning, which is what rebuilds the state.
-    const consumer = kafka.consumer({ groupId: `registry-${this.options.instanceId ?? randomUUID()}`, maxWaitTimeInMs: 100 });
+    const consumer = kafka.consumer({
+      groupId: `registry-${this.options.instanceId ?? randomUUID()}`,
+      maxWaitTimeInMs: 100,
+      retry: KAFKA_RETRY, // rides out a broker outage as the same member (see KAFKA_RETRY)
+    });
     this.consumer = consumer;
     const run = () =>
       consumer.run({
