@@ -32,7 +32,9 @@ fi
 node_dir() { if ((nodes == 1)); then echo "$root/kafka"; else echo "$root/kafka-$1"; fi; }
 client_port() { echo $((port + 2 * ($1 - 1))); }
 ctl_port() { echo $((controller_port + 2 * ($1 - 1))); }
-running() { [[ -f "$(node_dir "$1")/kafka.pid" ]] && kill -0 "$(cat "$(node_dir "$1")/kafka.pid")" 2>/dev/null; }
+# A killed node may linger as a zombie until its parent (here often init) reaps it: kill -0 still succeeds on it.
+alive() { kill -0 "$1" 2>/dev/null && [[ "$(ps -o stat= -p "$1" 2>/dev/null)" != Z* ]]; }
+running() { [[ -f "$(node_dir "$1")/kafka.pid" ]] && alive "$(cat "$(node_dir "$1")/kafka.pid")"; }
 
 # Which nodes to start.
 to_start=()
@@ -157,7 +159,7 @@ for ((i = 0; i < ready_timeout_s * 2; i++)); do
     data="$(node_dir "$n")"
     if grep -q "Kafka Server started" "$data/server.log" 2>/dev/null; then
       say "node $n ready on 127.0.0.1:$(client_port "$n") (pid $(cat "$data/kafka.pid"))"
-    elif ! kill -0 "$(cat "$data/kafka.pid")" 2>/dev/null; then
+    elif ! alive "$(cat "$data/kafka.pid")"; then
       say "node $n exited during start-up; last lines of $data/server.log:"
       tail -30 "$data/server.log" >&2
       rm -f "$data/kafka.pid"
