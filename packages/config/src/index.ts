@@ -1,8 +1,8 @@
-import { Redis, type RedisOptions } from 'ioredis';
 import { z } from 'zod';
 import { Keyring, KeyringError } from './keyring.js';
 
 export { Keyring, KeyringError } from './keyring.js';
+export * from './redis.js';
 
 /** Where the shared infrastructure is. Every service's own config schema extends this one. */
 export const InfraConfig = z.object({
@@ -13,7 +13,9 @@ export const InfraConfig = z.object({
     .regex(/^[A-Za-z0-9._-]*$/)
     .default(''), // isolates tests or tenants sharing a cluster
   REDIS_KEY_PREFIX: z.string().default('syndicate:'), // every Redis key and BullMQ queue lives under it
-  METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(), // GET /metrics for services without an HTTP API; off when unset
+  METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(), // GET /metrics, /healthz, /readyz for services without an HTTP API; off when unset
+  METRICS_HOST: z.string().default('127.0.0.1'), // where METRICS_PORT listens; 0.0.0.0 for a scraper or probe on another host
+  READINESS_INTERVAL_MS: z.coerce.number().int().positive().default(500), // how often Kafka and Redis are checked in the background (/readyz, failing fast)
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type InfraConfig = z.infer<typeof InfraConfig>;
@@ -84,12 +86,10 @@ export const brokerList = (brokers: string) =>
     .filter(Boolean);
 
 /**
- * A Redis connection for BullMQ and the feed store. `maxRetriesPerRequest: null` because BullMQ workers
- * block on Redis and must wait out a reconnect rather than fail the command.
+ * Options for every BullMQ Worker: after losing Redis a worker waits `runRetryDelay` before trying again
+ * (BullMQ's default 15 s); one second keeps the service within a few seconds of Redis coming back.
  */
-export function connectRedis(url: string, options: RedisOptions = {}): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, ...options });
-}
+export const WORKER_RECOVERY = { runRetryDelay: 1_000 } as const;
 
 /** Parses the environment with a service's schema and says every problem at once, readably. */
 export function parseConfig<T extends z.ZodType>(schema: T, env: Record<string, string | undefined> = process.env): z.infer<T> {

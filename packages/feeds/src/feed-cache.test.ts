@@ -42,3 +42,17 @@ describe('FeedCache', () => {
     expect(feeds.size).toEqual({ entries: 0, bytes: 0 });
   });
 });
+
+describe('FeedCache, stale copies', () => {
+  it('keeps a document past maxAgeMs for stale(), never for get(), and drops it on invalidation', async () => {
+    const feeds = cache({ maxAgeMs: 20 });
+    const key = FeedCache.key('world', 'rss');
+    const entry = feeds.set(key, 'world', 0, rendered(100));
+    expect(feeds.get(key)).toBe(entry);
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(feeds.get(key)).toBeUndefined(); // too old to serve as fresh
+    expect(feeds.stale(key)).toBe(entry); // still there for when nothing fresh can be made
+    feeds.invalidate('world');
+    expect(feeds.stale(key)).toBeUndefined();
+  });
+});

@@ -38,8 +38,8 @@ export interface FeedCacheOptions {
 /**
  * Rendered feed documents in memory, so a poll costs a map lookup. Entries are dropped when a change to
  * their feed is announced on Redis pub/sub, everything is dropped when the subscription reconnects (changes
- * may have been missed), and nothing lives longer than `maxAgeMs` in any case. Bounded in entries and in
- * bytes (compressed copies count): the oldest entries go first.
+ * may have been missed), and nothing is served fresh for longer than `maxAgeMs` in any case (older copies are kept
+ * for `stale`). Bounded in entries and in bytes (compressed copies count): the oldest entries go first.
  */
 export class FeedCache {
   private readonly entries = new Map<string, CachedFeed>();
@@ -85,13 +85,20 @@ export class FeedCache {
     return { entries: this.entries.size, bytes: this.bytes };
   }
 
+  /** A document rendered less than `maxAgeMs` ago, and not changed since as far as announcements tell. */
   get(key: string): CachedFeed | undefined {
     const entry = this.entries.get(key);
-    if (entry && Date.now() - entry.cachedAt > this.maxAgeMs) {
-      this.delete(key);
-      return undefined;
-    }
+    // An old entry stays (until replaced, invalidated or pushed out by the bounds): see `stale`.
+    if (entry && Date.now() - entry.cachedAt > this.maxAgeMs) return undefined;
     return entry;
+  }
+
+  /**
+   * Whatever copy of the document is held, however old: what a feed server serves, marked stale, while the
+   * store is away and nothing fresh can be rendered (stale is better than nothing).
+   */
+  stale(key: string): CachedFeed | undefined {
+    return this.entries.get(key);
   }
 
   /** A token to pass to `set`: if the feed changes while rendering, the stale render is not cached. */

@@ -1,4 +1,4 @@
-import { type Logger, type Registry, serveMetrics } from '@syndicate/observability';
+import { type Logger, type Readiness, type Registry, serveMetrics } from '@syndicate/observability';
 
 /** Anything long-lived: `start()` may be called once; `stop()` is idempotent. */
 export interface Service {
@@ -6,14 +6,23 @@ export interface Service {
   stop(): Promise<void>;
 }
 
-/** `GET /metrics` for a service without an HTTP API of its own; does nothing when `port` is undefined. */
-export function metricsEndpoint(registry: Registry, port: number | undefined, logger: Logger): Service {
+/**
+ * `GET /metrics`, `/healthz` and `/readyz` for a service without an HTTP API of its own; does nothing when
+ * `port` is undefined. `host` (default 127.0.0.1) may be 0.0.0.0 for a scraper or probe on another host.
+ */
+export function metricsEndpoint(
+  registry: Registry,
+  port: number | undefined,
+  logger: Logger,
+  options: { host?: string; readiness?: Readiness } = {},
+): Service {
   let server: Awaited<ReturnType<typeof serveMetrics>> | undefined;
+  const { readiness, host = '127.0.0.1' } = options;
   return {
     start: async () => {
       if (port === undefined) return;
-      server = await serveMetrics(registry, port);
-      logger.info({ url: `http://127.0.0.1:${server.port}/metrics` }, 'metrics');
+      server = await serveMetrics(registry, port, { host, ...(readiness ? { readiness: () => readiness.current() } : {}) });
+      logger.info({ url: `http://${host}:${server.port}/metrics` }, 'metrics, /healthz and /readyz');
     },
     stop: async () => server?.close(),
   };

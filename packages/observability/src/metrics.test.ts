@@ -18,3 +18,23 @@ describe('serveMetrics', () => {
     }
   });
 });
+
+describe('serveMetrics with readiness', () => {
+  it('answers /healthz, and /readyz with 200 or 503 and which dependency is down', async () => {
+    let result = { ready: true, checks: { kafka: 'ok' as const, redis: 'ok' as 'ok' | 'down' } };
+    const server = await serveMetrics(createMetricsRegistry('test'), 0, { readiness: async () => result });
+    try {
+      const url = `http://127.0.0.1:${server.port}`;
+      expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: 'ok' });
+      const ready = await fetch(`${url}/readyz`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toEqual({ status: 'ready', checks: { kafka: 'ok', redis: 'ok' } });
+      result = { ready: false, checks: { kafka: 'ok', redis: 'down' } };
+      const notReady = await fetch(`${url}/readyz`);
+      expect(notReady.status).toBe(503);
+      expect(await notReady.json()).toEqual({ status: 'not ready', checks: { kafka: 'ok', redis: 'down' } });
+    } finally {
+      await server.close();
+    }
+  });
+});

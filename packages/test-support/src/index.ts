@@ -149,3 +149,4 @@ export function enrichedArticle(id: string, version = 1, article: Partial<Enrich
     enrichedAt: now,
   };
 }
+export { freePort, ownKafka, ownRedis } from './own-infra.js';
