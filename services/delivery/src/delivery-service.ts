@@ -1,9 +1,18 @@
-import { brokerList, connectRedis, feedSite, Keyring } from '@syndicate/config';
+import {
+  brokerList,
+  checkRedisDurability,
+  connectRedis,
+  feedSite,
+  Keyring,
+  redisCheck,
+  redisReady,
+  WORKER_RECOVERY,
+} from '@syndicate/config';
 import type { WebhookSubscription } from '@syndicate/contracts';
 import { topicNames } from '@syndicate/contracts';
 import { FeedDocuments, FeedStore } from '@syndicate/feeds';
-import { createKafka, ensureTopics, KeyedProducer } from '@syndicate/kafka-runtime';
-import { createMetricsRegistry, type Logger, type Registry } from '@syndicate/observability';
+import { createKafka, ensureTopics, KAFKA_FAIL_FAST_RETRY, KafkaProbe, KeyedProducer } from '@syndicate/kafka-runtime';
+import { createMetricsRegistry, type Logger, Readiness, type Registry } from '@syndicate/observability';
 import { SubscriptionRegistry, SubscriptionWriter } from '@syndicate/subscriptions';
 import {
   AttemptLog,
@@ -58,6 +67,9 @@ export class DeliveryFailedError extends Error {
  */
 export class DeliveryService {
   readonly metrics: Registry;
+  /** Kafka and Redis, checked in the background, for /readyz. */
+  readonly readiness: Readiness;
+  private readonly probe: KafkaProbe;
   readonly registry: SubscriptionRegistry;
   readonly attempts: AttemptLog;
   private readonly redis: Redis;
@@ -97,6 +109,9 @@ export class DeliveryService {
     private readonly logger: Logger,
   ) {
     this.kafka = createKafka({ brokers: brokerList(config.KAFKA_BROKERS), clientId: 'syndicate-delivery', logger });
+    this.probe = new KafkaProbe(
+      createKafka({ brokers: brokerList(config.KAFKA_BROKERS), clientId: 'syndicate-delivery', logger, retry: KAFKA_FAIL_FAST_RETRY }),
+    );
     this.topics = topicNames(config.TOPIC_PREFIX);
     const keyring = Keyring.parse(config.SYNDICATE_SECRET_KEY);
     this.registry = new SubscriptionRegistry({ kafka: this.kafka, topic: this.topics.subscriptions, logger, keyring });
@@ -105,6 +120,11 @@ export class DeliveryService {
     // Many deliveries in flight each check a version, take a slot or log an attempt: auto-pipelining sends
     // the commands issued in the same tick as one write. BullMQ keeps its own connection (it blocks on it).
     this.pipelined = connectRedis(config.REDIS_URL, { enableAutoPipelining: true });
+    this.readiness = new Readiness({
+      checks: { kafka: this.probe.check, redis: redisCheck(this.redis) },
+      intervalMs: config.READINESS_INTERVAL_MS,
+      logger,
+    });
     this.attempts = new AttemptLog(this.pipelined, config.REDIS_KEY_PREFIX, config.ATTEMPT_LOG_LENGTH);
     this.sender = new WebhookSender({ allowlist: parseAllowlist(config.SYNDICATE_WEBHOOK_ALLOWLIST) }, config.DELIVERY_TIMEOUT_MS);
     this.bullPrefix = `${config.REDIS_KEY_PREFIX}bull`;
@@ -384,6 +404,7 @@ export class DeliveryService {
       connection: this.redis,
       prefix: this.bullPrefix,
       concurrency: endpoint.maxConcurrency,
+      ...WORKER_RECOVERY,
       ...(endpoint.rateLimitPerSecond ? { limiter: { max: endpoint.rateLimitPerSecond, duration: 1_000 } } : {}),
       ...this.stallRecovery,
       settings: {
@@ -422,6 +443,8 @@ export class DeliveryService {
   }
 
   async start(): Promise<void> {
+    await redisReady(this.redis);
+    await checkRedisDurability(this.redis, this.logger); // refuses a Redis that would evict queued deliveries
     this.registry.on('change', (change) => {
       if ('deleted' in change) {
         this.syncEndpoint(undefined, change.id);
@@ -435,6 +458,7 @@ export class DeliveryService {
       connection: this.redis,
       prefix: this.bullPrefix,
       concurrency: this.config.WEBSUB_CONCURRENCY,
+      ...WORKER_RECOVERY,
       stalledInterval: 5_000,
     });
     this.hubWorker.on('error', (error) => this.logger.error({ err: error }, 'websub worker error'));
@@ -442,6 +466,7 @@ export class DeliveryService {
       connection: this.redis,
       prefix: this.bullPrefix,
       concurrency: this.config.WEBSUB_PUSH_CONCURRENCY,
+      ...WORKER_RECOVERY,
       stalledInterval: 5_000,
     });
     this.hubPushWorker.on('error', (error) => this.logger.error({ err: error }, 'websub push worker error'));
@@ -449,6 +474,7 @@ export class DeliveryService {
       connection: this.redis,
       prefix: this.bullPrefix,
       concurrency: this.config.WEBHOOK_BATCH_CONCURRENCY,
+      ...WORKER_RECOVERY,
       ...this.stallRecovery,
     });
     this.batchWorker.on('error', (error) => this.logger.error({ err: error }, 'batch worker error'));
@@ -458,11 +484,13 @@ export class DeliveryService {
       this.hubPushWorker.waitUntilReady(),
       this.batchWorker.waitUntilReady(),
     ]);
+    await this.readiness.start();
   }
 
   /** Workers first (in-flight deliveries finish), then the registry, HTTP agent and Redis. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.readiness.stop();
     // Batches first: their hand-overs go to the endpoints' queues.
     await this.batchWorker?.close();
     await Promise.allSettled(this.background);
@@ -483,6 +511,7 @@ export class DeliveryService {
       this.sender.close(),
       this.hubSender.close(),
       this.producer.stop(),
+      this.probe.stop(),
     ]);
     this.redis.disconnect();
     this.pipelined.disconnect();

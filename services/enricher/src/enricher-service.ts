@@ -9,8 +9,18 @@ import {
   topicNames,
 } from '@syndicate/contracts';
 import { Enricher } from '@syndicate/enrichment';
-import { ConsumerLoop, coreTopicSpecs, createKafka, ensureTopics, KeyedProducer, ok } from '@syndicate/kafka-runtime';
-import { createMetricsRegistry, type Logger, type Registry } from '@syndicate/observability';
+import {
+  ConsumerLoop,
+  classifyFailure,
+  coreTopicSpecs,
+  createKafka,
+  ensureTopics,
+  KAFKA_FAIL_FAST_RETRY,
+  KafkaProbe,
+  KeyedProducer,
+  ok,
+} from '@syndicate/kafka-runtime';
+import { createMetricsRegistry, type Logger, Readiness, type Registry } from '@syndicate/observability';
 import type { KafkaMessage } from 'kafkajs';
 import { z } from 'zod';
 import type { EnricherConfig } from './config.js';
@@ -26,6 +36,9 @@ export function decodeArticleEvent(message: KafkaMessage): ArticleEvent {
 /** article-events → enrichment → article-enriched. Offsets are committed once the enriched record is written. */
 export class EnricherService {
   readonly metrics: Registry;
+  /** Kafka (its only dependency), checked in the background, for /readyz. */
+  readonly readiness: Readiness;
+  private readonly probe: KafkaProbe;
   private readonly producer: KeyedProducer;
   private readonly loop: ConsumerLoop<ArticleEvent>;
   private readonly topics: ReturnType<typeof topicNames>;
@@ -39,6 +52,10 @@ export class EnricherService {
     this.topics = topicNames(config.TOPIC_PREFIX);
     this.kafka = createKafka({ brokers: brokerList(config.KAFKA_BROKERS), clientId: 'syndicate-enricher', logger });
     this.producer = new KeyedProducer(this.kafka);
+    this.probe = new KafkaProbe(
+      createKafka({ brokers: brokerList(config.KAFKA_BROKERS), clientId: 'syndicate-enricher', logger, retry: KAFKA_FAIL_FAST_RETRY }),
+    );
+    this.readiness = new Readiness({ checks: { kafka: this.probe.check }, intervalMs: config.READINESS_INTERVAL_MS, logger });
     this.metrics = createMetricsRegistry('enricher');
     this.loop = new ConsumerLoop({
       kafka: this.kafka,
@@ -47,7 +64,8 @@ export class EnricherService {
       producer: this.producer,
       logger,
       decode: decodeArticleEvent,
-      handle: (event) => this.handle(event),
+      // The broker away while writing the result: retried in place, never dead-lettered.
+      handle: (event) => this.handle(event).catch(classifyFailure),
       metrics: this.metrics,
     });
   }
@@ -82,12 +100,14 @@ export class EnricherService {
     await ensureTopics(this.kafka, coreTopicSpecs(this.topics));
     await this.producer.start();
     await this.loop.start();
+    await this.readiness.start();
     this.logger.info({ topic: this.topics.articleEvents }, 'enricher consuming');
   }
 
   /** Consumer first (finishes the message in hand and commits), then the producer. */
   async stop(): Promise<void> {
+    this.readiness.stop();
     await this.loop.stop();
-    await this.producer.stop();
+    await Promise.allSettled([this.producer.stop(), this.probe.stop()]);
   }
 }

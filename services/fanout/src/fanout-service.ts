@@ -1,4 +1,4 @@
-import { brokerList, connectRedis } from '@syndicate/config';
+import { brokerList, checkRedisDurability, connectRedis, redisCheck, redisReady, WORKER_RECOVERY } from '@syndicate/config';
 import {
   BACKFILL_QUEUE,
   BackfillJob,
@@ -21,11 +21,13 @@ import {
   createKafka,
   drop,
   ensureTopics,
+  KAFKA_FAIL_FAST_RETRY,
+  KafkaProbe,
   KeyedProducer,
   ok,
   type StepResult,
 } from '@syndicate/kafka-runtime';
-import { Counter, createMetricsRegistry, type Logger, type Registry } from '@syndicate/observability';
+import { Counter, createMetricsRegistry, type Logger, Readiness, type Registry } from '@syndicate/observability';
 import { partnerMessage } from '@syndicate/partner-formats';
 import { articleKeys, filterAccepts, SubscriptionRegistry } from '@syndicate/subscriptions';
 import {
@@ -61,6 +63,9 @@ export function decodeEnrichedRecord(message: KafkaMessage): EnrichedRecord {
  */
 export class FanoutService {
   readonly metrics: Registry;
+  /** Kafka and Redis, checked in the background, for /readyz. */
+  readonly readiness: Readiness;
+  private readonly probe: KafkaProbe;
   readonly registry: SubscriptionRegistry;
   readonly feeds: FeedStore;
   private readonly redis: Redis;
@@ -91,6 +96,14 @@ export class FanoutService {
     this.kafka = createKafka({ brokers: brokerList(config.KAFKA_BROKERS), clientId: 'syndicate-fanout', logger });
     this.producer = new KeyedProducer(this.kafka);
     this.redis = connectRedis(config.REDIS_URL);
+    this.probe = new KafkaProbe(
+      createKafka({ brokers: brokerList(config.KAFKA_BROKERS), clientId: 'syndicate-fanout', logger, retry: KAFKA_FAIL_FAST_RETRY }),
+    );
+    this.readiness = new Readiness({
+      checks: { kafka: this.probe.check, redis: redisCheck(this.redis) },
+      intervalMs: config.READINESS_INTERVAL_MS,
+      logger,
+    });
     this.feeds = new FeedStore({ redis: this.redis, keyPrefix: config.REDIS_KEY_PREFIX, maxItemsPerFeed: config.FEED_MAX_ITEMS });
     const bullPrefix = `${config.REDIS_KEY_PREFIX}bull`;
     this.hubQueue = new Queue(WEBSUB_QUEUE, { connection: this.redis, prefix: bullPrefix });
@@ -277,6 +290,8 @@ export class FanoutService {
   }
 
   async start(): Promise<void> {
+    await redisReady(this.redis);
+    await checkRedisDurability(this.redis, this.logger); // refuses a Redis that would evict feed items and jobs
     await ensureTopics(this.kafka, coreTopicSpecs(this.topics));
     await this.registry.start();
     await this.producer.start();
@@ -288,6 +303,7 @@ export class FanoutService {
         connection: this.redis,
         prefix: `${this.config.REDIS_KEY_PREFIX}bull`,
         concurrency: 8,
+        ...WORKER_RECOVERY,
       },
     );
     this.embargoWorker.on('error', (error) => this.logger.error({ err: error }, 'embargo worker error'));
@@ -296,14 +312,17 @@ export class FanoutService {
       prefix: `${this.config.REDIS_KEY_PREFIX}bull`,
       concurrency: 1,
       lockDuration: 120_000, // a long backfill must not be taken for a stalled one
+      ...WORKER_RECOVERY,
     });
     this.backfillWorker.on('error', (error) => this.logger.error({ err: error }, 'backfill worker error'));
     await Promise.all([this.embargoWorker.waitUntilReady(), this.backfillWorker.waitUntilReady()]);
+    await this.readiness.start();
     this.logger.info({ topic: this.topics.articleEnriched }, 'fanout consuming');
   }
 
   /** Consumer first (finishes and commits), then the registry, producer, queue and Redis. */
   async stop(): Promise<void> {
+    this.readiness.stop();
     await Promise.all([this.loop.stop(), this.embargoWorker?.close(), this.backfillWorker?.close()]);
     await Promise.allSettled([
       this.embargoQueue.close(),
@@ -312,6 +331,7 @@ export class FanoutService {
       this.batchQueue.close(),
       ...[...this.webhookQueues.values()].map((q) => q.close()),
       this.hubQueue.close(),
+      this.probe.stop(),
     ]);
     this.redis.disconnect();
   }

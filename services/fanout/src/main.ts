@@ -7,5 +7,11 @@ import { FanoutService } from './fanout-service.js';
 const config = parseConfig(FanoutConfig);
 const logger = createLogger('fanout', config.LOG_LEVEL);
 const service = new FanoutService(config, logger);
-// Metrics last to start and first to stop; the service stops itself in its own order.
-await runUntilSignalled(inOrder(service, metricsEndpoint(service.metrics, config.METRICS_PORT, logger)), logger);
+// Metrics, /healthz and /readyz last to start and first to stop; the service stops itself in its own order.
+await runUntilSignalled(
+  inOrder(
+    service,
+    metricsEndpoint(service.metrics, config.METRICS_PORT, logger, { host: config.METRICS_HOST, readiness: service.readiness }),
+  ),
+  logger,
+);
