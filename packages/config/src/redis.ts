@@ -9,12 +9,16 @@ export const REDIS_RECONNECT_MAX_MS = 1_000;
  * after a loss, then up to every REDIS_RECONNECT_MAX_MS (ioredis' default backs off to 2 s).
  */
 export function connectRedis(url: string, options: RedisOptions = {}): Redis {
-  return new Redis(url, {
+  const redis = new Redis(url, {
     maxRetriesPerRequest: null,
     enableReadyCheck: true,
     retryStrategy: (times) => Math.min(times * 100, REDIS_RECONNECT_MAX_MS),
     ...options,
   });
+  // Without a listener ioredis prints every failed reconnect to stderr, once a second while Redis is away. The
+  // outage is reported by the readiness checks (logged once per change) and by the commands that fail.
+  redis.on('error', () => {});
+  return redis;
 }
 
 /**

@@ -58,6 +58,7 @@ export async function ownRedis(args: string[] = []) {
       const deadline = Date.now() + 10_000;
       for (;;) {
         const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+        probe.on('error', () => {}); // not listening yet: connect() rejects, which is all we need to know
         try {
           await probe.connect();
           if ((await probe.ping()) === 'PONG') return;
