@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# Uses the Redis at REDIS_URL when it answers; otherwise starts Debian's redis-server (installing it if
-# missing) on that port with AOF on, data under infra/.data/redis. Idempotent.
+# Uses the Redis at REDIS_URL when it answers (the services check its settings at start: they refuse one that
+# evicts keys, and warn if it persists nothing); otherwise starts Debian's redis-server (installing it if
+# missing) on that port, data under infra/.data/redis, durable as the services need it: every write appended to
+# the AOF and flushed to disk each second (at most a second of writes lost if the machine dies, none if only
+# Redis does), no RDB snapshots, and no eviction (a full Redis refuses writes rather than drop queued work).
+# Idempotent.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 data="$(realpath -m "${SYNDICATE_DATA_DIR:-$here/../.data}")/redis"
@@ -28,10 +32,10 @@ if ! command -v redis-server >/dev/null; then
 fi
 mkdir -p "$data"
 redis-server --daemonize yes --bind 127.0.0.1 --port "$port" --dir "$data" \
-  --appendonly yes --save "" --maxmemory-policy noeviction \
+  --appendonly yes --appendfsync everysec --save "" --maxmemory-policy noeviction \
   --pidfile "$data/redis.pid" --logfile "$data/redis.log"
 for ((i = 0; i < 50; i++)); do
-  if pong; then say "started on $host:$port (AOF on, data in $data)"; exit 0; fi
+  if pong; then say "started on $host:$port (AOF, fsync every second, noeviction; data in $data)"; exit 0; fi
   sleep 0.1
 done
 say "did not answer after start; see $data/redis.log"; exit 1
