@@ -11,6 +11,21 @@ export const Mention = z.object({
   text: z.string(),
 });
 
+/** A populated place as GeoNames describes it (WGS 84 degrees). */
+export const GeoPlace = z.object({
+  latitude: z.number().min(-90).max(90),
+  longitude: z.number().min(-180).max(180),
+  /** ISO 3166-1 alpha-2 code of the country the place is in. */
+  country: z.string().regex(/^[A-Z]{2}$/),
+  /** GeoNames first-level division code within the country (`TX` for Texas, `12` for Kyiv city); absent when unknown. */
+  admin1: z.string().optional(),
+  /** Inhabitants as GeoNames counts them; absent when unknown. */
+  population: z.number().int().nonnegative().optional(),
+  /** GeoNames feature code: `PPLC` a capital, `PPLA` a first-level seat, `PPL` another populated place… */
+  featureCode: z.string().optional(),
+});
+export type GeoPlace = z.infer<typeof GeoPlace>;
+
 export const Entity = z.object({
   /** Stable, URL-safe slug such as `person/volodymyr-zelenskyy`. */
   id: z.string(),
@@ -19,8 +34,13 @@ export const Entity = z.object({
   mentions: z.array(Mention),
   /** 0..1: how central the entity is to the article (headline, lead, frequency). */
   salience: z.number().min(0).max(1),
-  /** Identifiers in outside schemes, e.g. `{ iso3166: 'UA', wikidata: 'Q212' }`. */
+  /**
+   * Identifiers in outside schemes, e.g. `{ iso3166: 'UA', wikidata: 'Q212' }`; a place linked to GeoNames has
+   * `geonames` (`'703448'` for Kyiv, https://sws.geonames.org/703448/).
+   */
   externalIds: z.record(z.string(), z.string()).default({}),
+  /** Where a place is, for places linked to GeoNames (see `externalIds.geonames`). Absent otherwise. */
+  geo: GeoPlace.optional(),
 });
 export type Entity = z.infer<typeof Entity>;
 

@@ -2,15 +2,17 @@
  * Entities in an article: the trained tagger finds the mentions, then mentions that name the same thing are
  * merged ("President Volodymyr Zelenskyy", "Zelenskyy's" and "Zelenskyy" are one person; "AP" and "the
  * Associated Press" one agency), each entity gets one type by vote, a canonical name, a slug id, ISO 3166
- * codes where the gazetteer knows the place, and a salience from where and how often it is mentioned.
+ * codes where the gazetteer knows the place, a GeoNames id and coordinates for a town or city (src/places.ts),
+ * and a salience from where and how often it is mentioned.
  */
 import { createRequire } from 'node:module';
-import type { Entity } from '@syndicate/contracts';
+import type { Entity, GeoPlace } from '@syndicate/contracts';
 import { taggingForm } from './ner/features.js';
 import { type Gazetteer, type GazetteerType, gazetteer } from './ner/gazetteer.js';
 import { type EntityClass, NerModel, spansOf } from './ner/model.js';
 import { NerTagger } from './ner/tagger.js';
 import { sentences, type Token, tokenize } from './ner/tokenize.js';
+import { geoOf, linkPlaces } from './places.js';
 import { slugify } from './text-stats.js';
 
 type EntityType = Entity['type'];
@@ -65,6 +67,8 @@ interface Group {
   /** The gazetteer's name for it, when the gazetteer knows it ("United States" for "U.S."). */
   canonical?: string;
   iso3166?: string;
+  /** `-` when the gazetteer knows the place is no town (see places.tsv). */
+  geonames?: string;
 }
 
 const typeVote = (mentions: Mention[]): EntityType => {
@@ -128,6 +132,22 @@ class GroupIndex {
   }
 }
 
+/** Links the places marked `link` (names to look up) to GeoNames, in the context of every entity's codes. */
+function linkTowns(entities: Array<Pick<Entity, 'externalIds'> & { link: string[] | undefined; geo: GeoPlace | undefined }>): void {
+  const towns = entities.filter((e) => e.link);
+  if (towns.length === 0) return;
+  const places = linkPlaces(
+    towns.map((e) => ({ names: e.link as string[] })),
+    entities,
+  );
+  towns.forEach((entity, i) => {
+    const place = places[i];
+    if (!place) return;
+    entity.externalIds.geonames = place.geonames;
+    entity.geo = geoOf(place);
+  });
+}
+
 /** Entities with merged mentions, most salient first. */
 export function extractEntities(text: string, parts: TextParts = { headlineEnd: 0, leadEnd: text.length }): Entity[] {
   const names = gazetteer();
@@ -151,6 +171,7 @@ export function extractEntities(text: string, parts: TextParts = { headlineEnd: 
     if (!entry) continue;
     group.canonical = entry.canonical;
     if (entry.iso3166) group.iso3166 = entry.iso3166;
+    if (entry.geonames) group.geonames = entry.geonames;
     const key = `${type}:${entry.canonical}`;
     const existing = byCanonical.get(key);
     if (existing) moveMentions(group, existing);
@@ -200,11 +221,15 @@ export function extractEntities(text: string, parts: TextParts = { headlineEnd: 
       mentions: mentionsInOrder.map(({ start, end, text }) => ({ start, end, text })),
       raw: mentionsInOrder.reduce((sum, m) => sum + weight(m), 0),
       externalIds: (group.iso3166 ? { iso3166: group.iso3166 } : {}) as Record<string, string>,
+      geo: undefined as GeoPlace | undefined,
+      // Towns and cities are linked to GeoNames; countries, states, regions and seas are not towns.
+      link: type === 'LOCATION' && !group.iso3166 && group.geonames !== '-' ? [...new Set([name, group.canonical ?? name])] : undefined,
     };
   });
+  linkTowns(scored);
   // A loop, not Math.max(...): spreading 200,000 entities as arguments overflows the stack.
   const top = scored.reduce((max, e) => Math.max(max, e.raw), 1);
   return scored
-    .map(({ raw, ...entity }) => ({ ...entity, salience: Math.round((raw / top) * 1000) / 1000 }))
+    .map(({ raw, link: _, geo, ...entity }) => ({ ...entity, ...(geo ? { geo } : {}), salience: Math.round((raw / top) * 1000) / 1000 }))
     .sort((a, b) => b.salience - a.salience || (a.mentions[0]?.start ?? 0) - (b.mentions[0]?.start ?? 0));
 }

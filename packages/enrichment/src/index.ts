@@ -1,9 +1,11 @@
 import { type ArticleData, articleText, type Enrichment } from '@syndicate/contracts';
 import { extractEntities, nerTagger } from './entities.js';
+import { placeIndex } from './places.js';
 import { leadSummary, wordCount } from './text-stats.js';
 import { TopicClassifier } from './topics/classifier.js';
 
 export { extractEntities, type TextParts } from './entities.js';
+export { choosePlace, type PlaceCandidate, PlaceIndex, placeIndex, placeKey } from './places.js';
 export { slugify } from './text-stats.js';
 export { TopicClassifier } from './topics/classifier.js';
 
@@ -22,7 +24,7 @@ export interface EnricherOptions {
   maxChars?: number;
 }
 
-/** Enriches articles; construct once per process: both models load here, not in the first article's time. */
+/** Enriches articles; construct once per process: the models and the place index load here, not in the first article's time. */
 export class Enricher {
   readonly maxChars: number;
 
@@ -31,6 +33,7 @@ export class Enricher {
     { maxChars = DEFAULT_MAX_CHARS }: EnricherOptions = {},
   ) {
     nerTagger();
+    placeIndex();
     this.maxChars = maxChars;
   }
 

@@ -33,6 +33,15 @@ const record: EnrichedArticle = {
       { id: 'person/ada-lovelace', name: 'Ada Lovelace', type: 'PERSON', mentions: [], salience: 1, externalIds: { wikidata: 'Q7259' } },
       { id: 'organization/harbour-board', name: 'Harbour Board', type: 'ORGANIZATION', mentions: [], salience: 0.5, externalIds: {} },
       { id: 'location/portsmouth', name: 'Portsmouth', type: 'LOCATION', mentions: [], salience: 0.4, externalIds: {} },
+      {
+        id: 'location/kyiv',
+        name: 'Kyiv',
+        type: 'LOCATION',
+        mentions: [],
+        salience: 0.3,
+        externalIds: { geonames: '703448' },
+        geo: { latitude: 50.45466, longitude: 30.5238, country: 'UA', admin1: '12', population: 2_797_553, featureCode: 'PPLC' },
+      },
     ],
     topics: [{ id: 'medtop:20000063', label: 'transport', score: 0.87, evidence: ['ferry'] }],
     language: 'en',
@@ -55,7 +64,16 @@ describe('ninjs 2.2', () => {
       embargoed: '2030-01-01T00:00:00Z',
       by: 'Ada Reporter, Ben Writer',
       people: [{ name: 'Ada Lovelace', uri: 'http://www.wikidata.org/entity/Q7259' }],
-      places: [{ name: 'Portsmouth' }],
+      places: [
+        { name: 'Portsmouth', literal: 'location/portsmouth' },
+        {
+          name: 'Kyiv',
+          rel: 'mentioned',
+          literal: 'location/kyiv',
+          uri: 'https://sws.geonames.org/703448/',
+          geojson: { type: 'Point', coordinates: [30.5238, 50.45466] },
+        },
+      ],
     });
     expect((ninjs as { subjects: unknown[] }).subjects[0]).toEqual({
       name: 'transport',

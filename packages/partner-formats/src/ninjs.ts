@@ -6,15 +6,27 @@ export const ninjsUri = (articleId: string) => `urn:syndicate:article:${articleI
 
 const percent = (score: number) => Math.max(0, Math.min(100, Math.round(score * 100)));
 
+/** The outside URI of an entity: its GeoNames place (the semantic-web URI GeoNames gives), else its Wikidata item. */
+function entityUri(e: Entity): string | undefined {
+  if (e.externalIds.geonames) return `https://sws.geonames.org/${e.externalIds.geonames}/`;
+  if (e.externalIds.wikidata) return `http://www.wikidata.org/entity/${e.externalIds.wikidata}`;
+  return undefined;
+}
+
 function entityRefs(entities: Entity[], type: Entity['type']) {
   return entities
     .filter((e) => e.type === type)
-    .map((e) => ({
-      name: e.name,
-      rel: 'mentioned',
-      literal: e.id,
-      ...(e.externalIds.wikidata ? { uri: `http://www.wikidata.org/entity/${e.externalIds.wikidata}` } : {}),
-    }));
+    .map((e) => {
+      const uri = entityUri(e);
+      return {
+        name: e.name,
+        rel: 'mentioned',
+        literal: e.id,
+        ...(uri ? { uri } : {}),
+        // ninjs 2.2 names a place's GeoJSON `geojson` (3.x: `geoJSON`); GeoJSON points are [longitude, latitude].
+        ...(e.geo ? { geojson: { type: 'Point', coordinates: [e.geo.longitude, e.geo.latitude] } } : {}),
+      };
+    });
 }
 
 /**

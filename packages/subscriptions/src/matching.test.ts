@@ -5,7 +5,10 @@ import { matchesFilter } from './matching.js';
 const record = {
   article: { categories: ['World'], tags: ['Ukraine', 'North Korea'], source: 'wire', language: 'en' },
   enrichment: {
-    entities: [{ id: 'person/volodymyr-zelenskyy', name: 'Volodymyr Zelenskyy', externalIds: { wikidata: 'Q3874799' } }],
+    entities: [
+      { id: 'person/volodymyr-zelenskyy', name: 'Volodymyr Zelenskyy', externalIds: { wikidata: 'Q3874799' } },
+      { id: 'location/kyiv', name: 'Kyiv', externalIds: { geonames: '703448' } },
+    ],
     topics: [{ id: 'medtop:20000058' }],
   },
 } as unknown as EnrichedArticle;
@@ -27,6 +30,14 @@ describe('matchesFilter', () => {
     expect(matchesFilter({ entities: ['volodymyr zelenskyy'] }, record)).toBe(true);
     expect(matchesFilter({ entities: ['Q3874799'] }, record)).toBe(true);
     expect(matchesFilter({ entities: ['Someone Else'] }, record)).toBe(false);
+  });
+
+  it('matches a place by its GeoNames id, alone or as geonames:id', () => {
+    expect(matchesFilter({ entities: ['703448'] }, record)).toBe(true);
+    expect(matchesFilter({ entities: ['geonames:703448'] }, record)).toBe(true);
+    expect(matchesFilter({ entities: ['wikidata:Q3874799'] }, record)).toBe(true);
+    expect(matchesFilter({ entities: ['geonames:2988507'] }, record)).toBe(false); // Paris
+    expect(matchesFilter({ entities: ['wikidata:703448'] }, record)).toBe(false);
   });
 
   it('lets a broader topic filter match a narrower topic when the hierarchy is known', () => {

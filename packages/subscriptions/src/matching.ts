@@ -10,13 +10,20 @@ export type BroaderOf = (topicId: string) => string[];
 
 /**
  * The values an article offers each filter field, normalised. Entities offer their id, name and outside
- * ids; topics offer themselves and every broader topic; languages offer the full tag and its primary
+ * ids, alone and as `scheme:id` (a place's GeoNames id: `703448` or `geonames:703448`); topics offer themselves and every broader topic; languages offer the full tag and its primary
  * subtag (a filter on `en` matches `en-GB`).
  */
 export function articleKeys({ article, enrichment }: Pick<EnrichedArticle, 'article' | 'enrichment'>, broaderOf: BroaderOf = () => []) {
   const set = (values: Iterable<string>) => new Set([...values].map(normalise));
   return {
-    entities: set(enrichment.entities.flatMap((e) => [e.id, e.name, ...Object.values(e.externalIds)])),
+    entities: set(
+      enrichment.entities.flatMap((e) => [
+        e.id,
+        e.name,
+        // An outside id alone ("703448", "Q212") or with its scheme ("geonames:703448", "wikidata:Q212").
+        ...Object.entries(e.externalIds).flatMap(([scheme, id]) => [id, `${scheme}:${id}`]),
+      ]),
+    ),
     topics: set(enrichment.topics.flatMap((t) => [t.id, ...broaderOf(t.id)])),
     tags: set(article.tags),
     categories: set(article.categories),

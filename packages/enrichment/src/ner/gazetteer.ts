@@ -15,6 +15,8 @@ interface Entry {
   iso3166?: string;
   /** The name the entry is filed under ("United States" for "U.S."). */
   canonical: string;
+  /** For places: `-` when the place is no town or city (a region, sea or continent), never linked to one. */
+  geonames?: string;
 }
 
 const MAX_TOKENS = 8;
@@ -45,8 +47,8 @@ export class Gazetteer {
       for (const demonym of groupNames) this.add(demonym, { type: 'NORP', iso3166: code, canonical: groupNames[0] as string });
     }
     for (const row of rows('places.tsv')) {
-      const [name, code] = row.split('\t') as [string, string?];
-      this.add(name, { type: 'LOC', canonical: name, ...(code ? { iso3166: code } : {}) });
+      const [name, code, geonames] = row.split('\t') as [string, string?, string?];
+      this.add(name, { type: 'LOC', canonical: name, ...(code ? { iso3166: code } : {}), ...(geonames ? { geonames } : {}) });
     }
     for (const row of rows('organizations.tsv')) {
       const [name, others] = row.split('\t') as [string, string?];
