@@ -4,6 +4,7 @@ import { Counter, type Logger, type Registry } from '@syndicate/observability';
 import type { Consumer, ConsumerRunConfig, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { KAFKA_RETRY } from './client.js';
 import { restartOnCrash } from './consumer-restart.js';
+import { keyWaves } from './key-waves.js';
 import type { KeyedProducer } from './producer.js';
 import { deadLetter, type StepResult, TransientError } from './results.js';
 
@@ -24,7 +25,20 @@ export interface ConsumerLoopOptions<T> {
   logger: Logger;
   /** Turns raw bytes into a typed value; throwing here dead-letters the message (stage `decode`). */
   decode: (message: KafkaMessage, topic: string) => T;
-  handle: (value: T, context: MessageContext) => Promise<StepResult>;
+  /** Handles one message (or give `handleBatch`). */
+  handle?: (value: T, context: MessageContext) => Promise<StepResult>;
+  /**
+   * Handles several messages of one partition at once instead: at most `batchSize`, never two with the same key
+   * (a key's later messages come in a later call, in order); answers a result per message, in the order given.
+   * Throwing fails them all: a TransientError retries the call; any other error hands each message to a call of
+   * its own, so that only the one at fault is dead-lettered. The offsets of a batch are resolved only once every
+   * call for it has returned.
+   */
+  handleBatch?: (messages: Array<{ value: T; context: MessageContext }>) => Promise<StepResult[]>;
+  /** Messages per `handleBatch` call, and per resolved offset (default 100). */
+  batchSize?: number;
+  /** Partitions handled at once, each still in order (kafkajs' partitionsConsumedConcurrently; default 1). */
+  partitionsConcurrently?: number;
   /** A new group starts at the beginning of the topic, so nothing produced before it joined is missed. */
   fromBeginning?: boolean;
   /**
@@ -49,6 +63,7 @@ export class ConsumerLoop<T> {
   private cancelRestart?: () => void;
 
   constructor(private readonly options: ConsumerLoopOptions<T>) {
+    if (!options.handle === !options.handleBatch) throw new Error('a consumer loop needs one of handle and handleBatch');
     this.consumer = options.kafka.consumer({
       groupId: options.groupId,
       // Short session so a crashed member's partitions move on quickly; heartbeats run during long batches.
@@ -81,6 +96,7 @@ export class ConsumerLoop<T> {
         autoCommit: true,
         autoCommitInterval: 1_000,
         eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: options.partitionsConcurrently ?? 1,
         eachBatch: (payload) => this.processBatch(payload),
       } satisfies ConsumerRunConfig);
     this.cancelRestart = restartOnCrash(consumer, run, {
@@ -101,7 +117,9 @@ export class ConsumerLoop<T> {
     await this.consumer.disconnect();
   }
 
-  private async processBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload) {
+  private async processBatch(payload: EachBatchPayload) {
+    if (this.options.handleBatch) return this.processInGroups(payload);
+    const { batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary } = payload;
     for (const message of batch.messages) {
       if (!isRunning() || isStale()) break;
       await this.processMessage(batch.topic, batch.partition, message, heartbeat);
@@ -129,7 +147,7 @@ export class ConsumerLoop<T> {
     const retries = options.transientRetries ?? 10;
     for (let attempt = 0; ; attempt++) {
       try {
-        result = await options.handle(value, context);
+        result = await (options.handle as NonNullable<typeof options.handle>)(value, context);
         break;
       } catch (error) {
         if (error instanceof TransientError) {
@@ -145,6 +163,82 @@ export class ConsumerLoop<T> {
       }
     }
     await this.settle(result, topic, partition, message, logger);
+  }
+
+  /**
+   * `handleBatch`: the partition's messages in groups of `batchSize`, each group's messages handled in waves
+   * without a repeated key (see keyWaves), then settled in offset order; the group's last offset is resolved once
+   * all of it is done, so a crash mid-group redoes the group and commits nothing it had not finished.
+   */
+  private async processInGroups({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload) {
+    const size = this.options.batchSize ?? 100;
+    for (let start = 0; start < batch.messages.length; start += size) {
+      if (!isRunning() || isStale()) break;
+      const group = batch.messages.slice(start, start + size);
+      await this.processGroup(batch.topic, batch.partition, group, heartbeat);
+      resolveOffset((group[group.length - 1] as KafkaMessage).offset);
+      await heartbeat();
+      await commitOffsetsIfNecessary(); // at most every autoCommitInterval: a long batch keeps its progress
+    }
+  }
+
+  private async processGroup(topic: string, partition: number, messages: KafkaMessage[], heartbeat: () => Promise<void>): Promise<void> {
+    const { options } = this;
+    const results = new Map<KafkaMessage, StepResult>();
+    const decoded: Array<{ message: KafkaMessage; key: string | null; value: T; context: MessageContext }> = [];
+    for (const message of messages) {
+      const key = message.key?.toString() ?? null;
+      const context: MessageContext = {
+        topic,
+        partition,
+        offset: message.offset,
+        key,
+        logger: options.logger.child({ topic, partition, offset: message.offset, key }),
+      };
+      try {
+        decoded.push({ message, key, value: options.decode(message, topic), context });
+      } catch (error) {
+        results.set(message, deadLetter('decode', describe(error)));
+      }
+    }
+    for (const wave of keyWaves(decoded)) {
+      const outcomes = await this.handleWave(wave, heartbeat);
+      wave.forEach(({ message }, n) => {
+        results.set(message, outcomes[n] as StepResult);
+      });
+    }
+    for (const message of messages) {
+      const logger = options.logger.child({ topic, partition, offset: message.offset, key: message.key?.toString() ?? null });
+      await this.settle(results.get(message) as StepResult, topic, partition, message, logger);
+    }
+  }
+
+  /** One `handleBatch` call, retried while it fails transiently; a message at fault is found by handling each alone. */
+  private async handleWave(wave: Array<{ value: T; context: MessageContext }>, heartbeat: () => Promise<void>): Promise<StepResult[]> {
+    const handleBatch = this.options.handleBatch as NonNullable<ConsumerLoopOptions<T>['handleBatch']>;
+    const retries = this.options.transientRetries ?? 10; // as processMessage
+    const logger = wave[0]?.context.logger ?? this.options.logger;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const results = await handleBatch(wave);
+        if (results.length !== wave.length) throw new Error(`handleBatch answered ${results.length} results for ${wave.length} messages`);
+        return results;
+      } catch (error) {
+        if (error instanceof TransientError) {
+          // Not the messages' fault: keep them, back off, and after a while let kafkajs restart the batch.
+          if (attempt >= retries) throw error;
+          logger.warn({ err: error, attempt, messages: wave.length }, 'transient failure, retrying');
+          await sleep(Math.min(200 * 2 ** attempt, 1_000));
+          await heartbeat(); // still here: the group must not hand the partition to someone else meanwhile
+          continue;
+        }
+        if (wave.length === 1) return [deadLetter('handle', describe(error))];
+        logger.warn({ err: error, messages: wave.length }, 'a batch failed; handling its messages one by one');
+        const results: StepResult[] = [];
+        for (const item of wave) results.push(...(await this.handleWave([item], heartbeat)));
+        return results;
+      }
+    }
   }
 
   private async settle(result: StepResult, topic: string, partition: number, message: KafkaMessage, logger: Logger) {
