@@ -3,6 +3,7 @@ import { z } from 'zod';
 
 export const EnricherConfig = InfraConfig.extend({
   ENRICHER_GROUP_ID: z.string().default('enricher'), // consumer group; instances sharing it split the partitions
+  ENRICH_BATCH_SIZE: z.coerce.number().int().positive().max(1_000).default(100), // events of one partition enriched before their records go out in one send
   // Characters of an article read for entities and topics (about 16,000 words; a long read is 60,000 characters):
   // a longer article is cut at a word there and its enrichment says `truncatedAt`. Bounds the work per article to
   // a few hundred ms on hostile text, well inside the consumer's 10 s session, so no article is redelivered for

@@ -19,6 +19,7 @@ import {
   KafkaProbe,
   KeyedProducer,
   ok,
+  type StepResult,
 } from '@syndicate/kafka-runtime';
 import { createMetricsRegistry, type Logger, Readiness, type Registry } from '@syndicate/observability';
 import type { KafkaMessage } from 'kafkajs';
@@ -33,7 +34,11 @@ export function decodeArticleEvent(message: KafkaMessage): ArticleEvent {
   return parsed.data;
 }
 
-/** article-events → enrichment → article-enriched. Offsets are committed once the enriched record is written. */
+/**
+ * article-events → enrichment → article-enriched. Messages come several at a time (ENRICH_BATCH_SIZE of a
+ * partition); each batch's enriched records go out in one producer send, and its offsets are committed once they
+ * are written.
+ */
 export class EnricherService {
   readonly metrics: Registry;
   /** Kafka (its only dependency), checked in the background, for /readyz. */
@@ -64,13 +69,22 @@ export class EnricherService {
       producer: this.producer,
       logger,
       decode: decodeArticleEvent,
-      // The broker away while writing the result: retried in place, never dead-lettered.
-      handle: (event) => this.handle(event).catch(classifyFailure),
+      handleBatch: (messages) => this.handleMany(messages.map((m) => m.value)),
+      batchSize: config.ENRICH_BATCH_SIZE,
+      // article-events' partitions: one's batch is enriched while another's records are being written.
+      partitionsConcurrently: 3,
       metrics: this.metrics,
     });
   }
 
-  private async handle(event: ArticleEvent) {
+  /** Enriches each event, then writes all the records in one send (the broker away: retried in place, never dead-lettered). */
+  private async handleMany(events: ArticleEvent[]): Promise<StepResult[]> {
+    const records = events.map((event) => this.enrichedRecord(event));
+    await this.producer.send(this.topics.articleEnriched, records).catch(classifyFailure);
+    return events.map(() => ok());
+  }
+
+  private enrichedRecord(event: ArticleEvent) {
     const record: EnrichedRecord =
       event.type === 'article.withdrawn'
         ? { type: event.type, ...event.data }
@@ -81,8 +95,7 @@ export class EnricherService {
       partitionkey: event.data.id,
       subject: event.data.id,
     });
-    await this.producer.send(this.topics.articleEnriched, [toKafkaRecord(attributes, record)]);
-    return ok();
+    return toKafkaRecord(attributes, record);
   }
 
   private enrich(article: ArticleData) {
