@@ -45,6 +45,7 @@ import type { KafkaMessage } from 'kafkajs';
 import { z } from 'zod';
 import { ArticleLocks } from './article-lock.js';
 import { readEnrichedSince } from './backfill.js';
+import { CoalescedSends } from './coalesced-sends.js';
 import type { FanoutConfig } from './config.js';
 import { EMBARGO_QUEUE, EmbargoHold } from './embargo.js';
 
@@ -69,6 +70,12 @@ export class FanoutService {
   readonly registry: SubscriptionRegistry;
   readonly feeds: FeedStore;
   private readonly redis: Redis;
+  /**
+   * The connection of the per-article hot path (feed store, locks, delivery tracker, embargo hold, the queues it
+   * adds to), with auto-pipelining: the articles of a batch are handled at once, so their commands, issued in the
+   * same tick, go to Redis in one write instead of one each. The BullMQ workers (blocking commands) keep `redis`.
+   */
+  private readonly pipelined: Redis;
   /** Each article event's webhook deliveries, one job for all its endpoints. */
   private readonly batchQueue: Queue<WebhookBatchJob>;
   /** Queues whose jobs a newer version may cancel (the batches, and endpoints' own), made on first use. */
@@ -80,9 +87,12 @@ export class FanoutService {
   private readonly embargoes: EmbargoHold;
   private readonly deliveries: DeliveryTracker;
   private readonly locks: ArticleLocks;
-  private readonly partnerTopics = new Set<string>();
+  /** Partner topics made (or being made) by this process: articles handled at once share one creation. */
+  private readonly partnerTopics = new Map<string, Promise<void>>();
   private readonly broaderOf = (topicId: string) => iptcVocabulary().broader(topicId);
   private readonly producer: KeyedProducer;
+  /** Partner messages of the articles handled at once, one send per partner topic. */
+  private readonly partnerSends: CoalescedSends;
   private readonly loop: ConsumerLoop<EnrichedRecord>;
   private readonly topics: ReturnType<typeof topicNames>;
   private readonly kafka;
@@ -95,6 +105,7 @@ export class FanoutService {
     this.topics = topicNames(config.TOPIC_PREFIX);
     this.kafka = createKafka({ brokers: brokerList(config.KAFKA_BROKERS), clientId: 'syndicate-fanout', logger });
     this.producer = new KeyedProducer(this.kafka);
+    this.partnerSends = new CoalescedSends(this.producer);
     this.redis = connectRedis(config.REDIS_URL);
     this.probe = new KafkaProbe(
       createKafka({ brokers: brokerList(config.KAFKA_BROKERS), clientId: 'syndicate-fanout', logger, retry: KAFKA_FAIL_FAST_RETRY }),
@@ -104,14 +115,16 @@ export class FanoutService {
       intervalMs: config.READINESS_INTERVAL_MS,
       logger,
     });
-    this.feeds = new FeedStore({ redis: this.redis, keyPrefix: config.REDIS_KEY_PREFIX, maxItemsPerFeed: config.FEED_MAX_ITEMS });
+    this.pipelined = connectRedis(config.REDIS_URL, { enableAutoPipelining: true });
+    const redis = this.pipelined;
+    this.feeds = new FeedStore({ redis, keyPrefix: config.REDIS_KEY_PREFIX, maxItemsPerFeed: config.FEED_MAX_ITEMS });
     const bullPrefix = `${config.REDIS_KEY_PREFIX}bull`;
-    this.hubQueue = new Queue(WEBSUB_QUEUE, { connection: this.redis, prefix: bullPrefix });
-    this.embargoQueue = new Queue(EMBARGO_QUEUE, { connection: this.redis, prefix: bullPrefix });
-    this.embargoes = new EmbargoHold(this.redis, this.embargoQueue, config.REDIS_KEY_PREFIX);
-    this.batchQueue = new Queue(WEBHOOK_BATCH_QUEUE, { connection: this.redis, prefix: bullPrefix });
-    this.deliveries = new DeliveryTracker(this.redis, config.REDIS_KEY_PREFIX);
-    this.locks = new ArticleLocks(this.redis, config.REDIS_KEY_PREFIX);
+    this.hubQueue = new Queue(WEBSUB_QUEUE, { connection: redis, prefix: bullPrefix });
+    this.embargoQueue = new Queue(EMBARGO_QUEUE, { connection: redis, prefix: bullPrefix });
+    this.embargoes = new EmbargoHold(redis, this.embargoQueue, config.REDIS_KEY_PREFIX);
+    this.batchQueue = new Queue(WEBHOOK_BATCH_QUEUE, { connection: redis, prefix: bullPrefix });
+    this.deliveries = new DeliveryTracker(redis, config.REDIS_KEY_PREFIX);
+    this.locks = new ArticleLocks(redis, config.REDIS_KEY_PREFIX);
     this.registry = new SubscriptionRegistry({ kafka: this.kafka, topic: this.topics.subscriptions, logger });
     this.metrics = createMetricsRegistry('fanout');
     this.fannedOut = new Counter({
@@ -127,16 +140,40 @@ export class FanoutService {
       producer: this.producer,
       logger,
       decode: decodeEnrichedRecord,
-      handle: (record) => this.locks.with(recordId(record), () => this.process(record)).catch(classifyFailure),
+      handleBatch: (messages) => this.processMany(messages.map((m) => m.value)).catch(classifyFailure),
+      batchSize: config.FANOUT_BATCH_SIZE,
+      partitionsConcurrently: 3, // article-enriched's partitions: each still in order
       metrics: this.metrics,
     });
   }
 
   /**
-   * One event of one article, under that article's lock. `releasing`: an embargoed version whose time has
-   * come (from the embargo worker), not a new event.
+   * Events of different articles (the consumer loop never gives one article twice in a call), each under its
+   * article's lock, all at once: their Redis commands share writes (see `pipelined`) and their partner messages
+   * share sends. Each article's own steps keep their order. The changed feeds are announced once, after every
+   * article's feed write. If any article fails, the error is thrown once all have finished (each effect is
+   * idempotent, so redoing the ones that succeeded is harmless).
    */
-  private async process(record: EnrichedRecord, { releasing = false } = {}): Promise<StepResult> {
+  private async processMany(records: EnrichedRecord[]): Promise<StepResult[]> {
+    const changed = new Set<string>();
+    const settled = await Promise.allSettled(
+      records.map((record) => this.locks.with(recordId(record), () => this.process(record, { changed }))),
+    );
+    await this.feedsChanged([...changed]);
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    return settled.map((s) => (s as PromiseFulfilledResult<StepResult>).value);
+  }
+
+  /**
+   * One event of one article, under that article's lock. `releasing`: an embargoed version whose time has
+   * come (from the embargo worker), not a new event. `changed` collects the feeds that changed, for the caller
+   * to announce.
+   */
+  private async process(
+    record: EnrichedRecord,
+    { releasing = false, changed }: { releasing?: boolean; changed: Set<string> },
+  ): Promise<StepResult> {
     const id = recordId(record);
     const version = record.type === 'article.withdrawn' ? record.version : record.article.version;
     const stored = await this.feeds.get(id);
@@ -167,7 +204,7 @@ export class FanoutService {
       record.type === 'article.withdrawn'
         ? await this.feeds.withdraw(id, version, new Date(record.withdrawnAt))
         : await this.feeds.put(record, ...feedsFor(subscribers));
-    await this.feedsChanged(changedFeeds);
+    for (const slug of changedFeeds) changed.add(slug);
     return ok();
   }
 
@@ -178,7 +215,9 @@ export class FanoutService {
       if (!held) return 'superseded';
       // A release timed by a clock ahead of ours: BullMQ tries again after its backoff.
       if (underEmbargo(held.article)) throw new Error(`embargo of ${articleId} v${version} has not ended on this host's clock`);
-      const result = await this.process(held, { releasing: true });
+      const changed = new Set<string>();
+      const result = await this.process(held, { releasing: true, changed });
+      await this.feedsChanged([...changed]);
       await this.embargoes.done(articleId, version);
       return result.kind;
     });
@@ -229,7 +268,7 @@ export class FanoutService {
     if (queueName === WEBHOOK_BATCH_QUEUE) return this.batchQueue;
     let queue = this.webhookQueues.get(queueName);
     if (!queue) {
-      queue = new Queue(queueName, { connection: this.redis, prefix: `${this.config.REDIS_KEY_PREFIX}bull` });
+      queue = new Queue(queueName, { connection: this.pipelined, prefix: `${this.config.REDIS_KEY_PREFIX}bull` });
       this.webhookQueues.set(queueName, queue);
     }
     return queue;
@@ -239,7 +278,7 @@ export class FanoutService {
   private async feedsChanged(slugs: string[]) {
     if (slugs.length === 0) return;
     await this.hubQueue.addBulk(slugs.map((slug) => distributeJob(slug)));
-    await announceFeedChanges(this.redis, this.config.REDIS_KEY_PREFIX, slugs);
+    await announceFeedChanges(this.pipelined, this.config.REDIS_KEY_PREFIX, slugs);
   }
 
   private async enqueueWebhooks(record: EnrichedRecord, articleId: string, version: number, endpoints: WebhookSubscription[]) {
@@ -280,11 +319,14 @@ export class FanoutService {
     for (const { partnerId, format } of targets.values()) {
       const topic = this.topics.partner(partnerId);
       // Clusters often refuse to auto-create topics: make each partner's once, on first use.
-      if (!this.partnerTopics.has(topic)) {
-        await ensureTopics(this.kafka, [{ topic }]);
-        this.partnerTopics.add(topic);
+      let made = this.partnerTopics.get(topic);
+      if (!made) {
+        made = ensureTopics(this.kafka, [{ topic }]);
+        this.partnerTopics.set(topic, made);
+        made.catch(() => this.partnerTopics.delete(topic)); // tried again by the next article
       }
-      await this.producer.send(topic, [partnerMessage(record, format)]);
+      await made;
+      await this.partnerSends.send(topic, [partnerMessage(record, format)]);
     }
     this.fannedOut.inc({ channel: 'partner' }, targets.size);
   }
@@ -334,6 +376,7 @@ export class FanoutService {
       this.probe.stop(),
     ]);
     this.redis.disconnect();
+    this.pipelined.disconnect();
   }
 }
 
