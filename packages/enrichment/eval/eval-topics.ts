@@ -10,6 +10,7 @@ import { iptcVocabulary } from '../src/iptc.js';
 import { TopicClassifier } from '../src/topics/classifier.js';
 import { trainTopicModel } from '../src/topics/training.js';
 import { BBC_DEV, BBC_TO_MEDTOP, readBbc } from './bbc.js';
+import { DEEPER_TOPIC_SETS, scoreDeeperTopics } from './deeper-topics.js';
 
 const FOLDS = 5;
 const documents = readBbc(process.argv[2] ?? BBC_DEV);
@@ -41,3 +42,17 @@ console.log('| class | accuracy | documents |');
 console.log('| --- | --- | --- |');
 for (const [label, c] of perClass) console.log(`| ${label} | ${(c.right / c.total).toFixed(3)} | ${c.total} |`);
 console.log(`| all | ${(right / documents.length).toFixed(3)} | ${documents.length} |`);
+
+const shipped = new TopicClassifier(undefined, vocabulary);
+console.log('\n### Topics below level 1 (texts written for this project; the shipped model)\n');
+console.log('| set | texts | level 1 right | a deeper topic given | level-2 topic accepted | accepted where level 1 is right |');
+console.log('| --- | --- | --- | --- | --- | --- |');
+for (const file of DEEPER_TOPIC_SETS) {
+  const deeper = scoreDeeperTopics(shipped, vocabulary, file);
+  const share = (n: number) => (n / deeper.texts).toFixed(3);
+  const given = (deeper.rightGivenLevelOne / (deeper.levelOne || 1)).toFixed(3);
+  console.log(
+    `| ${file} | ${deeper.texts} | ${share(deeper.levelOne)} | ${share(deeper.answered)} | ${share(deeper.right)} | ${given} (${deeper.rightGivenLevelOne}/${deeper.levelOne}) |`,
+  );
+  if (process.env.SHOW_MISSES) for (const miss of deeper.misses) console.error(miss);
+}

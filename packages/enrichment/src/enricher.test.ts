@@ -56,8 +56,14 @@ describe('Enricher', () => {
       body: ['Chelsea beat Arsenal 2-0 on Sunday, with Cole Palmer scoring twice as the leaders stretched their unbeaten run.'],
       language: 'en',
     });
-    expect(match.topics[0]).toMatchObject({ id: 'medtop:15000000', label: 'sport' });
-    expect(match.topics[0]?.evidence).toEqual(expect.arrayContaining(['Chelsea', 'Arsenal']));
+    const sport = match.topics.find((t) => t.id === 'medtop:15000000');
+    expect(sport).toMatchObject({ label: 'sport' });
+    expect(sport?.evidence).toEqual(expect.arrayContaining(['Chelsea', 'Arsenal']));
+    // The level-2 topic under it comes first.
+    expect(enricher.topicsClassifier.ancestry(match.topics[0]?.id ?? '').map((c) => c.id)).toEqual([
+      match.topics[0]?.id,
+      'medtop:15000000',
+    ]);
   });
 
   it('counts words and summarises the lead', () => {

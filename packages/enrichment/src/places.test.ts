@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseArticleInput } from '@syndicate/article-parser';
 import type { Entity } from '@syndicate/contracts';
 import { describe, expect, it } from 'vitest';
 import { Enricher } from './index.js';
@@ -95,11 +96,8 @@ describe('places in articles', () => {
 
   const seed = join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'seeds', '000_6082e137c817fc36.txt');
   it.skipIf(!existsSync(seed))('puts the seed article’s towns on the map', () => {
-    const [headline = '', ...paragraphs] = readFileSync(seed, 'utf8')
-      .split(/\n\s*\n/)
-      .map((p) => p.trim())
-      .filter((p) => p && !p.startsWith('Categories:'));
-    const places = placesIn(headline, ...paragraphs);
+    const article = parseArticleInput(readFileSync(seed, 'utf8'));
+    const places = placesIn(article.headline, ...article.body);
     const expected: Record<string, [string, string]> = {
       Kyiv: ['703448', 'UA'],
       Seoul: ['1835848', 'KR'],

@@ -1,8 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Topic } from '@syndicate/contracts';
 import { type IptcConcept, type IptcVocabulary, iptcVocabulary } from '../iptc.js';
 import { TopicModel } from './model.js';
-import { contentTerms, termCounts } from './terms.js';
+import { contentTerms, surfaceForms, termCounts } from './terms.js';
 
 let sharedModel: TopicModel | undefined;
 /** The trained weights shipped with the package (data/topic-model.json.gz, made by `npm run train:topics`). */
@@ -14,28 +15,94 @@ export const topicModel = () => {
 /** A second top-level topic is reported when the model gives it at least this probability. */
 const SECOND_TOPIC_PROBABILITY = 0.25;
 
+/** Written for this project: words news uses for each level-2 topic (data/topic-keywords.tsv), by label. */
+export function topicKeywords(): Map<string, string> {
+  const path = createRequire(import.meta.url).resolve('@syndicate/enrichment/data/topic-keywords.tsv');
+  const keywords = new Map<string, string>();
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (!line.trim() || line.startsWith('#')) continue;
+    const [label, words = ''] = line.split('\t') as [string, string?];
+    keywords.set(label, words);
+  }
+  return keywords;
+}
+
+/**
+ * How much each source of a level-2 topic's profile weighs: its own label, its keywords, its definition,
+ * then the labels and definitions of the topics under it (which name what it covers: "war", "guerrilla
+ * activity" under armed conflict).
+ */
+const PROFILE_WEIGHTS = { label: 3, keywords: 2, definition: 1, narrowerLabel: 1.5, narrowerDefinition: 0.5 };
+/** A term counts at most this much in one profile, however many narrower topics use it. */
+const PROFILE_CAP = 4;
+/** A level-2 topic needs this many distinct terms of the article in its profile (or one of its label's). */
+const MIN_EVIDENCE_TERMS = 2;
+
+interface Profile {
+  weights: Map<string, number>;
+  /** The stems of its own label: one of them alone is enough evidence. */
+  labelTerms: Set<string>;
+  norm: number;
+}
+
 const round = (n: number) => Math.round(n * 1000) / 1000;
 
 /**
  * IPTC Media Topics for an article, most specific first. A trained model picks the top-level topic
- * ("politics", "sport"…); within it, the concepts whose label terms the article uses are the specific topics,
- * deeper ones first when they score alike. Only active concepts exist in the shipped vocabulary.
+ * ("politics", "sport"…); within it, the level-2 topic whose profile the article matches best (see
+ * `levelTwoTopic`); within that, the concepts whose label terms the article uses, deeper ones first when
+ * they score alike. Only active concepts exist in the shipped vocabulary.
  */
 export class TopicClassifier {
   private readonly labelTerms: Map<string, string[]>;
+  /** Every concept under each concept, at any depth. */
   private readonly subtree = new Map<string, IptcConcept[]>();
+  /** The level-2 topics under each top-level topic, with what an article about them tends to say. */
+  private readonly levelTwo = new Map<string, Array<{ concept: IptcConcept; profile: Profile }>>();
 
   constructor(
     private readonly model: TopicModel = topicModel(),
     private readonly vocabulary: IptcVocabulary = iptcVocabulary(),
+    keywords: Map<string, string> = topicKeywords(),
   ) {
     this.labelTerms = new Map(vocabulary.concepts.map((c) => [c.id, [...new Set(contentTerms(c.label))]]));
     for (const concept of vocabulary.concepts) {
-      const top = vocabulary.broader(concept.id).at(-1);
-      if (!top) continue;
-      const list = this.subtree.get(top) ?? [];
-      list.push(concept);
-      this.subtree.set(top, list);
+      for (const ancestor of vocabulary.broader(concept.id)) {
+        const list = this.subtree.get(ancestor) ?? [];
+        list.push(concept);
+        this.subtree.set(ancestor, list);
+      }
+    }
+    const profiles: Array<{ top: string; concept: IptcConcept; weights: Map<string, number> }> = [];
+    for (const concept of vocabulary.concepts) {
+      const chain = vocabulary.broader(concept.id);
+      if (chain.length !== 1) continue;
+      const weights = new Map<string, number>();
+      const add = (text: string, weight: number) => {
+        for (const term of new Set(contentTerms(text))) weights.set(term, Math.min(PROFILE_CAP, (weights.get(term) ?? 0) + weight));
+      };
+      add(concept.label, PROFILE_WEIGHTS.label);
+      add(keywords.get(concept.label) ?? '', PROFILE_WEIGHTS.keywords);
+      add(concept.definition, PROFILE_WEIGHTS.definition);
+      for (const narrower of this.subtree.get(concept.id) ?? []) {
+        add(narrower.label, PROFILE_WEIGHTS.narrowerLabel);
+        add(narrower.definition, PROFILE_WEIGHTS.narrowerDefinition);
+      }
+      profiles.push({ top: chain[0] as string, concept, weights });
+    }
+    // A term in many topics' profiles ("people", "organization") tells them apart less: inverse topic frequency.
+    const topicsWith = new Map<string, number>();
+    for (const { weights } of profiles) for (const term of weights.keys()) topicsWith.set(term, (topicsWith.get(term) ?? 0) + 1);
+    for (const { top, concept, weights } of profiles) {
+      let norm = 0;
+      for (const [term, weight] of weights) {
+        const w = weight * Math.log(profiles.length / (topicsWith.get(term) ?? 1));
+        weights.set(term, w);
+        norm += w * w;
+      }
+      const list = this.levelTwo.get(top) ?? [];
+      list.push({ concept, profile: { weights, labelTerms: new Set(contentTerms(concept.label)), norm: Math.sqrt(norm) || 1 } });
+      this.levelTwo.set(top, list);
     }
   }
 
@@ -50,16 +117,61 @@ export class TopicClassifier {
     const probabilities = this.model.probabilities(vector);
     const ranked = this.model.classes.map((id, c) => ({ id, c, p: probabilities[c] as number })).sort((a, b) => b.p - a.p);
     const topics: Topic[] = [];
+    let forms: Map<string, string> | undefined;
     for (const [rank, top] of ranked.entries()) {
       if (rank > 0 && top.p < SECOND_TOPIC_PROBABILITY) break;
       const concept = this.vocabulary.get(top.id);
       if (!concept) continue;
-      topics.push(...this.specificTopics(top.id, top.p, counts));
+      const second = this.levelTwoTopic(top.id, counts);
+      if (second) {
+        forms ??= surfaceForms(text);
+        const share = top.p * second.share;
+        topics.push(...this.specificTopics(second.concept.id, share, counts, 2));
+        topics.push({
+          id: second.concept.id,
+          label: second.concept.label,
+          score: round(share),
+          evidence: second.terms.slice(0, 5).map((term) => forms?.get(term) ?? term),
+        });
+      }
       const terms = this.model.evidence(vector, top.c, 20);
       const named = entities.filter((name) => contentTerms(name).some((t) => terms.includes(t)));
       topics.push({ id: concept.id, label: concept.label, score: round(top.p), evidence: [...terms.slice(0, 5), ...named.slice(0, 3)] });
     }
     return topics.slice(0, limit);
+  }
+
+  /**
+   * The level-2 topic under `top` whose profile (label, keywords, definition, narrower topics) the article's
+   * terms match best: Σ over shared terms of profile weight × log(1 + count), over the profile's length, so a
+   * topic with a long list of narrower topics does not win by size. Its share is its score over all of
+   * `top`'s level-2 topics' scores. Undefined when no topic has enough evidence.
+   */
+  private levelTwoTopic(top: string, counts: Map<string, number>): { concept: IptcConcept; share: number; terms: string[] } | undefined {
+    let best: { concept: IptcConcept; score: number; terms: string[] } | undefined;
+    let total = 0;
+    for (const { concept, profile } of this.levelTwo.get(top) ?? []) {
+      let score = 0;
+      let fromLabel = false;
+      const contributions: Array<[string, number]> = [];
+      for (const [term, count] of counts) {
+        const weight = profile.weights.get(term);
+        if (weight === undefined || weight <= 0) continue;
+        const c = weight * Math.log1p(count);
+        score += c;
+        contributions.push([term, c]);
+        fromLabel ||= profile.labelTerms.has(term);
+      }
+      if (contributions.length < MIN_EVIDENCE_TERMS && !fromLabel) continue;
+      score /= profile.norm;
+      total += score;
+      if (!best || score > best.score) {
+        contributions.sort((a, b) => b[1] - a[1]);
+        // Single stems only: a term pair ("armed conflict") repeats its words.
+        best = { concept, score, terms: contributions.filter(([t]) => !t.includes(' ')).map(([t]) => t) };
+      }
+    }
+    return best && total > 0 ? { concept: best.concept, share: best.score / total, terms: best.terms } : undefined;
   }
 
   /**

@@ -33,6 +33,16 @@ export function contentTerms(text: string): string[] {
   return out;
 }
 
+/** The first word of `text` that gave each content stem ("soldiers" for "soldier"): evidence an editor can read. */
+export function surfaceForms(text: string): Map<string, string> {
+  const forms = new Map<string, string>();
+  for (const w of words(text)) {
+    const term = stems.get(w) ?? contentTerms(w)[0];
+    if (term && !forms.has(term)) forms.set(term, w);
+  }
+  return forms;
+}
+
 /** Term frequencies of stems and of adjacent stem pairs ("interest rate", "prime minist"). */
 export function termCounts(text: string): Map<string, number> {
   const terms = contentTerms(text);
