@@ -16,6 +16,9 @@ export const InfraConfig = z.object({
   METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(), // GET /metrics, /healthz, /readyz for services without an HTTP API; off when unset
   METRICS_HOST: z.string().default('127.0.0.1'), // where METRICS_PORT listens; 0.0.0.0 for a scraper or probe on another host
   READINESS_INTERVAL_MS: z.coerce.number().int().positive().default(500), // how often Kafka and Redis are checked in the background (/readyz, failing fast)
+  // For requests that wait on a dependency (the API's): answered 503 rather than held while it is away.
+  KAFKA_SEND_TIMEOUT_MS: z.coerce.number().int().positive().default(1_500), // a publish not acknowledged by then is answered 503 bus_unavailable
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().positive().default(1_000), // a Redis command unanswered by then fails its request with 503 store_unavailable
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type InfraConfig = z.infer<typeof InfraConfig>;

@@ -1,8 +1,27 @@
-import { brokerList, connectRedis, feedSite, Keyring } from '@syndicate/config';
+import {
+  brokerList,
+  checkRedisDurability,
+  connectRedis,
+  failFastRedis,
+  feedSite,
+  Keyring,
+  redisCheck,
+  redisReady,
+  StoreUnavailableError,
+} from '@syndicate/config';
 import { BACKFILL_QUEUE, deadLetterTopic, topicNames } from '@syndicate/contracts';
 import { FeedCache, FeedDocuments, FeedStore, feedChangesChannel } from '@syndicate/feeds';
-import { coreTopicSpecs, createKafka, ensureTopics, KeyedProducer, retryRetriable } from '@syndicate/kafka-runtime';
-import { Counter, createMetricsRegistry, type Logger } from '@syndicate/observability';
+import {
+  BusUnavailableError,
+  coreTopicSpecs,
+  createKafka,
+  ensureTopics,
+  KAFKA_FAIL_FAST_RETRY,
+  KafkaProbe,
+  KeyedProducer,
+  retryRetriable,
+} from '@syndicate/kafka-runtime';
+import { Counter, createMetricsRegistry, type Logger, Readiness } from '@syndicate/observability';
 import { SubscriptionRegistry, SubscriptionWriter } from '@syndicate/subscriptions';
 import { AttemptLog, parseAllowlist, WEBHOOK_BATCH_QUEUE, webhookQueueName } from '@syndicate/webhooks';
 import { SubscriberStore, WEBSUB_PUSH_QUEUE, WEBSUB_QUEUE, websubUrlPolicy } from '@syndicate/websub';
@@ -21,6 +40,9 @@ export class ApiService {
   readonly deps: ApiDeps;
   private readonly admin: Admin;
   private readonly kafka;
+  /** Kafka and Redis, checked in the background: /readyz, and failing fast while one is down. */
+  readonly readiness: Readiness;
+  private readonly probe: KafkaProbe;
   private adminConnected?: Promise<void>;
   private readonly webhookQueues = new Map<string, Queue>();
 
@@ -29,10 +51,33 @@ export class ApiService {
     private readonly logger: Logger,
   ) {
     const topics = topicNames(config.TOPIC_PREFIX);
-    this.kafka = createKafka({ brokers: brokerList(config.KAFKA_BROKERS), clientId: 'syndicate-api', logger });
+    const brokers = brokerList(config.KAFKA_BROKERS);
+    this.kafka = createKafka({ brokers, clientId: 'syndicate-api', logger });
     this.admin = this.kafka.admin();
-    const redis = connectRedis(config.REDIS_URL);
-    const producer = new KeyedProducer(this.kafka);
+    // Requests wait on this client (their produce) and on the readiness probe: few retries, short timeouts, so a
+    // dead broker is an answer within KAFKA_SEND_TIMEOUT_MS rather than a request held for kafkajs' patience.
+    const failFast = createKafka({
+      brokers,
+      clientId: 'syndicate-api',
+      logger,
+      retry: KAFKA_FAIL_FAST_RETRY,
+      requestTimeoutMs: config.KAFKA_SEND_TIMEOUT_MS,
+    });
+    this.probe = new KafkaProbe(failFast);
+    // Commands fail at once while Redis is away, or after REDIS_COMMAND_TIMEOUT_MS: a request gets 503, not a wait.
+    const redis = connectRedis(config.REDIS_URL, failFastRedis(config.REDIS_COMMAND_TIMEOUT_MS));
+    this.readiness = new Readiness({
+      // Read at every run, so a test may swap a check.
+      checks: { kafka: () => this.deps.checkKafka(), redis: () => this.deps.checkRedis() },
+      intervalMs: config.READINESS_INTERVAL_MS,
+      logger,
+    });
+    // While the probe finds the broker down, a publish fails at once and writes nothing.
+    const producer = new KeyedProducer(failFast, {
+      retry: KAFKA_FAIL_FAST_RETRY,
+      sendTimeoutMs: config.KAFKA_SEND_TIMEOUT_MS,
+      knownDown: () => this.readiness.isDown('kafka'),
+    });
     const metrics = createMetricsRegistry('api');
     const keyring = Keyring.parse(config.SYNDICATE_SECRET_KEY);
     const registry = new SubscriptionRegistry({ kafka: this.kafka, topic: topics.subscriptions, logger, keyring });
@@ -59,6 +104,8 @@ export class ApiService {
       webhookQueue: (endpointId) => {
         let queue = this.webhookQueues.get(endpointId);
         if (!queue) {
+          // A queue made while Redis is away would wait for it, holding the request: answer 503 now instead.
+          if (redis.status !== 'ready') throw new StoreUnavailableError();
           queue = new Queue(webhookQueueName(endpointId), { connection: redis, prefix: `${config.REDIS_KEY_PREFIX}bull` });
           this.webhookQueues.set(endpointId, queue);
         }
@@ -83,11 +130,11 @@ export class ApiService {
         help: 'Control characters removed from submitted article text',
         registers: [metrics],
       }),
-      checkKafka: async () => {
-        await this.connectAdmin();
-        await this.admin.describeCluster();
-      },
+      readiness: this.readiness,
+      checkKafka: this.probe.check,
+      checkRedis: redisCheck(redis),
       deadLetterCounts: async () => {
+        if (this.readiness.isDown('kafka')) throw new BusUnavailableError('the message bus is down');
         await this.connectAdmin();
         const counts: Record<string, number> = {};
         for (const topic of [deadLetterTopic(topics.articleEvents), deadLetterTopic(topics.articleEnriched)]) {
@@ -101,7 +148,7 @@ export class ApiService {
   }
 
   private connectAdmin() {
-    // A failed connection is forgotten, so the next readiness check tries again instead of failing for ever.
+    // A failed connection is forgotten, so the next call tries again instead of failing for ever.
     this.adminConnected ??= this.admin.connect().catch((error: unknown) => {
       this.adminConnected = undefined;
       throw error;
@@ -117,6 +164,8 @@ export class ApiService {
   }
 
   async start(): Promise<void> {
+    await redisReady(this.deps.redis);
+    await checkRedisDurability(this.deps.redis, this.logger); // refuses a Redis that would evict our keys
     await ensureTopics(this.kafka, coreTopicSpecs(this.deps.topics));
     await this.deps.producer.start();
     await this.deps.feedCache.start();
@@ -127,6 +176,7 @@ export class ApiService {
       else if ('deleted' in change) this.deps.feedCache.clear();
     });
     await this.deps.registry.start();
+    await this.readiness.start();
     await this.app.listen({ port: this.config.PORT, host: this.config.HOST });
     this.logger.info({ url: this.url }, 'api listening');
   }
@@ -134,6 +184,7 @@ export class ApiService {
   /** HTTP first (in-flight requests finish, new ones get 503), then Kafka (flush), then Redis. */
   async stop(): Promise<void> {
     await this.app.close();
+    this.readiness.stop();
     this.deps.rateLimiter.stop();
     await Promise.allSettled([
       this.deps.registry.stop(),
@@ -145,6 +196,7 @@ export class ApiService {
       this.deps.backfillQueue.close(),
       this.deps.feedCache.stop(),
       this.adminConnected && this.admin.disconnect(),
+      this.probe.stop(),
     ]);
     this.deps.redis.disconnect();
   }

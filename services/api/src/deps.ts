@@ -2,7 +2,7 @@ import type { Keyring } from '@syndicate/config';
 import type { TopicNames } from '@syndicate/contracts';
 import type { FeedCache, FeedDocuments } from '@syndicate/feeds';
 import type { KeyedProducer } from '@syndicate/kafka-runtime';
-import type { Counter, Registry } from '@syndicate/observability';
+import type { Counter, Readiness, Registry } from '@syndicate/observability';
 import type { SubscriptionRegistry, SubscriptionWriter } from '@syndicate/subscriptions';
 import type { AttemptLog, UrlPolicy } from '@syndicate/webhooks';
 import type { SubscriberStore } from '@syndicate/websub';
@@ -47,6 +47,10 @@ export interface ApiDeps {
   articlesAccepted: Counter;
   /** Control characters removed from submitted article text (a stray vertical tab from a CMS, say). */
   controlCharsRemoved: Counter;
+  /** Kafka and Redis, checked in the background (`isDown` is what fails requests fast). */
+  readiness: Readiness;
+  /** The readiness checks, as the readiness reads them at every run. */
   checkKafka: () => Promise<void>;
+  checkRedis: () => Promise<void>;
   deadLetterCounts: () => Promise<Record<string, number>>;
 }

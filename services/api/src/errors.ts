@@ -1,3 +1,5 @@
+import { isRedisUnavailableError, StoreUnavailableError } from '@syndicate/config';
+import { BusUnavailableError } from '@syndicate/kafka-runtime';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { ZodError, z } from 'zod';
 
@@ -76,6 +78,14 @@ export function installErrorHandling(app: FastifyInstance): void {
         .code(error.statusCode)
         .send({ error: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) });
     }
+    const unavailable = dependencyUnavailable(error);
+    if (unavailable) {
+      request.log.warn({ err: error, url: request.routeOptions.url }, 'answered 503: a dependency is down');
+      return reply
+        .code(503)
+        .header('retry-after', String(unavailable.retryAfterSeconds))
+        .send({ error: unavailable.code, message: unavailable.message });
+    }
     const status = error.statusCode ?? 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     return reply.code(status).send({ error: error.code ?? 'internal_error', message: status >= 500 ? 'internal error' : error.message });
@@ -84,4 +94,23 @@ export function installErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ error: 'not_found', message: `no route for ${request.method} ${request.url}` }),
   );
+}
+
+/**
+ * A dependency that is down, as the client is told: `bus_unavailable` (Kafka: nothing was accepted) or
+ * `store_unavailable` (Redis), both 503 with Retry-After. Undefined for any other error.
+ */
+export function dependencyUnavailable(error: unknown): { code: string; message: string; retryAfterSeconds: number } | undefined {
+  if (error instanceof BusUnavailableError) {
+    return {
+      code: 'bus_unavailable',
+      message: 'the message bus is unavailable: the request was not accepted; sending it again is safe',
+      retryAfterSeconds: error.retryAfterSeconds,
+    };
+  }
+  if (isRedisUnavailableError(error)) {
+    const retryAfterSeconds = error instanceof StoreUnavailableError ? error.retryAfterSeconds : 2;
+    return { code: 'store_unavailable', message: 'the store is unavailable: try again shortly', retryAfterSeconds };
+  }
+  return undefined;
 }

@@ -1,11 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { isRedisUnavailableError, StoreUnavailableError } from '@syndicate/config';
 import type { FeedSubscription } from '@syndicate/contracts';
 import { ALL_FEED, type CachedFeed, FeedCache, isFeedFormat } from '@syndicate/feeds';
 import type { Logger } from '@syndicate/observability';
 import { Counter, Histogram } from '@syndicate/observability';
 import type { ApiDeps } from './deps.js';
-import { HttpError } from './errors.js';
+import { dependencyUnavailable, HttpError } from './errors.js';
 import { clientAddress } from './proxy-trust.js';
 import { clientKey } from './rate-limiter.js';
 
@@ -98,15 +99,35 @@ export class FeedServer {
     try {
       this.limit(req);
       const request = this.parse(req);
+      if (this.storeDown()) {
+        this.serveStale(req, res, request);
+        return;
+      }
       const entry = this.deps.feedCache.get(request.key);
       if (entry) {
         this.respond(req, res, request, entry);
         return;
       }
-      this.renderAndRespond(req, res, request).catch((error: unknown) => this.fail(req, res, error));
+      this.renderAndRespond(req, res, request).catch((error: unknown) => this.serveStale(req, res, request, error));
     } catch (error) {
       this.fail(req, res, error);
     }
+  }
+
+  /** Redis is away (the connection is down, or the background check failed): nothing fresh can be rendered. */
+  private storeDown(): boolean {
+    return this.deps.redis.status !== 'ready' || this.deps.readiness.isDown('redis');
+  }
+
+  /**
+   * While Redis is away: the copy held, however old, marked stale (changes announced meanwhile cannot have
+   * reached us); 503 store_unavailable without one. `error`: why rendering failed, if it was tried.
+   */
+  private serveStale(req: IncomingMessage, res: ServerResponse, request: ReturnType<FeedServer['parse']>, error?: unknown) {
+    if (error !== undefined && !isRedisUnavailableError(error)) return this.fail(req, res, error);
+    const entry = this.deps.feedCache.stale(request.key);
+    if (!entry) return this.fail(req, res, error ?? new StoreUnavailableError());
+    this.respond(req, res, request, entry, true);
   }
 
   /** Per-client request limit, counted across API processes (see SharedRateLimiter). */
@@ -146,6 +167,14 @@ export class FeedServer {
   }
 
   private fail(req: IncomingMessage, res: ServerResponse, error: unknown) {
+    const unavailable = dependencyUnavailable(error);
+    if (unavailable) {
+      this.count(503);
+      if (res.headersSent) return void res.destroy();
+      const headers = { 'content-type': 'application/json; charset=utf-8', 'retry-after': String(unavailable.retryAfterSeconds) };
+      const body = JSON.stringify({ error: unavailable.code, message: unavailable.message });
+      return void res.writeHead(503, headers).end(req.method === 'HEAD' ? undefined : body);
+    }
     const status = error instanceof HttpError ? error.statusCode : 500;
     // The path only: a query string may hold a partner's feed token.
     if (status >= 500) this.logger.error({ err: error, path: req.url?.split('?')[0] }, 'feed request failed');
@@ -195,15 +224,26 @@ export class FeedServer {
     return cache.set(key, slug, generation, await this.deps.feedDocuments.render(slug, title, format, olderThan));
   }
 
-  private respond(req: IncomingMessage, res: ServerResponse, { feed }: ReturnType<FeedServer['parse']>, entry: CachedFeed): void {
+  private respond(
+    req: IncomingMessage,
+    res: ServerResponse,
+    { feed }: ReturnType<FeedServer['parse']>,
+    entry: CachedFeed,
+    stale = false,
+  ): void {
     const encoding = negotiateEncoding(req.headers['accept-encoding']);
     // A strong validator names one representation, so each encoding has its own.
     const headers: Record<string, string | number> = {
       etag: encoding ? `${entry.etag.slice(0, -1)}-${encoding}"` : entry.etag,
       'last-modified': entry.lastModifiedHttp,
-      'cache-control': feed?.access === 'token' ? 'private, max-age=60' : 'public, max-age=60',
+      'cache-control': `${feed?.access === 'token' ? 'private' : 'public'}, max-age=${stale ? 0 : 60}`,
       vary: 'Accept-Encoding',
     };
+    if (stale) {
+      // RFC 7234's stale warning (obsolete in RFC 9111, still read by caches and tools) and our own plain flag.
+      headers.warning = '110 - "Response is Stale"';
+      headers['x-syndicate-stale'] = '1';
+    }
     if (notModified(req.headers, entry)) {
       this.count(304);
       res.writeHead(304, headers).end();

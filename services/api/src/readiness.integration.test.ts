@@ -1,6 +1,7 @@
 /**
- * /readyz on a real Kafka and Redis: answered in milliseconds from a result at most a second old, bounded when a
- * dependency hangs, and saying only ok or down (no host names or driver messages).
+ * /readyz on a real Kafka and Redis: answered in milliseconds from the background checks (never waiting on a
+ * dependency), a hung dependency called down within the check timeout, and saying only ok or down (no host names
+ * or driver messages).
  */
 import { parseConfig } from '@syndicate/config';
 import { cleanRedis, eventually, isolation, testLogger, testRedis } from '@syndicate/test-support';
@@ -54,7 +55,7 @@ describe('GET /readyz', () => {
   it('calls a failing broker down without its address, and a hung one down within the check timeout', async () => {
     const checkKafka = api.deps.checkKafka;
     let calls = 0;
-    /** The first answer computed with the current check (older results are reused for up to a second). */
+    /** The first answer computed with the current check (the background checks run every half second). */
     const fresh = () => {
       calls = 0;
       return eventually(async () => {

@@ -1,20 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../deps.js';
-import { Readiness } from '../readiness.js';
 
 export function healthRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
 
-  const readiness = new Readiness({
-    checks: { kafka: () => deps.checkKafka(), redis: () => deps.redis.ping() },
-    logger: app.log,
-  });
   /**
-   * Ready when both Kafka and Redis answer; a load balancer stops sending traffic otherwise. Answered from a
-   * result at most a second old, each check bounded by a second; the reasons are logged, not shown.
+   * Ready when both Kafka and Redis answer; a load balancer stops sending traffic otherwise. Answered at once from
+   * the background checks (every READINESS_INTERVAL_MS, each bounded by a second); the reasons are logged, not shown.
    */
   app.get('/readyz', async (_request, reply) => {
-    const { ready, checks } = await readiness.current();
+    const { ready, checks } = await deps.readiness.current();
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
   });
 
