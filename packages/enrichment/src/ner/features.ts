@@ -94,7 +94,8 @@ export function taggingForm(words: readonly string[]): readonly string[] {
   return isTitleCase(words) ? words.map((w) => w.toUpperCase()) : words;
 }
 
-const casedFor = (word: string, caps: boolean) => (caps && word.length > 1 ? word[0] + word.slice(1).toLowerCase() : word);
+/** The word as the features of a sentence in capitals see it: "KYIV" as "Kyiv". */
+export const casedFor = (word: string, caps: boolean) => (caps && word.length > 1 ? word[0] + word.slice(1).toLowerCase() : word);
 
 /** Features of the word itself: identity, shape, length, affixes, first-name list. */
 export function wordFeatures(word: string, caps: boolean, gazetteer: Gazetteer): string[] {

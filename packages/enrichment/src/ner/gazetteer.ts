@@ -86,7 +86,8 @@ export class Gazetteer {
    * a one-token organisation, and so on (B, I, L, U as in BILOU). Longest matches win at each start.
    */
   features(words: readonly string[]): string[][] {
-    const result: string[][] = words.map(() => []);
+    // Most tokens have none: they share one empty list (never written to), an array each only when hit.
+    const result: string[][] = new Array(words.length).fill(NONE);
     for (let i = 0; i < words.length; i++) {
       if (!this.starts.has(words[i] as string)) continue;
       let joined = '';
@@ -97,6 +98,7 @@ export class Gazetteer {
         for (const { type } of entries) {
           for (let j = 0; j < n; j++) {
             const position = n === 1 ? 'U' : j === 0 ? 'B' : j === n - 1 ? 'L' : 'I';
+            if (result[i + j] === NONE) result[i + j] = [];
             (result[i + j] as string[]).push(`${type}:${position}`);
           }
         }
@@ -105,6 +107,8 @@ export class Gazetteer {
     return result;
   }
 }
+
+const NONE: string[] = [];
 
 const split = (list: string | undefined) => (list ? list.split('|').filter(Boolean) : []);
 

@@ -233,6 +233,12 @@ export class NerModel {
     for (let y = 0; y < TAG_COUNT; y++) emissions[out + y] = (emissions[out + y] as number) + (this.weights[base + y] as number);
   }
 
+  /** Adds the weights in `row` to `vector` from index `offset` on (one score per tag). */
+  addRowAt(row: number, vector: Float64Array, offset: number): void {
+    const base = row * TAG_COUNT;
+    for (let y = 0; y < TAG_COUNT; y++) vector[offset + y] = (vector[offset + y] as number) + (this.weights[base + y] as number);
+  }
+
   /** The summed weights of a group of features, one score per tag. */
   sum(names: readonly string[]): Float64Array {
     const total = new Float64Array(TAG_COUNT);

@@ -9,9 +9,9 @@
  * - Tokens known to be O (`NerModel.isOutsideNames`) get no scores at all, and Viterbi skips them.
  */
 import {
+  casedFor,
   contextFeatures,
   NEIGHBOURS,
-  neighbourFeatures,
   PAIR_AFTER,
   PAIR_BEFORE,
   SENTENCE_END,
@@ -23,6 +23,11 @@ import {
 } from './features.js';
 import type { Gazetteer } from './gazetteer.js';
 import { type NerModel, TAG_COUNT, viterbi } from './model.js';
+
+const PREFIX_KINDS = ['', 'p1', 'p2', 'p3', 'p4'];
+const LENGTHS = ['0', '1', '2', '3', '4', '5', '6', '7', '8'];
+const SUFFIX_KINDS = ['', 's1', 's2', 's3', 's4'];
+const NEIGHBOUR_KINDS = NEIGHBOURS.map((d) => `l${d > 0 ? '+' : ''}${d}`);
 
 /** Words remembered before the cache starts over; news vocabularies stay well under this. */
 const CACHE_WORDS = 200_000;
@@ -50,8 +55,24 @@ interface WordInfo {
   capsVector?: Float64Array;
 }
 
+/** The model's features of one kind ("w", "p3", "l-1"…) by value: looked up without building "kind=value". */
+type KindIndex = Map<string, number>;
+const NO_ROWS: KindIndex = new Map();
+
 export class NerTagger {
   private readonly words = new Map<string, WordInfo>();
+  private readonly kinds = new Map<string, KindIndex>();
+  /** Features without a value: "b" (bias), "caps", "fn", "fn-1". */
+  private readonly singles = new Map<string, number>();
+  /** The kinds the tagger looks features up in, found once. */
+  private readonly k: Record<
+    'w' | 'l' | 'sh' | 'len' | 'capsL' | 'shBefore' | 'shAfter' | 'first' | 'g' | 'gBefore' | 'gAfter',
+    KindIndex
+  > & {
+    prefixes: KindIndex[];
+    suffixes: KindIndex[];
+    neighbours: KindIndex[];
+  };
   private readonly pairsBefore: PairIndex = new Map();
   private readonly pairsAfter: PairIndex = new Map();
   private readonly shapeIds = new Map<string, number>();
@@ -65,6 +86,18 @@ export class NerTagger {
     private readonly gazetteer: Gazetteer,
   ) {
     for (const [name, row] of model.features()) {
+      const equals = name.indexOf('=');
+      if (equals === -1) this.singles.set(name, row);
+      else {
+        // Kinds never contain "=", so the first one ends the kind ("w==" is the word "=").
+        const kind = name.slice(0, equals);
+        let index = this.kinds.get(kind);
+        if (!index) {
+          index = new Map();
+          this.kinds.set(kind, index);
+        }
+        index.set(name.slice(equals + 1), row);
+      }
       if (name.startsWith(SHAPES)) this.indexShapeTriple(name.slice(SHAPES.length).split('|'), row);
       const [prefix, index] = name.startsWith(PAIR_BEFORE)
         ? [PAIR_BEFORE, this.pairsBefore]
@@ -80,6 +113,23 @@ export class NerTagger {
       inner.set(second, row);
       index.set(first, inner);
     }
+    const kind = (name: string) => this.kinds.get(name) ?? NO_ROWS;
+    this.k = {
+      w: kind('w'),
+      l: kind('l'),
+      sh: kind('sh'),
+      len: kind('len'),
+      prefixes: PREFIX_KINDS.map(kind),
+      suffixes: SUFFIX_KINDS.map(kind),
+      capsL: kind('caps|l'),
+      neighbours: NEIGHBOUR_KINDS.map(kind),
+      shBefore: kind('sh-1'),
+      shAfter: kind('sh+1'),
+      first: kind('first|sh'),
+      g: kind('g'),
+      gBefore: kind('g-1'),
+      gAfter: kind('g+1'),
+    };
     this.start = this.info(SENTENCE_START);
     this.end = this.info(SENTENCE_END);
   }
@@ -120,8 +170,16 @@ export class NerTagger {
       const after = i + 1 < n ? (infos[i + 1] as WordInfo) : this.end;
       // Words with "|" in them cannot be split back out of a feature name: those tokens take the plain path.
       const plain = info.lower.includes('|') || before.lower.includes('|') || after.lower.includes('|');
-      for (const name of contextFeatures(view, i, !plain)) this.model.addTo(name, emissions, i);
-      if (plain) continue;
+      if (plain) {
+        for (const name of contextFeatures(view, i)) this.model.addTo(name, emissions, i);
+        continue;
+      }
+      // contextFeatures(view, i, true), looked up by kind.
+      if (i === 0) this.addKind(this.k.first, caps ? `C${info.shape}` : info.shape, emissions, i);
+      const hits = view.gazetteer;
+      for (const g of hits[i] as string[]) this.addKind(this.k.g, g, emissions, i);
+      if (i > 0) for (const g of hits[i - 1] as string[]) this.addKind(this.k.gBefore, g, emissions, i);
+      if (i + 1 < n) for (const g of hits[i + 1] as string[]) this.addKind(this.k.gAfter, g, emissions, i);
       const rowBefore = this.pairsBefore.get(before.lower)?.get(info.lower);
       if (rowBefore !== undefined) this.model.addRow(rowBefore, emissions, i);
       const rowAfter = this.pairsAfter.get(info.lower)?.get(after.lower);
@@ -160,15 +218,62 @@ export class NerTagger {
     return info;
   }
 
-  /** The word's summed weights in every role, for ordinary or capitalised sentences. */
+  private addKind(index: KindIndex, value: string, emissions: Float64Array, token: number): void {
+    const row = index.get(value);
+    if (row !== undefined) this.model.addRow(row, emissions, token);
+  }
+
+  /** Adds the weights of the feature `value` of a kind (`index`) to `vector` from `offset`. */
+  private add(vector: Float64Array, offset: number, index: KindIndex, value: string): void {
+    const row = index.get(value);
+    if (row !== undefined) this.model.addRowAt(row, vector, offset);
+  }
+
+  /** Adds the weights of a feature without a value ("b", "caps", "fn", "fn-1"). */
+  private addSingle(vector: Float64Array, offset: number, name: string): void {
+    const row = this.singles.get(name);
+    if (row !== undefined) this.model.addRowAt(row, vector, offset);
+  }
+
+  /**
+   * The word's summed weights in every role, for ordinary or capitalised sentences: `wordFeatures` and
+   * `neighbourFeatures` (features.ts) looked up kind by kind, without building their names (a test checks
+   * that the tags are the same).
+   */
   private vectorOf(info: WordInfo, word: string, caps: boolean): Float64Array {
     const cached = caps ? info.capsVector : info.vector;
     if (cached) return cached;
     const vector = new Float64Array(ROLES.length * TAG_COUNT);
-    vector.set(this.model.sum(wordFeatures(word, caps, this.gazetteer)), 0);
-    NEIGHBOURS.forEach((d, k) => {
-      vector.set(this.model.sum(neighbourFeatures(word, d, caps, this.gazetteer)), NEIGHBOUR_OFFSETS[k] as number);
-    });
+    if (word === SENTENCE_START || word === SENTENCE_END) {
+      // The markers stand only as neighbours; as words they are never tagged.
+      for (const name of wordFeatures(word, caps, this.gazetteer)) this.model.addTo(name, vector, 0);
+    } else {
+      const w = casedFor(word, caps);
+      const lw = info.lower;
+      const { k } = this;
+      this.addSingle(vector, 0, 'b');
+      this.add(vector, 0, k.w, w);
+      this.add(vector, 0, k.l, lw);
+      this.add(vector, 0, k.sh, caps ? `C${info.shape}` : info.shape);
+      this.add(vector, 0, k.len, LENGTHS[Math.min(lw.length, 8)] as string);
+      for (let n = 1; n <= 4 && n < w.length; n++) {
+        this.add(vector, 0, k.prefixes[n] as KindIndex, w.slice(0, n));
+        this.add(vector, 0, k.suffixes[n] as KindIndex, lw.slice(-n));
+      }
+      if (caps) {
+        this.addSingle(vector, 0, 'caps');
+        this.add(vector, 0, k.capsL, lw);
+      }
+      if (this.gazetteer.isFirstName(w)) this.addSingle(vector, 0, 'fn');
+    }
+    const asNeighbour = word === SENTENCE_START || word === SENTENCE_END ? word : info.lower;
+    for (let n = 0; n < NEIGHBOURS.length; n++) {
+      const d = NEIGHBOURS[n] as number;
+      const offset = NEIGHBOUR_OFFSETS[n] as number;
+      this.add(vector, offset, this.k.neighbours[n] as KindIndex, asNeighbour);
+      if (d === -1 || d === 1) this.add(vector, offset, d > 0 ? this.k.shAfter : this.k.shBefore, info.shape);
+      if (d === -1 && this.gazetteer.isFirstName(casedFor(word, caps))) this.addSingle(vector, offset, 'fn-1');
+    }
     if (caps) info.capsVector = vector;
     else info.vector = vector;
     return vector;

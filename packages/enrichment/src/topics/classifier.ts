@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import type { Topic } from '@syndicate/contracts';
 import { type IptcConcept, type IptcVocabulary, iptcVocabulary } from '../iptc.js';
 import { TopicModel } from './model.js';
-import { contentTerms, surfaceForms, termCounts } from './terms.js';
+import { contentTerms, termCountsAndForms } from './terms.js';
 
 let sharedModel: TopicModel | undefined;
 /** The trained weights shipped with the package (data/topic-model.json.gz, made by `npm run train:topics`). */
@@ -59,6 +59,8 @@ export class TopicClassifier {
   private readonly subtree = new Map<string, IptcConcept[]>();
   /** The level-2 topics under each top-level topic, with what an article about them tends to say. */
   private readonly levelTwo = new Map<string, Array<{ concept: IptcConcept; profile: Profile }>>();
+  /** For each top-level topic, each profile term's weights: [index into `levelTwo`'s list, weight]… */
+  private readonly levelTwoTerms = new Map<string, Map<string, number[]>>();
 
   constructor(
     private readonly model: TopicModel = topicModel(),
@@ -101,8 +103,16 @@ export class TopicClassifier {
         norm += w * w;
       }
       const list = this.levelTwo.get(top) ?? [];
+      const terms = this.levelTwoTerms.get(top) ?? new Map<string, number[]>();
+      for (const [term, w] of weights) {
+        if (w <= 0) continue;
+        const entry = terms.get(term) ?? [];
+        entry.push(list.length, w);
+        terms.set(term, entry);
+      }
       list.push({ concept, profile: { weights, labelTerms: new Set(contentTerms(concept.label)), norm: Math.sqrt(norm) || 1 } });
       this.levelTwo.set(top, list);
+      this.levelTwoTerms.set(top, terms);
     }
   }
 
@@ -111,27 +121,25 @@ export class TopicClassifier {
    * evidence when the model counts their words towards it ("Kursk" for conflict, "Chelsea" for sport).
    */
   classify(text: string, { limit = 6, entities = [] }: { limit?: number; entities?: readonly string[] } = {}): Topic[] {
-    const counts = termCounts(text);
+    const { counts, forms } = termCountsAndForms(text);
     const vector = this.model.vectorize(counts);
     if (vector.size === 0) return [];
     const probabilities = this.model.probabilities(vector);
     const ranked = this.model.classes.map((id, c) => ({ id, c, p: probabilities[c] as number })).sort((a, b) => b.p - a.p);
     const topics: Topic[] = [];
-    let forms: Map<string, string> | undefined;
     for (const [rank, top] of ranked.entries()) {
       if (rank > 0 && top.p < SECOND_TOPIC_PROBABILITY) break;
       const concept = this.vocabulary.get(top.id);
       if (!concept) continue;
       const second = this.levelTwoTopic(top.id, counts);
       if (second) {
-        forms ??= surfaceForms(text);
         const share = top.p * second.share;
         topics.push(...this.specificTopics(second.concept.id, share, counts, 2));
         topics.push({
           id: second.concept.id,
           label: second.concept.label,
           score: round(share),
-          evidence: second.terms.slice(0, 5).map((term) => forms?.get(term) ?? term),
+          evidence: second.terms.slice(0, 5).map((term) => forms.get(term) ?? term),
         });
       }
       const terms = this.model.evidence(vector, top.c, 20);
@@ -148,30 +156,43 @@ export class TopicClassifier {
    * `top`'s level-2 topics' scores. Undefined when no topic has enough evidence.
    */
   private levelTwoTopic(top: string, counts: Map<string, number>): { concept: IptcConcept; share: number; terms: string[] } | undefined {
-    let best: { concept: IptcConcept; score: number; terms: string[] } | undefined;
-    let total = 0;
-    for (const { concept, profile } of this.levelTwo.get(top) ?? []) {
-      let score = 0;
-      let fromLabel = false;
-      const contributions: Array<[string, number]> = [];
-      for (const [term, count] of counts) {
-        const weight = profile.weights.get(term);
-        if (weight === undefined || weight <= 0) continue;
-        const c = weight * Math.log1p(count);
-        score += c;
-        contributions.push([term, c]);
-        fromLabel ||= profile.labelTerms.has(term);
-      }
-      if (contributions.length < MIN_EVIDENCE_TERMS && !fromLabel) continue;
-      score /= profile.norm;
-      total += score;
-      if (!best || score > best.score) {
-        contributions.sort((a, b) => b[1] - a[1]);
-        // Single stems only: a term pair ("armed conflict") repeats its words.
-        best = { concept, score, terms: contributions.filter(([t]) => !t.includes(' ')).map(([t]) => t) };
+    const topics = this.levelTwo.get(top) ?? [];
+    const terms = this.levelTwoTerms.get(top);
+    if (!terms || topics.length === 0) return undefined;
+    // One pass over the article's terms, each looked up once (not once per topic).
+    const scores = new Float64Array(topics.length);
+    const matched = new Uint16Array(topics.length);
+    const fromLabel = new Uint8Array(topics.length);
+    for (const [term, count] of counts) {
+      const entry = terms.get(term);
+      if (!entry) continue;
+      const weight = Math.log1p(count);
+      for (let k = 0; k < entry.length; k += 2) {
+        const t = entry[k] as number;
+        scores[t] = (scores[t] as number) + (entry[k + 1] as number) * weight;
+        matched[t] = (matched[t] as number) + 1;
+        if ((topics[t] as { profile: Profile }).profile.labelTerms.has(term)) fromLabel[t] = 1;
       }
     }
-    return best && total > 0 ? { concept: best.concept, share: best.score / total, terms: best.terms } : undefined;
+    let best = -1;
+    let total = 0;
+    for (let t = 0; t < topics.length; t++) {
+      if ((matched[t] as number) < MIN_EVIDENCE_TERMS && !fromLabel[t]) continue;
+      const score = (scores[t] as number) / (topics[t] as { profile: Profile }).profile.norm;
+      scores[t] = score;
+      total += score;
+      if (best === -1 || score > (scores[best] as number)) best = t;
+    }
+    if (best === -1 || total <= 0) return undefined;
+    const { concept, profile } = topics[best] as { concept: IptcConcept; profile: Profile };
+    // Evidence: the article's single stems (a pair "armed conflict" repeats its words) that weighed most.
+    const evidence: Array<[string, number]> = [];
+    for (const [term, count] of counts) {
+      const weight = profile.weights.get(term);
+      if (weight !== undefined && weight > 0 && !term.includes(' ')) evidence.push([term, weight * Math.log1p(count)]);
+    }
+    evidence.sort((a, b) => b[1] - a[1]);
+    return { concept, share: (scores[best] as number) / total, terms: evidence.map(([term]) => term) };
   }
 
   /**

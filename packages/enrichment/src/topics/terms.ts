@@ -33,27 +33,35 @@ export function contentTerms(text: string): string[] {
   return out;
 }
 
-/** The first word of `text` that gave each content stem ("soldiers" for "soldier"): evidence an editor can read. */
-export function surfaceForms(text: string): Map<string, string> {
+/**
+ * Term frequencies of stems and of adjacent stem pairs ("interest rate", "prime minist"), and the first word
+ * that gave each stem ("soldiers" for "soldier"): evidence an editor can read.
+ */
+export function termCountsAndForms(text: string): { counts: Map<string, number>; forms: Map<string, string> } {
+  const counts = new Map<string, number>();
   const forms = new Map<string, string>();
+  let previous: string | undefined;
   for (const w of words(text)) {
-    const term = stems.get(w) ?? contentTerms(w)[0];
-    if (term && !forms.has(term)) forms.set(term, w);
+    let term = stems.get(w);
+    if (term === undefined) {
+      term = w.length < 3 || STOPWORDS.has(w) || /^\d/.test(w) ? null : stem(w);
+      if (stems.size >= STEM_CACHE_WORDS) stems.clear();
+      stems.set(w, term);
+    }
+    if (term === null) continue;
+    const seen = counts.get(term);
+    counts.set(term, (seen ?? 0) + 1);
+    if (seen === undefined) forms.set(term, w);
+    if (previous !== undefined) {
+      const pair = `${previous} ${term}`;
+      counts.set(pair, (counts.get(pair) ?? 0) + 1);
+    }
+    previous = term;
   }
-  return forms;
+  return { counts, forms };
 }
 
 /** Term frequencies of stems and of adjacent stem pairs ("interest rate", "prime minist"). */
 export function termCounts(text: string): Map<string, number> {
-  const terms = contentTerms(text);
-  const counts = new Map<string, number>();
-  for (let i = 0; i < terms.length; i++) {
-    const term = terms[i] as string;
-    counts.set(term, (counts.get(term) ?? 0) + 1);
-    if (i > 0) {
-      const pair = `${terms[i - 1]} ${term}`;
-      counts.set(pair, (counts.get(pair) ?? 0) + 1);
-    }
-  }
-  return counts;
+  return termCountsAndForms(text).counts;
 }
