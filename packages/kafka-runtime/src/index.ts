@@ -1,5 +1,6 @@
 export * from './client.js';
 export * from './consumer-loop.js';
 export * from './consumer-restart.js';
+export * from './key-waves.js';
 export * from './producer.js';
 export * from './results.js';

@@ -12,6 +12,7 @@ import { openApiDocument } from './openapi.js';
 import { mountOpsBoard } from './ops-board.js';
 import { proxyTrust } from './proxy-trust.js';
 import { clientKey, sharedRateLimitStore } from './rate-limiter.js';
+import { articleBatchRoutes } from './routes/article-batch.js';
 import { articleRoutes } from './routes/articles.js';
 import { backfillRoutes } from './routes/backfills.js';
 import { endpointRoutes } from './routes/endpoints.js';
@@ -56,6 +57,7 @@ export function buildApp(deps: ApiDeps, logger: Logger): FastifyInstance {
     admin.addHook('preParsing', async (request, reply, payload) => (await auth(request, reply)) ?? payload);
     idempotencyKeys(admin, { redis: deps.redis, keyPrefix: deps.config.REDIS_KEY_PREFIX, keyring: deps.keyring }); // POSTs may carry an Idempotency-Key
     articleRoutes(admin, deps);
+    articleBatchRoutes(admin, deps);
     subscriptionRoutes(admin, deps);
     opsRoutes(admin, deps);
     backfillRoutes(admin, deps);

@@ -43,4 +43,27 @@ describe('ArticleVersions', () => {
     await new Promise((resolve) => setTimeout(resolve, 250)); // the lease (200 ms) is the property under test
     expect(await versions.assign('d', 'd1')).toMatchObject({ version: 2, unchanged: false });
   });
+
+  it('assigns many in one call, each as assign would, and says in place which could not be', async () => {
+    await versions.assign('m1', 'd1');
+    await versions.settle('m1', 'd1', 1, true);
+    await versions.assign('m3', 'd1'); // in flight, never settled
+    await versions.assign('m4', 'd1');
+    await versions.assign('m4', 'd2');
+    const answers = await versions.assignMany([
+      { id: 'm1', digest: 'd1' },
+      { id: 'm2', digest: 'd1' },
+      { id: 'm3', digest: 'd1' },
+      { id: 'm4', digest: 'd3', requested: 1 },
+      { id: 'm1', digest: 'd2', requested: 7 },
+    ]);
+    expect(answers[0]).toEqual({ version: 1, isNew: false, unchanged: true });
+    expect(answers[1]).toEqual({ version: 1, isNew: true, unchanged: false });
+    expect(answers[2]).toBeInstanceOf(PublishInFlightError);
+    expect(answers[3]).toMatchObject({ latest: 2 });
+    expect(answers[3]).toBeInstanceOf(StaleVersionError);
+    expect(answers[4]).toEqual({ version: 7, isNew: false, unchanged: false });
+    await versions.settleMany([{ id: 'm2', digest: 'd1', version: 1 }], true);
+    expect(await versions.assign('m2', 'd1')).toMatchObject({ version: 1, unchanged: true });
+  });
 });

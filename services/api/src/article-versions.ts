@@ -33,6 +33,48 @@ if redis.call('GET', KEYS[3]) == ARGV[1] .. ' ' .. ARGV[2] then redis.call('DEL'
 return 0
 `;
 
+/**
+ * ASSIGN_VERSION for many articles in one call: KEYS three per article (as above), ARGV three per article (wanted
+ * version, digest, lease in ms). Returns the triples in order. Articles are handled one after the other, so an id
+ * that appears twice gets its versions in that order.
+ */
+const ASSIGN_VERSIONS = `
+local out = {}
+for i = 0, #KEYS / 3 - 1 do
+  local kv, kd, kf = KEYS[i * 3 + 1], KEYS[i * 3 + 2], KEYS[i * 3 + 3]
+  local wanted, digest, lease = tonumber(ARGV[i * 3 + 1]), ARGV[i * 3 + 2], ARGV[i * 3 + 3]
+  local last = tonumber(redis.call('GET', kv) or '0')
+  local done = false
+  if last > 0 and (wanted == 0 or wanted == last) then
+    if redis.call('GET', kd) == digest then table.insert(out, {last, last, 1}); done = true
+    elseif redis.call('GET', kf) == digest .. ' ' .. last then table.insert(out, {last, last, 2}); done = true end
+  end
+  if not done then
+    if wanted == 0 then wanted = last + 1 end
+    if wanted <= last then
+      table.insert(out, {-1, last, 0})
+    else
+      redis.call('SET', kv, wanted)
+      redis.call('DEL', kd)
+      redis.call('SET', kf, digest .. ' ' .. wanted, 'PX', lease)
+      table.insert(out, {wanted, last, 0})
+    end
+  end
+end
+return out
+`;
+
+/** SETTLE_VERSION for many articles in one call: KEYS three per article, ARGV three per article (as above). */
+const SETTLE_VERSIONS = `
+for i = 0, #KEYS / 3 - 1 do
+  local kv, kd, kf = KEYS[i * 3 + 1], KEYS[i * 3 + 2], KEYS[i * 3 + 3]
+  local digest, version, published = ARGV[i * 3 + 1], ARGV[i * 3 + 2], ARGV[i * 3 + 3]
+  if published == '1' and redis.call('GET', kv) == version then redis.call('SET', kd, digest) end
+  if redis.call('GET', kf) == digest .. ' ' .. version then redis.call('DEL', kf) end
+end
+return 0
+`;
+
 export class StaleVersionError extends Error {
   constructor(
     readonly requested: number,
@@ -54,6 +96,13 @@ export interface VersionAssignment {
   isNew: boolean;
   /** The content is the latest version's: nothing to publish. */
   unchanged: boolean;
+}
+
+/** One article of a batch: its id, content digest and the version the client asked for (if any). */
+export interface VersionRequest {
+  id: string;
+  digest: string;
+  requested?: number;
 }
 
 /**
@@ -100,6 +149,43 @@ export class ArticleVersions {
       if (Date.now() >= deadline) throw new PublishInFlightError(version);
       await sleep(20);
     }
+  }
+
+  /**
+   * `assign` for many articles in one script call (and one more per 20 ms wait while some wait for a publish in
+   * flight). The answers are in order: an assignment, or the error `assign` would have thrown for that article.
+   */
+  async assignMany(requests: VersionRequest[]): Promise<Array<VersionAssignment | StaleVersionError | PublishInFlightError>> {
+    const deadline = Date.now() + (this.options.waitMs ?? 5_000);
+    const answers: Array<VersionAssignment | StaleVersionError | PublishInFlightError | undefined> = new Array(requests.length);
+    let pending = requests.map((_, i) => i);
+    for (;;) {
+      const keys = pending.flatMap((i) => this.keys((requests[i] as VersionRequest).id));
+      const args = pending.flatMap((i) => {
+        const r = requests[i] as VersionRequest;
+        return [r.requested ?? 0, r.digest, this.options.leaseMs ?? 30_000];
+      });
+      const triples = (await this.redis.eval(ASSIGN_VERSIONS, keys.length, ...keys, ...args)) as Array<[number, number, number]>;
+      const waiting: number[] = [];
+      pending.forEach((i, n) => {
+        const [version, previous, state] = triples[n] as [number, number, number];
+        if (version === -1) answers[i] = new StaleVersionError(requests[i]?.requested ?? 0, previous);
+        else if (state !== 2) answers[i] = { version, isNew: previous === 0, unchanged: state === 1 };
+        else if (Date.now() >= deadline) answers[i] = new PublishInFlightError(version);
+        else waiting.push(i);
+      });
+      if (waiting.length === 0) return answers as Array<VersionAssignment | StaleVersionError | PublishInFlightError>;
+      pending = waiting;
+      await sleep(20);
+    }
+  }
+
+  /** `settle` for many assigned versions in one script call. */
+  async settleMany(settled: Array<{ id: string; digest: string; version: number }>, published: boolean): Promise<void> {
+    if (settled.length === 0) return;
+    const keys = settled.flatMap((s) => this.keys(s.id));
+    const args = settled.flatMap((s) => [s.digest, s.version, published ? 1 : 0]);
+    await this.redis.eval(SETTLE_VERSIONS, keys.length, ...keys, ...args);
   }
 
   /** After publishing an assigned version: `published` false lets the next identical request try again. */

@@ -12,6 +12,7 @@ export const ApiConfig = Shared.extend({
   SYNDICATE_WEBHOOK_ALLOWLIST: z.string().default(''), // CIDRs webhooks may target although private (WebSub callbacks: SYNDICATE_WEBSUB_ALLOWLIST)
   WEBHOOK_REQUIRE_HTTPS: z.stringbool().default(false), // refuse http:// webhook and WebSub callback URLs
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576), // larger requests get 413
+  MAX_BATCH_BODY_BYTES: z.coerce.number().int().positive().default(16_777_216), // POST /v1/articles/batch (up to 500 articles): larger requests get 413
   // Behind a load balancer: `true`, a hop count or comma-separated CIDRs of proxies whose X-Forwarded-For is
   // believed. Without it every client would share the balancer's address, and its rate limit.
   TRUST_PROXY: z.string().default(''),

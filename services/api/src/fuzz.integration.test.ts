@@ -40,6 +40,7 @@ const ROUTES: Array<[string, string]> = [
   ['GET', '/metrics'],
   ['GET', '/openapi.json'],
   ['POST', '/v1/articles'],
+  ['POST', '/v1/articles/batch'],
   ['DELETE', '/v1/articles/fuzz-1'],
   ['POST', '/v1/subscriptions'],
   ['GET', '/v1/subscriptions'],

@@ -68,6 +68,68 @@ export function openApiDocument(serverUrl: string) {
           },
         },
       },
+      '/v1/articles/batch': {
+        post: {
+          summary: 'Publish or update up to 500 articles in one request',
+          description:
+            'Body {"articles": [ArticleSubmission, ...]} (1 to 500; up to MAX_BATCH_BODY_BYTES, 16 MiB). Each article is taken as ' +
+            'POST /v1/articles takes it (cleaned, versioned, identical content answered unchanged), but all versions are assigned in ' +
+            'one Redis script call and all new versions written to Kafka in one send. The answer lists one result per article in ' +
+            'the order sent, each with the status the single route would have given it: an invalid article is reported in its place ' +
+            'and the others are accepted. An id given more than once is handled as if each came in its own request, in order. If ' +
+            'the write to Kafka fails the whole request fails; retrying it is safe (what did get out is answered unchanged).',
+          security: [{ admin: [] }],
+          parameters: [idempotencyKey],
+          requestBody: {
+            required: true,
+            content: json({
+              type: 'object',
+              required: ['articles'],
+              properties: { articles: { type: 'array', minItems: 1, maxItems: 500, items: ref('ArticleSubmission') } },
+            }),
+          },
+          responses: {
+            200: {
+              description: 'the batch was handled: a result per article, in order',
+              content: json({
+                type: 'object',
+                properties: {
+                  results: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      required: ['status'],
+                      description:
+                        '202 {status, id, version, type} accepted; 200 {..., unchanged: true} the latest version has this content; ' +
+                        '400 {status, error: "invalid_request", message, issues}; 409 {status, error: "stale_version" | ' +
+                        '"publish_in_progress", message, details}',
+                      properties: {
+                        status: { type: 'integer', enum: [200, 202, 400, 409] },
+                        id: { type: 'string' },
+                        version: { type: 'integer' },
+                        type: { type: 'string' },
+                        unchanged: { type: 'boolean' },
+                        error: { type: 'string' },
+                        message: { type: 'string' },
+                        issues: { type: 'array', items: { type: 'object' } },
+                        details: { type: 'object' },
+                      },
+                    },
+                  },
+                },
+              }),
+            },
+            400: { description: 'not {"articles": [...]}, or empty_batch', content: json(ref('Error')) },
+            401: error,
+            409: { description: 'idempotency_key_in_use', content: json(ref('Error')) },
+            413: {
+              description: 'too_many_articles (more than 500), or the body is larger than MAX_BATCH_BODY_BYTES',
+              content: json(ref('Error')),
+            },
+            422: { description: 'idempotency_key_reused', content: json(ref('Error')) },
+          },
+        },
+      },
       '/v1/articles/{id}': {
         delete: {
           summary: 'Withdraw (kill) an article everywhere (no body needed, whatever the content-type)',

@@ -17,42 +17,81 @@ import { HttpError } from '../errors.js';
 // What a withdrawal's "content" is to the version store: withdrawing twice is one withdrawal.
 const WITHDRAWN = 'withdrawn';
 
+/** An article event with its version assigned, ready to go to `article-events`. */
+export interface VersionedEvent {
+  type: string;
+  id: string;
+  digest: string;
+  version: number;
+  data: unknown;
+}
+
+/**
+ * Writes events to `article-events` in one producer send, then settles their versions (so identical content is
+ * answered "unchanged" from now on). A failed send settles them as unpublished and throws: nothing was accepted.
+ */
+export async function publishEvents(deps: ApiDeps, events: VersionedEvent[], log: FastifyBaseLogger): Promise<void> {
+  if (events.length === 0) return;
+  const records = events.map((e) =>
+    toKafkaRecord(newEventAttributes({ source: 'syndicate/api', type: e.type, partitionkey: e.id, subject: e.id }), e.data),
+  );
+  try {
+    await deps.producer.send(deps.topics.articleEvents, records);
+  } catch (error) {
+    await deps.versions.settleMany(events, false).catch(() => {});
+    throw error;
+  }
+  // A failure here only costs a duplicate version on the next identical request; the events are out.
+  await deps.versions
+    .settleMany(events, true)
+    .catch((error) => log.warn({ err: error, articleIds: events.map((e) => e.id) }, 'versions not settled'));
+  for (const e of events) deps.articlesAccepted.inc({ type: e.type });
+}
+
+/**
+ * A submitted article as ingest sees it: validated and cleaned (throws the ZodError), its id (given, or derived
+ * from the URL or source and headline), the version the client asked for, and the digest of its content. Removed
+ * control characters are counted and logged.
+ */
+export function prepareSubmission(deps: ApiDeps, body: unknown, log: FastifyBaseLogger) {
+  const submission = ArticleSubmission.parse(body);
+  const id = submission.id ?? deriveArticleId({ url: submission.url, source: submission.source, headline: submission.headline });
+  const removed = countControlChars(body);
+  if (removed > 0) {
+    deps.controlCharsRemoved.inc(removed);
+    log.warn({ articleId: id, removed }, 'control characters removed from article text');
+  }
+  // The content is what the client sent (cleaned, defaults filled), without the version: a retry that leaves
+  // publishedAt to the API is the same content although the API would stamp a new time.
+  const { version: requested, ...content } = submission;
+  return { submission, id, requested, digest: contentDigest({ ...content, id }) };
+}
+
+export type PreparedSubmission = ReturnType<typeof prepareSubmission>;
+
+/** The event type of an assigned version: the first of an article is published, later ones updated. */
+export const eventTypeOf = (version: number, isNew: boolean) => (version === 1 || isNew ? 'article.published' : 'article.updated');
+
+/** The event data of an assigned version: the cleaned submission with its id, version and publication time. */
+export const articleDataOf = ({ submission, id }: PreparedSubmission, version: number) =>
+  ArticleData.parse({ ...submission, id, version, publishedAt: submission.publishedAt ?? new Date().toISOString() });
+
 /**
  * Ingest: validate (and clean) at the edge, assign a monotonic version, publish a CloudEvent keyed by article id.
  * A request whose content is the latest version's is answered 200 with that version and publishes nothing, so a
- * client may retry freely.
+ * client may retry freely. Many articles at once: routes/article-batch.ts.
  */
 export function articleRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  const publish = async (type: string, id: string, digest: string, version: number, data: unknown, log: FastifyBaseLogger) => {
-    const attributes = newEventAttributes({ source: 'syndicate/api', type, partitionkey: id, subject: id });
-    try {
-      await deps.producer.send(deps.topics.articleEvents, [toKafkaRecord(attributes, data)]);
-    } catch (error) {
-      await deps.versions.settle(id, digest, version, false).catch(() => {});
-      throw error;
-    }
-    // A failure here only costs a duplicate version on the next identical request; the event is out.
-    await deps.versions.settle(id, digest, version, true).catch((error) => log.warn({ err: error, articleId: id }, 'version not settled'));
-    deps.articlesAccepted.inc({ type });
-  };
+  const publish = (type: string, id: string, digest: string, version: number, data: unknown, log: FastifyBaseLogger) =>
+    publishEvents(deps, [{ type, id, digest, version, data }], log);
 
   app.post('/v1/articles', async (request, reply) => {
-    const submission = ArticleSubmission.parse(request.body);
-    const id = submission.id ?? deriveArticleId({ url: submission.url, source: submission.source, headline: submission.headline });
-    const removed = countControlChars(request.body);
-    if (removed > 0) {
-      deps.controlCharsRemoved.inc(removed);
-      request.log.warn({ articleId: id, removed }, 'control characters removed from article text');
-    }
-    // The content is what the client sent (cleaned, defaults filled), without the version: a retry that leaves
-    // publishedAt to the API is the same content although the API would stamp a new time.
-    const { version: requested, ...content } = submission;
-    const digest = contentDigest({ ...content, id });
+    const prepared = prepareSubmission(deps, request.body, request.log);
+    const { id, digest, requested } = prepared;
     const { version, isNew, unchanged } = await assignVersion(deps, id, digest, requested);
-    const type = version === 1 || isNew ? 'article.published' : 'article.updated';
+    const type = eventTypeOf(version, isNew);
     if (unchanged) return reply.code(200).send({ id, version, type, unchanged: true });
-    const article = ArticleData.parse({ ...submission, id, version, publishedAt: submission.publishedAt ?? new Date().toISOString() });
-    await publish(type, id, digest, version, article, request.log);
+    await publish(type, id, digest, version, articleDataOf(prepared, version), request.log);
     return reply.code(202).send({ id, version, type });
   });
 
@@ -73,8 +112,13 @@ async function assignVersion(deps: ApiDeps, id: string, digest: string, requeste
   try {
     return await deps.versions.assign(id, digest, requested);
   } catch (error) {
-    if (error instanceof StaleVersionError) throw new HttpError(409, 'stale_version', error.message, { latest: error.latest });
-    if (error instanceof PublishInFlightError) throw new HttpError(409, 'publish_in_progress', error.message, { version: error.version });
-    throw error;
+    throw versionConflict(error) ?? error;
   }
+}
+
+/** The 409 a version store refusal is answered with; undefined for any other error. */
+export function versionConflict(error: unknown): HttpError | undefined {
+  if (error instanceof StaleVersionError) return new HttpError(409, 'stale_version', error.message, { latest: error.latest });
+  if (error instanceof PublishInFlightError) return new HttpError(409, 'publish_in_progress', error.message, { version: error.version });
+  return undefined;
 }
