@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -108,6 +109,56 @@ describe('the syndicate command', { timeout: 20_000 }, () => {
     expect(code).toBe(2);
     expect(stderr).toContain('SYNDICATE_ADMIN_TOKEN');
   });
+
+  it('publish sends the files in batches and reports each file in order, with exit code 1 if any was rejected', async () => {
+    const requests: Array<{ path: string; ids: string[] }> = [];
+    // A stand-in for the API: each article accepted, but the one headed "Rejected" refused.
+    const api = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const { articles } = JSON.parse(Buffer.concat(chunks).toString()) as { articles: Array<{ id: string; headline: string }> };
+        requests.push({ path: req.url ?? '', ids: articles.map((a) => a.id) });
+        const results = articles.map((a, n) =>
+          a.headline === 'Rejected'
+            ? { status: 400, error: 'invalid_request', message: 'not this one' }
+            : { status: n === 0 ? 200 : 202, id: a.id, version: 1, type: 'article.published', ...(n === 0 ? { unchanged: true } : {}) },
+        );
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ results }));
+      });
+    });
+    await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
+    try {
+      const dir = tmpdir();
+      const file = (name: string, text: string) => {
+        const path = join(dir, `${name}-${process.pid}.txt`);
+        writeFileSync(path, text);
+        return path;
+      };
+      const files = [
+        file('first', 'First story\n\nIt happened.'),
+        file('junk', ''),
+        file('second', 'Rejected\n\nIt did not.'),
+        file('third', 'Third story\n\nIt happened too.'),
+      ];
+      const { port } = api.address() as { port: number };
+      const { code, stdout } = await syndicate(['publish', '--api', `http://127.0.0.1:${port}`, '--batch-size', '2', ...files], undefined, {
+        SYNDICATE_ADMIN_TOKEN: 'some-token',
+      });
+      expect(code).toBe(1);
+      expect(requests.map((r) => [r.path, r.ids.length])).toEqual([
+        ['/v1/articles/batch', 2],
+        ['/v1/articles/batch', 1],
+      ]);
+      const lines = stdout.trim().split('\n');
+      expect(lines[0]).toBe('accepted 2, rejected 2');
+      expect(lines.slice(1).map((l) => l.trim().split(' ')[0])).toEqual(['accepted', 'rejected', 'rejected', 'accepted']);
+      expect(lines[1]).toMatch(/first-\d+\.txt: art-\w+ v1 \(unchanged\)$/);
+      expect(lines[3]).toContain('HTTP 400: not this one');
+    } finally {
+      await new Promise((resolve) => api.close(resolve));
+    }
+  }, 20_000);
 
   it('publish says how many were rejected and why, and exits non-zero', async () => {
     const { code, stdout } = await syndicate(['publish', '--api', 'http://127.0.0.1:9', SEED], undefined, {

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { enrichFile, enrichJsonl } from './commands/enrich.js';
 import { renderFeed } from './commands/feed.js';
 import { parseFileToEvent } from './commands/parse.js';
-import { publishFiles } from './commands/publish.js';
+import { MAX_BATCH_ARTICLES, publishFiles } from './commands/publish.js';
 import { replay } from './commands/replay.js';
 import { printJson, UsageError } from './io.js';
 import { progressReporter } from './progress.js';
@@ -15,7 +15,8 @@ const USAGE = `usage: syndicate <command>
   enrich FILE                         print the enriched article for FILE
   enrich --jsonl                      JSON lines {"id","text","headline"?} on stdin -> entities and topics per line
   feed render --format rss|atom|json  enriched articles (JSON lines) on stdin -> the feed document
-  publish [--api URL] FILE...         publish files through the API (token: SYNDICATE_ADMIN_TOKEN)
+  publish [--api URL] [--batch-size N] FILE...
+                                      publish files through the API, N (100) a request (token: SYNDICATE_ADMIN_TOKEN)
   replay --subscription ID [--days N] fill a subscription with the last N days (default 7), with progress
 
 FILE is a saved article page, a plain-text article (headline on the first line) or a JSON event.`;
@@ -45,12 +46,21 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'publish': {
-      const { values, positionals } = parseArgs({ args: rest, options: { api: { type: 'string' } }, allowPositionals: true });
-      if (positionals.length === 0) throw new UsageError('usage: syndicate publish [--api URL] FILE...');
+      const { values, positionals } = parseArgs({
+        args: rest,
+        options: { api: { type: 'string' }, 'batch-size': { type: 'string', default: '100' } },
+        allowPositionals: true,
+      });
+      if (positionals.length === 0) throw new UsageError('usage: syndicate publish [--api URL] [--batch-size N] FILE...');
+      const batchSize = Number(values['batch-size']);
+      if (!(Number.isInteger(batchSize) && batchSize >= 1 && batchSize <= MAX_BATCH_ARTICLES)) {
+        throw new UsageError(`--batch-size must be a whole number from 1 to ${MAX_BATCH_ARTICLES}`);
+      }
       const report = progressReporter();
       const results = await publishFiles(positionals, {
         apiUrl: apiUrlOf(values.api),
         token: adminToken(),
+        batchSize,
         onProgress: (done, total, last) => report(done, total, last.file),
       });
       const rejected = results.filter((r) => !r.ok);
