@@ -3,7 +3,8 @@
  * of the test's own (its own ports and temporary data directory; the shared broker is left alone):
  * - fail fast: POST /v1/articles, DELETE /v1/articles/{id} and POST /v1/subscriptions answer 503 bus_unavailable
  *   with Retry-After within 2 s, the very first request after the kill included; none answers 500 or hangs;
- * - nothing refused is written: no event of an article answered 503 is on `article-events` afterwards;
+ * - nothing refused is written: no event of an article answered 503 is on `article-events` afterwards, and the
+ *   client's retry of one publishes the version it was given (version 1, `article.published`), not a new one;
  * - /readyz of the API and of the enricher say `kafka: down`, each probe within 100 ms;
  * - recover alone: once the broker says it has started, the API accepts articles again, and the enricher
  *   enriches them, within 5 s, without a restart of either (the times are printed).
@@ -151,12 +152,18 @@ describe('the broker killed and started again', () => {
     // The API's own subscription registry is following again: read-your-writes works.
     expect(await call('POST', '/v1/subscriptions', { type: 'feed', slug: `after-${iso.id}` })).toMatchObject({ status: 201 });
 
-    // Accepted nothing it could not write: the topic holds the two accepted events and none of the refused.
+    // The client's retry of a refused article publishes the version it was given, as its first publication.
+    expect(await call('POST', '/v1/articles', article('during-1'))).toMatchObject({
+      status: 202,
+      body: { id: 'during-1', version: 1, type: 'article.published' },
+    });
+
+    // Accepted nothing it could not write: the topic holds the three accepted events, none of the refused ones.
     const admin = kafka.admin();
     await admin.connect();
     try {
       const offsets = await admin.fetchTopicOffsets(topics.articleEvents);
-      expect(offsets.reduce((sum, p) => sum + Number(p.high), 0)).toBe(2);
+      expect(offsets.reduce((sum, p) => sum + Number(p.high), 0)).toBe(3);
     } finally {
       await admin.disconnect();
     }

@@ -31,10 +31,30 @@ describe('ArticleVersions', () => {
     expect(await versions.assign('b', 'd1', 5)).toMatchObject({ version: 5, unchanged: false });
   });
 
-  it('makes a new version after a failed publish, not an "unchanged" answer', async () => {
+  it('publishes the same version again after a failed publish: not "unchanged", and no new version', async () => {
+    // The failed send may still land: a second copy of version 1 is dropped downstream, a version 2 would not be.
     await versions.assign('c', 'd1');
-    await versions.settle('c', 'd1', 1, false);
-    expect(await versions.assign('c', 'd1')).toMatchObject({ version: 2, unchanged: false });
+    await versions.settle('c', 'd1', 1, false, 'article.published');
+    expect(await versions.assign('c', 'd1')).toEqual({ version: 1, isNew: true, unchanged: false });
+    await versions.settle('c', 'd1', 1, true);
+    expect(await versions.assign('c', 'd1')).toMatchObject({ version: 1, unchanged: true });
+    // An update that failed is sent again as the same update; other content still gets the next version.
+    expect(await versions.assign('c', 'd2')).toMatchObject({ version: 2, unchanged: false });
+    await versions.settle('c', 'd2', 2, false, 'article.updated');
+    expect(await versions.assign('c', 'd2')).toEqual({ version: 2, isNew: false, unchanged: false });
+    await versions.settle('c', 'd2', 2, false, 'article.updated');
+    expect(await versions.assign('c', 'd3')).toMatchObject({ version: 3, unchanged: false });
+    const many = new ArticleVersions(redis, iso.redisKeyPrefix, { leaseMs: 200, waitMs: 50 });
+    await many.settleMany([{ id: 'c', digest: 'd3', version: 3, type: 'article.updated' }], false);
+    expect(await many.assignMany([{ id: 'c', digest: 'd3' }])).toEqual([{ version: 3, isNew: false, unchanged: false }]);
+  });
+
+  it('forgets a failed publish after unsentMs: identical content then makes a new version', async () => {
+    const brief = new ArticleVersions(redis, iso.redisKeyPrefix, { leaseMs: 200, waitMs: 50, unsentMs: 50 });
+    await brief.assign('e', 'd1');
+    await brief.settle('e', 'd1', 1, false, 'article.published');
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the marker's expiry (50 ms) is the property under test
+    expect(await brief.assign('e', 'd1')).toMatchObject({ version: 2, unchanged: false });
   });
 
   it('holds identical requests while a publish is in flight, and lets them go when its lease ends', async () => {

@@ -28,7 +28,9 @@ export interface VersionedEvent {
 
 /**
  * Writes events to `article-events` in one producer send, then settles their versions (so identical content is
- * answered "unchanged" from now on). A failed send settles them as unpublished and throws: nothing was accepted.
+ * answered "unchanged" from now on). A failed send settles them as unsent and throws (503 bus_unavailable for the
+ * broker's sake): the request was not accepted, and identical content sent again publishes the same versions
+ * again, harmless even if the failed send did reach the broker after all (see ArticleVersions).
  */
 export async function publishEvents(deps: ApiDeps, events: VersionedEvent[], log: FastifyBaseLogger): Promise<void> {
   if (events.length === 0) return;
