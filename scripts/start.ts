@@ -130,7 +130,7 @@ process.stderr.write(`
   Feeds         ${apiUrl}/feeds/all.rss  (.atom, .json; WebSub hub at ${apiUrl}/websub)
   Ops           ${apiUrl}/ops              (needs the admin token)
   Health        ${apiUrl}/healthz  ${apiUrl}/readyz  ${apiUrl}/metrics
-  Metrics       enricher :9464, fanout :9465, delivery :9466 (/metrics)
+  Metrics       enricher :9464, fanout :9465, delivery :9466 (/metrics, /healthz, /readyz)
   Admin token   ${token}
   Secret key    ${secret.source}  (encrypts webhook and WebSub secrets at rest)
   Kafka         ${env.KAFKA_BROKERS}     Redis  ${env.REDIS_URL}
