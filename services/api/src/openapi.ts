@@ -4,6 +4,12 @@ const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: unknown) => ({ 'application/json': { schema } });
 const error = { description: 'error', content: json(ref('Error')) };
 const idempotencyKey = { $ref: '#/components/parameters/IdempotencyKey' };
+/** A dependency is down: the request was not accepted (sending it again is safe). */
+const unavailable = {
+  description: 'bus_unavailable (Kafka down) or store_unavailable (Redis down): not accepted; send it again after Retry-After',
+  headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'seconds' } },
+  content: json(ref('Error')),
+};
 
 /** The HTTP API, described from the same zod schemas that validate it. */
 export function openApiDocument(serverUrl: string) {
@@ -65,6 +71,7 @@ export function openApiDocument(serverUrl: string) {
             409: { description: 'stale_version, publish_in_progress or idempotency_key_in_use', content: json(ref('Error')) },
             413: error,
             422: { description: 'idempotency_key_reused', content: json(ref('Error')) },
+            503: unavailable,
           },
         },
       },
@@ -127,6 +134,7 @@ export function openApiDocument(serverUrl: string) {
               content: json(ref('Error')),
             },
             422: { description: 'idempotency_key_reused', content: json(ref('Error')) },
+            503: unavailable,
           },
         },
       },
@@ -140,6 +148,7 @@ export function openApiDocument(serverUrl: string) {
             202: { description: 'accepted' },
             401: error,
             404: error,
+            503: unavailable,
           },
         },
       },
@@ -150,7 +159,13 @@ export function openApiDocument(serverUrl: string) {
           security: [{ admin: [] }],
           parameters: [idempotencyKey],
           requestBody: { required: true, content: json(ref('SubscriptionRequest')) },
-          responses: { 201: { description: 'created', content: json(ref('Subscription')) }, 400: error, 401: error, 409: error },
+          responses: {
+            201: { description: 'created', content: json(ref('Subscription')) },
+            400: error,
+            401: error,
+            409: error,
+            503: unavailable,
+          },
         },
         get: {
           summary: 'List subscriptions (without secrets)',
@@ -170,13 +185,13 @@ export function openApiDocument(serverUrl: string) {
             'Update a webhook endpoint: url, filter, eventTypes, maxConcurrency, rateLimitPerSecond, paused (true/false), enabled (true re-enables)',
           security: [{ admin: [] }],
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
-          responses: { 200: { description: 'updated' }, 400: error, 404: error },
+          responses: { 200: { description: 'updated' }, 400: error, 404: error, 503: unavailable },
         },
         delete: {
           summary: 'Delete a subscription',
           security: [{ admin: [] }],
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
-          responses: { 204: { description: 'deleted' }, 404: error },
+          responses: { 204: { description: 'deleted' }, 404: error, 503: unavailable },
         },
       },
       '/feeds/{file}': {
@@ -185,7 +200,8 @@ export function openApiDocument(serverUrl: string) {
           description:
             'Strong ETag per content encoding, Last-Modified, 304 on If-None-Match / If-Modified-Since, brotli or gzip on request. ' +
             'Older items are on RFC 5005 archive pages (?before=<ms>, linked as prev-archive). Partner-only feeds need their token ' +
-            '(Authorization: Bearer or ?token=).',
+            '(Authorization: Bearer or ?token=). While Redis is down, a document held in memory is served however old, marked ' +
+            'Warning: 110 - "Response is Stale" and x-syndicate-stale: 1 (max-age=0); others are 503 store_unavailable.',
           parameters: [
             {
               name: 'file',
@@ -204,6 +220,7 @@ export function openApiDocument(serverUrl: string) {
             304: { description: 'not modified' },
             401: error,
             404: error,
+            503: unavailable,
           },
         },
       },
@@ -212,7 +229,7 @@ export function openApiDocument(serverUrl: string) {
           summary: 'New webhook secret (shown once); the old one keeps signing beside it for graceSeconds (default 86400)',
           security: [{ admin: [] }],
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }, idempotencyKey],
-          responses: { 200: { description: 'the new secret' }, 404: error },
+          responses: { 200: { description: 'the new secret' }, 404: error, 503: unavailable },
         },
       },
       '/v1/subscriptions/{id}/rotate-token': {
@@ -221,7 +238,7 @@ export function openApiDocument(serverUrl: string) {
             'New token for a partner-only feed (shown once, as {"id", "token"}); the old one stops working at once, WebSub subscriptions made with it included',
           security: [{ admin: [] }],
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }, idempotencyKey],
-          responses: { 200: { description: 'the new token' }, 404: error, 409: error },
+          responses: { 200: { description: 'the new token' }, 404: error, 409: error, 503: unavailable },
         },
       },
       '/v1/subscriptions/{id}/attempts': {
@@ -278,7 +295,7 @@ export function openApiDocument(serverUrl: string) {
       '/healthz': { get: { summary: 'Liveness', responses: { 200: { description: 'alive' } } } },
       '/readyz': {
         get: {
-          summary: 'Readiness: Kafka and Redis reachable (a result at most 1 s old; each check times out after 1 s)',
+          summary: 'Readiness: Kafka and Redis reachable (answered at once from background checks every READINESS_INTERVAL_MS, 500 ms)',
           responses: {
             200: { description: 'ready: {"status": "ready", "checks": {"kafka": "ok", "redis": "ok"}}' },
             503: { description: 'not ready: a check is "down" (the reason is in the log, not the answer)' },
