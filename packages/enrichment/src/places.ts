@@ -64,8 +64,22 @@ export class PlaceIndex {
     return this.text.slice(start, this.text.indexOf('\t', start));
   }
 
+  /** Names looked up lately and what they found: news names the same places again and again. */
+  private readonly recent = new Map<string, PlaceCandidate[]>();
+
   /** Every populated place filed under `name` (as `placeKey` folds it), most populous first. */
   lookup(name: string): PlaceCandidate[] {
+    let found = this.recent.get(name);
+    if (!found) {
+      if (this.recent.size >= 10_000) this.recent.clear();
+      found = this.search(name);
+      this.recent.set(name, found);
+    }
+    // Copies: a caller may change what it gets.
+    return found.map((c) => ({ ...c }));
+  }
+
+  private search(name: string): PlaceCandidate[] {
     const key = Buffer.from(placeKey(name), 'utf8').toString('latin1');
     if (!key) return [];
     let low = 0;

@@ -24,6 +24,15 @@ describe('NerTagger', () => {
     }
   });
 
+  it('tags the same after its word cache starts over, again and again', () => {
+    const forgetful = new NerTagger(model, gazetteer(), 20);
+    const sentences = readConll(DEV).slice(0, 200);
+    for (const s of sentences) {
+      const words = conllWords(s);
+      expect(Array.from(forgetful.tag(words))).toEqual(Array.from(plain(words)));
+    }
+  });
+
   it('tags exactly as the plain path on arbitrary words, "|" and sentence markers included', () => {
     const word = fc.oneof(
       fc.constantFrom('Kyiv', 'the', 'of', 'SBU', 'a|b', '<s>', '</s>', 'U.S.', 'said', '|'),

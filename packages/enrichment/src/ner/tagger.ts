@@ -27,12 +27,12 @@ import { type NerModel, TAG_COUNT, viterbi } from './model.js';
 const PREFIX_KINDS = ['', 'p1', 'p2', 'p3', 'p4'];
 const LENGTHS = ['0', '1', '2', '3', '4', '5', '6', '7', '8'];
 const SUFFIX_KINDS = ['', 's1', 's2', 's3', 's4'];
-const NEIGHBOUR_KINDS = NEIGHBOURS.map((d) => `l${d > 0 ? '+' : ''}${d}`);
 
 /** Words remembered before the cache starts over; news vocabularies stay well under this. */
 const CACHE_WORDS = 200_000;
 /** Roles a word's vector covers, in this order: itself, then as the neighbour at each distance. */
 const ROLES = [0, ...NEIGHBOURS];
+const VECTOR_SIZE = ROLES.length * TAG_COUNT;
 const NEIGHBOUR_OFFSETS = NEIGHBOURS.map((d) => ROLES.indexOf(d) * TAG_COUNT);
 /** Shape triples are keyed by three small shape numbers packed into one: 10 bits each. */
 const SHAPE_BITS = 10;
@@ -50,10 +50,19 @@ interface WordInfo {
   hasLower: boolean;
   hasUpper: boolean;
   outsideNames: boolean;
-  /** Summed weights per role, in ordinary and in capitalised sentences (filled when first needed). */
-  vector?: Float64Array;
-  capsVector?: Float64Array;
+  /**
+   * Where its summed weights per role start in the tagger's slab, in ordinary and in capitalised sentences
+   * (-1 until first needed).
+   */
+  vectorAt: number;
+  capsVectorAt: number;
+  /** The rows of the word pairs it starts ("l-1|l=" with it before, "l|l+1=" with it first), found once. */
+  pairsAsBefore: Map<string, number> | undefined;
+  pairsAsFirst: Map<string, number> | undefined;
 }
+
+/** Rows of the features keyed by a word's lower case, in this order (-1: none): one lookup for six. */
+const LOWER_KINDS = ['l', 'caps|l', ...NEIGHBOURS.map((d) => `l${d > 0 ? '+' : ''}${d}`)];
 
 /** The model's features of one kind ("w", "p3", "l-1"…) by value: looked up without building "kind=value". */
 type KindIndex = Map<string, number>;
@@ -62,28 +71,32 @@ const NO_ROWS: KindIndex = new Map();
 export class NerTagger {
   private readonly words = new Map<string, WordInfo>();
   private readonly kinds = new Map<string, KindIndex>();
+  private readonly byLower = new Map<string, Int32Array>();
+  private readonly infos: WordInfo[] = [];
+  private vectorsAt = new Int32Array(64);
+  /** Every word's role vectors, side by side (a typed array per word made garbage collection a tenth of the time). */
+  private slab = new Float64Array(4_096 * VECTOR_SIZE);
+  private slabUsed = 0;
   /** Features without a value: "b" (bias), "caps", "fn", "fn-1". */
   private readonly singles = new Map<string, number>();
   /** The kinds the tagger looks features up in, found once. */
-  private readonly k: Record<
-    'w' | 'l' | 'sh' | 'len' | 'capsL' | 'shBefore' | 'shAfter' | 'first' | 'g' | 'gBefore' | 'gAfter',
-    KindIndex
-  > & {
+  private readonly k: Record<'w' | 'sh' | 'len' | 'shBefore' | 'shAfter' | 'first' | 'g' | 'gBefore' | 'gAfter', KindIndex> & {
     prefixes: KindIndex[];
     suffixes: KindIndex[];
-    neighbours: KindIndex[];
   };
   private readonly pairsBefore: PairIndex = new Map();
   private readonly pairsAfter: PairIndex = new Map();
   private readonly shapeIds = new Map<string, number>();
   private readonly shapeTriples = new Map<number, number>();
-  private readonly start: WordInfo;
+  private start: WordInfo;
   private emissions = new Float64Array(64 * TAG_COUNT);
-  private readonly end: WordInfo;
+  private end: WordInfo;
 
   constructor(
     private readonly model: NerModel,
     private readonly gazetteer: Gazetteer,
+    /** Words remembered before the cache starts over. */
+    private readonly cacheWords = CACHE_WORDS,
   ) {
     for (const [name, row] of model.features()) {
       const equals = name.indexOf('=');
@@ -113,16 +126,23 @@ export class NerTagger {
       inner.set(second, row);
       index.set(first, inner);
     }
+    LOWER_KINDS.forEach((name, slot) => {
+      for (const [value, row] of this.kinds.get(name) ?? NO_ROWS) {
+        let rows = this.byLower.get(value);
+        if (!rows) {
+          rows = new Int32Array(LOWER_KINDS.length).fill(-1);
+          this.byLower.set(value, rows);
+        }
+        rows[slot] = row;
+      }
+    });
     const kind = (name: string) => this.kinds.get(name) ?? NO_ROWS;
     this.k = {
       w: kind('w'),
-      l: kind('l'),
       sh: kind('sh'),
       len: kind('len'),
       prefixes: PREFIX_KINDS.map(kind),
       suffixes: SUFFIX_KINDS.map(kind),
-      capsL: kind('caps|l'),
-      neighbours: NEIGHBOUR_KINDS.map(kind),
       shBefore: kind('sh-1'),
       shAfter: kind('sh+1'),
       first: kind('first|sh'),
@@ -136,34 +156,37 @@ export class NerTagger {
 
   tag(words: readonly string[]): Int32Array {
     const n = words.length;
-    const infos = words.map((w) => this.info(w));
+    if (this.words.size >= this.cacheWords) this.forget();
+    // Scratch lists reused from sentence to sentence: the tagger is called for every sentence.
+    const infos = this.infos;
+    infos.length = n;
+    if (this.vectorsAt.length < n) this.vectorsAt = new Int32Array(n * 2);
+    const vectorsAt = this.vectorsAt;
     let capitalised = 0;
     let lowerCase = false;
-    for (const info of infos) {
+    for (let i = 0; i < n; i++) {
+      const info = this.info(words[i] as string);
+      infos[i] = info;
       lowerCase ||= info.hasLower;
       if (info.hasUpper) capitalised++;
     }
     const caps = !lowerCase && capitalised >= 2; // as features.isAllCaps
     const outside = new Uint8Array(n);
     if (!caps) for (let i = 0; i < n; i++) outside[i] = (infos[i] as WordInfo).outsideNames ? 1 : 0;
-    const view: SentenceView = {
-      words,
-      caps,
-      lower: infos.map((info) => info.lower),
-      shapes: infos.map((info) => info.shape),
-      gazetteer: this.gazetteer.features(words),
-    };
-    const vectors = infos.map((info, i) => this.vectorOf(info, words[i] as string, caps));
+    const hits = this.gazetteer.features(words);
+    let view: SentenceView | undefined; // for the plain path only, built when a token needs it
+    for (let i = 0; i < n; i++) vectorsAt[i] = this.vectorOf(infos[i] as WordInfo, words[i] as string, caps);
     const start = this.vectorOf(this.start, SENTENCE_START, caps);
     const end = this.vectorOf(this.end, SENTENCE_END, caps);
     const emissions = this.emissionsFor(n);
     for (let i = 0; i < n; i++) {
       if (outside[i]) continue; // its tag is O whatever the weights say, and Viterbi never reads its row
       const out = i * TAG_COUNT;
-      copy(emissions, out, vectors[i] as Float64Array);
+      const slab = this.slab; // after vectorOf: the slab may have grown
+      copy(emissions, out, slab, vectorsAt[i] as number);
       for (let k = 0; k < NEIGHBOURS.length; k++) {
         const j = i + (NEIGHBOURS[k] as number);
-        add(emissions, out, j < 0 ? start : j >= n ? end : (vectors[j] as Float64Array), NEIGHBOUR_OFFSETS[k] as number);
+        add(emissions, out, slab, (j < 0 ? start : j >= n ? end : (vectorsAt[j] as number)) + (NEIGHBOUR_OFFSETS[k] as number));
       }
       const info = infos[i] as WordInfo;
       const before = i > 0 ? (infos[i - 1] as WordInfo) : this.start;
@@ -171,18 +194,24 @@ export class NerTagger {
       // Words with "|" in them cannot be split back out of a feature name: those tokens take the plain path.
       const plain = info.lower.includes('|') || before.lower.includes('|') || after.lower.includes('|');
       if (plain) {
+        view ??= {
+          words,
+          caps,
+          lower: infos.map((x) => x.lower),
+          shapes: infos.map((x) => x.shape),
+          gazetteer: hits,
+        };
         for (const name of contextFeatures(view, i)) this.model.addTo(name, emissions, i);
         continue;
       }
       // contextFeatures(view, i, true), looked up by kind.
       if (i === 0) this.addKind(this.k.first, caps ? `C${info.shape}` : info.shape, emissions, i);
-      const hits = view.gazetteer;
       for (const g of hits[i] as string[]) this.addKind(this.k.g, g, emissions, i);
       if (i > 0) for (const g of hits[i - 1] as string[]) this.addKind(this.k.gBefore, g, emissions, i);
       if (i + 1 < n) for (const g of hits[i + 1] as string[]) this.addKind(this.k.gAfter, g, emissions, i);
-      const rowBefore = this.pairsBefore.get(before.lower)?.get(info.lower);
+      const rowBefore = before.pairsAsBefore?.get(info.lower);
       if (rowBefore !== undefined) this.model.addRow(rowBefore, emissions, i);
-      const rowAfter = this.pairsAfter.get(info.lower)?.get(after.lower);
+      const rowAfter = info.pairsAsFirst?.get(after.lower);
       if (rowAfter !== undefined) this.model.addRow(rowAfter, emissions, i);
       const middle = caps ? info.capsMiddleShapeId : info.shapeId;
       if (before.shapeId !== undefined && middle !== undefined && after.shapeId !== undefined) {
@@ -191,6 +220,15 @@ export class NerTagger {
       }
     }
     return viterbi(emissions, n, this.model.transitions, outside);
+  }
+
+  /** Starts the word cache over (between sentences, so no word of the one being tagged points into the old slab). */
+  private forget(): void {
+    this.words.clear();
+    this.slab = new Float64Array(4_096 * VECTOR_SIZE);
+    this.slabUsed = 0;
+    this.start = this.info(SENTENCE_START);
+    this.end = this.info(SENTENCE_END);
   }
 
   /** A scores table for n tokens, reused from sentence to sentence (allocating one each time is slow). */
@@ -202,17 +240,21 @@ export class NerTagger {
   private info(word: string): WordInfo {
     let info = this.words.get(word);
     if (info) return info;
-    if (this.words.size >= CACHE_WORDS) this.words.clear();
     // The sentence markers go through here too; they are lower case already and none of the flags matter.
     const wordShape = shape(word);
+    const lower = word.toLowerCase();
     info = {
-      lower: word.toLowerCase(),
+      lower,
       shape: wordShape,
       shapeId: this.shapeIds.get(wordShape),
       capsMiddleShapeId: this.shapeIds.get(`C${wordShape}`),
       hasLower: /\p{Ll}/u.test(word),
       hasUpper: /\p{Lu}/u.test(word),
       outsideNames: this.model.isOutsideNames(word),
+      pairsAsBefore: this.pairsBefore.get(lower),
+      pairsAsFirst: this.pairsAfter.get(lower),
+      vectorAt: -1,
+      capsVectorAt: -1,
     };
     this.words.set(word, info);
     return info;
@@ -229,6 +271,10 @@ export class NerTagger {
     if (row !== undefined) this.model.addRowAt(row, vector, offset);
   }
 
+  private addRow(vector: Float64Array, offset: number, row: number | undefined): void {
+    if (row !== undefined && row >= 0) this.model.addRowAt(row, vector, offset);
+  }
+
   /** Adds the weights of a feature without a value ("b", "caps", "fn", "fn-1"). */
   private addSingle(vector: Float64Array, offset: number, name: string): void {
     const row = this.singles.get(name);
@@ -240,43 +286,51 @@ export class NerTagger {
    * `neighbourFeatures` (features.ts) looked up kind by kind, without building their names (a test checks
    * that the tags are the same).
    */
-  private vectorOf(info: WordInfo, word: string, caps: boolean): Float64Array {
-    const cached = caps ? info.capsVector : info.vector;
-    if (cached) return cached;
-    const vector = new Float64Array(ROLES.length * TAG_COUNT);
+  private vectorOf(info: WordInfo, word: string, caps: boolean): number {
+    const cached = caps ? info.capsVectorAt : info.vectorAt;
+    if (cached >= 0) return cached;
+    if (this.slabUsed + VECTOR_SIZE > this.slab.length) {
+      const grown = new Float64Array(this.slab.length * 2);
+      grown.set(this.slab);
+      this.slab = grown;
+    }
+    const at = this.slabUsed;
+    this.slabUsed += VECTOR_SIZE;
+    const vector = this.slab; // this word's vector: [at, at + VECTOR_SIZE), zero
+    // "l=", "caps|l=" and the four neighbour features of the lower case: one lookup (the markers are theirs).
+    const lowerRows = this.byLower.get(word === SENTENCE_START || word === SENTENCE_END ? word : info.lower);
     if (word === SENTENCE_START || word === SENTENCE_END) {
       // The markers stand only as neighbours; as words they are never tagged.
-      for (const name of wordFeatures(word, caps, this.gazetteer)) this.model.addTo(name, vector, 0);
+      for (const name of wordFeatures(word, caps, this.gazetteer)) this.model.addTo(name, vector.subarray(at, at + VECTOR_SIZE), 0);
     } else {
       const w = casedFor(word, caps);
       const lw = info.lower;
       const { k } = this;
-      this.addSingle(vector, 0, 'b');
-      this.add(vector, 0, k.w, w);
-      this.add(vector, 0, k.l, lw);
-      this.add(vector, 0, k.sh, caps ? `C${info.shape}` : info.shape);
-      this.add(vector, 0, k.len, LENGTHS[Math.min(lw.length, 8)] as string);
+      this.addSingle(vector, at, 'b');
+      this.add(vector, at, k.w, w);
+      this.addRow(vector, at, lowerRows?.[0]);
+      this.add(vector, at, k.sh, caps ? `C${info.shape}` : info.shape);
+      this.add(vector, at, k.len, LENGTHS[Math.min(lw.length, 8)] as string);
       for (let n = 1; n <= 4 && n < w.length; n++) {
-        this.add(vector, 0, k.prefixes[n] as KindIndex, w.slice(0, n));
-        this.add(vector, 0, k.suffixes[n] as KindIndex, lw.slice(-n));
+        this.add(vector, at, k.prefixes[n] as KindIndex, w.slice(0, n));
+        this.add(vector, at, k.suffixes[n] as KindIndex, lw.slice(-n));
       }
       if (caps) {
-        this.addSingle(vector, 0, 'caps');
-        this.add(vector, 0, k.capsL, lw);
+        this.addSingle(vector, at, 'caps');
+        this.addRow(vector, at, lowerRows?.[1]);
       }
-      if (this.gazetteer.isFirstName(w)) this.addSingle(vector, 0, 'fn');
+      if (this.gazetteer.isFirstName(w)) this.addSingle(vector, at, 'fn');
     }
-    const asNeighbour = word === SENTENCE_START || word === SENTENCE_END ? word : info.lower;
     for (let n = 0; n < NEIGHBOURS.length; n++) {
       const d = NEIGHBOURS[n] as number;
-      const offset = NEIGHBOUR_OFFSETS[n] as number;
-      this.add(vector, offset, this.k.neighbours[n] as KindIndex, asNeighbour);
+      const offset = at + (NEIGHBOUR_OFFSETS[n] as number);
+      this.addRow(vector, offset, lowerRows?.[2 + n]);
       if (d === -1 || d === 1) this.add(vector, offset, d > 0 ? this.k.shAfter : this.k.shBefore, info.shape);
       if (d === -1 && this.gazetteer.isFirstName(casedFor(word, caps))) this.addSingle(vector, offset, 'fn-1');
     }
-    if (caps) info.capsVector = vector;
-    else info.vector = vector;
-    return vector;
+    if (caps) info.capsVectorAt = at;
+    else info.vectorAt = at;
+    return at;
   }
 
   private indexShapeTriple(shapes: string[], row: number): void {
@@ -294,8 +348,8 @@ export class NerTagger {
   }
 }
 
-function copy(emissions: Float64Array, out: number, vector: Float64Array): void {
-  for (let y = 0; y < TAG_COUNT; y++) emissions[out + y] = vector[y] as number;
+function copy(emissions: Float64Array, out: number, vector: Float64Array, from: number): void {
+  for (let y = 0; y < TAG_COUNT; y++) emissions[out + y] = vector[from + y] as number;
 }
 
 function add(emissions: Float64Array, out: number, vector: Float64Array, from: number): void {
