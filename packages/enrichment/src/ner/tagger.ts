@@ -66,19 +66,15 @@ const LOWER_KINDS = ['l', 'caps|l', ...NEIGHBOURS.map((d) => `l${d > 0 ? '+' : '
 
 /** The model's features of one kind ("w", "p3", "l-1"…) by value: looked up without building "kind=value". */
 type KindIndex = Map<string, number>;
-const NO_ROWS: KindIndex = new Map();
 
 export class NerTagger {
   private readonly words = new Map<string, WordInfo>();
-  private readonly kinds = new Map<string, KindIndex>();
   private readonly byLower = new Map<string, Int32Array>();
   private readonly infos: WordInfo[] = [];
   private vectorsAt = new Int32Array(64);
   /** Every word's role vectors, side by side (a typed array per word made garbage collection a tenth of the time). */
   private slab = new Float64Array(4_096 * VECTOR_SIZE);
   private slabUsed = 0;
-  /** Features without a value: "b" (bias), "caps", "fn", "fn-1". */
-  private readonly singles = new Map<string, number>();
   /** The kinds the tagger looks features up in, found once. */
   private readonly k: Record<'w' | 'sh' | 'len' | 'shBefore' | 'shAfter' | 'first' | 'g' | 'gBefore' | 'gAfter', KindIndex> & {
     prefixes: KindIndex[];
@@ -98,36 +94,27 @@ export class NerTagger {
     /** Words remembered before the cache starts over. */
     private readonly cacheWords = CACHE_WORDS,
   ) {
-    for (const [name, row] of model.features()) {
-      const equals = name.indexOf('=');
-      if (equals === -1) this.singles.set(name, row);
-      else {
-        // Kinds never contain "=", so the first one ends the kind ("w==" is the word "=").
-        const kind = name.slice(0, equals);
-        let index = this.kinds.get(kind);
-        if (!index) {
-          index = new Map();
-          this.kinds.set(kind, index);
+    // Word pairs and shape triples: nested maps keyed by their words and shapes.
+    for (const [prefix, index] of [
+      [PAIR_BEFORE, this.pairsBefore],
+      [PAIR_AFTER, this.pairsAfter],
+    ] as const) {
+      for (const [pair, row] of model.index.kind(prefix.slice(0, -1))) {
+        const words = pair.split('|');
+        // A word with "|" in it makes the pair ambiguous; such tokens take the plain path (see tag).
+        if (words.length !== 2) continue;
+        const [first, second] = words as [string, string];
+        let inner = index.get(first);
+        if (!inner) {
+          inner = new Map<string, number>();
+          index.set(first, inner);
         }
-        index.set(name.slice(equals + 1), row);
+        inner.set(second, row);
       }
-      if (name.startsWith(SHAPES)) this.indexShapeTriple(name.slice(SHAPES.length).split('|'), row);
-      const [prefix, index] = name.startsWith(PAIR_BEFORE)
-        ? [PAIR_BEFORE, this.pairsBefore]
-        : name.startsWith(PAIR_AFTER)
-          ? [PAIR_AFTER, this.pairsAfter]
-          : [];
-      if (!prefix || !index) continue;
-      const words = name.slice(prefix.length).split('|');
-      // A word with "|" in it makes the pair ambiguous; such tokens take the plain path (see tag).
-      if (words.length !== 2) continue;
-      const [first, second] = words as [string, string];
-      const inner = index.get(first) ?? new Map<string, number>();
-      inner.set(second, row);
-      index.set(first, inner);
     }
+    for (const [shapes, row] of model.index.kind(SHAPES.slice(0, -1))) this.indexShapeTriple(shapes.split('|'), row);
     LOWER_KINDS.forEach((name, slot) => {
-      for (const [value, row] of this.kinds.get(name) ?? NO_ROWS) {
+      for (const [value, row] of model.index.kind(name)) {
         let rows = this.byLower.get(value);
         if (!rows) {
           rows = new Int32Array(LOWER_KINDS.length).fill(-1);
@@ -136,7 +123,7 @@ export class NerTagger {
         rows[slot] = row;
       }
     });
-    const kind = (name: string) => this.kinds.get(name) ?? NO_ROWS;
+    const kind = (name: string) => model.index.kind(name);
     this.k = {
       w: kind('w'),
       sh: kind('sh'),
@@ -277,7 +264,7 @@ export class NerTagger {
 
   /** Adds the weights of a feature without a value ("b", "caps", "fn", "fn-1"). */
   private addSingle(vector: Float64Array, offset: number, name: string): void {
-    const row = this.singles.get(name);
+    const row = this.model.index.singles.get(name);
     if (row !== undefined) this.model.addRowAt(row, vector, offset);
   }
 

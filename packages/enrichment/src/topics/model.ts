@@ -71,13 +71,12 @@ export class TopicModel {
     const size = Object.keys(data.terms).length;
     const weights = new Float32Array(size * k);
     const idf = new Float32Array(size);
-    for (const [term, [termIdf, ...row]] of Object.entries(data.terms)) {
+    for (const term in data.terms) {
+      const row = data.terms[term] as number[];
       const at = index.size;
       index.set(term, at);
-      idf[at] = (termIdf as number) / data.scale;
-      row.forEach((v, c) => {
-        weights[at * k + c] = v / data.scale;
-      });
+      idf[at] = (row[0] as number) / data.scale;
+      for (let c = 0; c < k; c++) weights[at * k + c] = (row[c + 1] as number) / data.scale;
     }
     return new TopicModel(data.classes, index, weights, Float32Array.from(data.bias), idf);
   }
