@@ -71,10 +71,33 @@ interface Group {
   geonames?: string;
 }
 
+/** The type most of the mentions' words have; on a tie, the type met first (a loop: this runs for every group). */
 const typeVote = (mentions: Mention[]): EntityType => {
-  const votes = new Map<EntityType, number>();
-  for (const m of mentions) votes.set(m.type, (votes.get(m.type) ?? 0) + m.words.length);
-  return [...votes].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'MISC';
+  if (mentions.length === 1) return (mentions[0] as Mention).type;
+  const types: EntityType[] = [];
+  const votes: number[] = [];
+  for (const m of mentions) {
+    const at = types.indexOf(m.type);
+    if (at === -1) {
+      types.push(m.type);
+      votes.push(m.words.length);
+    } else votes[at] = (votes[at] as number) + m.words.length;
+  }
+  let best = 0;
+  for (let t = 1; t < types.length; t++) if ((votes[t] as number) > (votes[best] as number)) best = t;
+  return types[best] ?? 'MISC';
+};
+
+/** Slugs of names seen lately: the same names come back article after article, and a slug is five passes. */
+const slugs = new Map<string, string>();
+const slugOf = (name: string) => {
+  let slug = slugs.get(name);
+  if (slug === undefined) {
+    if (slugs.size >= 50_000) slugs.clear();
+    slug = slugify(name);
+    slugs.set(name, slug);
+  }
+  return slug;
 };
 
 const initials = (words: string[]) =>
@@ -215,7 +238,7 @@ export function extractEntities(text: string, parts: TextParts = { headlineEnd: 
     const name = longest.words.join(' ');
     return {
       // The gazetteer's name keeps the id the same whichever form an article uses ("AP" or "Associated Press").
-      id: `${type.toLowerCase()}/${slugify(group.canonical ?? name) || 'unnamed'}`,
+      id: `${type.toLowerCase()}/${slugOf(group.canonical ?? name) || 'unnamed'}`,
       name,
       type,
       mentions: mentionsInOrder.map(({ start, end, text }) => ({ start, end, text })),

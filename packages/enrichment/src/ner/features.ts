@@ -67,7 +67,7 @@ export function isTitleCase(words: readonly string[]): boolean {
     if (initial === 'lower') {
       // Running text gives itself away within a few words: stop there.
       if (++lowerCase > words.length * 0.15) return false;
-    } else if (SMALL_WORDS.has(w.toLowerCase()) && w !== w.toUpperCase()) capitalisedSmallWords++;
+    } else if (w.length <= LONGEST_SMALL_WORD && SMALL_WORDS.has(w.toLowerCase()) && w !== w.toUpperCase()) capitalisedSmallWords++;
   }
   // A capitalised "In" or "Says" tells a headline from a line of names ("Chelsea 2 Arsenal 1").
   return alphabetic >= 4 && lowerCase <= alphabetic * 0.15 && capitalisedSmallWords > 0;
@@ -83,11 +83,12 @@ function letterCase(word: string): 'upper' | 'lower' | 'none' {
 }
 
 /** Words written in lower case in running text, which Title Case capitalises. */
-const SMALL_WORDS = new Set(
+const SMALL_WORDS: ReadonlySet<string> = new Set(
   'a an the and or but nor of in on at to for from by with as into onto over after before about against amid among up down off out says say said is are was were be been will would can could may has have had not no its his her their this that these those new than then'.split(
     ' ',
   ),
 );
+const LONGEST_SMALL_WORD = Math.max(...[...SMALL_WORDS].map((w) => w.length));
 
 /** The words as the tagger should see them: Title Case sentences upper-cased, others as written. */
 export function taggingForm(words: readonly string[]): readonly string[] {

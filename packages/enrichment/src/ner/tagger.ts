@@ -235,9 +235,8 @@ export class NerTagger {
       shape: wordShape,
       shapeId: this.shapeIds.get(wordShape),
       capsMiddleShapeId: this.shapeIds.get(`C${wordShape}`),
-      hasLower: /\p{Ll}/u.test(word),
-      hasUpper: /\p{Lu}/u.test(word),
-      outsideNames: this.model.isOutsideNames(word),
+      ...letterCases(word),
+      outsideNames: word === lower && this.model.isOutsideNames(word),
       pairsAsBefore: this.pairsBefore.get(lower),
       pairsAsFirst: this.pairsAfter.get(lower),
       vectorAt: -1,
@@ -341,4 +340,17 @@ function copy(emissions: Float64Array, out: number, vector: Float64Array, from: 
 
 function add(emissions: Float64Array, out: number, vector: Float64Array, from: number): void {
   for (let y = 0; y < TAG_COUNT; y++) emissions[out + y] = (emissions[out + y] as number) + (vector[from + y] as number);
+}
+
+/** Whether a word has a lower-case and an upper-case letter: ASCII by code, other scripts by Unicode class. */
+function letterCases(word: string): { hasLower: boolean; hasUpper: boolean } {
+  let hasLower = false;
+  let hasUpper = false;
+  for (let i = 0; i < word.length; i++) {
+    const c = word.charCodeAt(i);
+    if (c >= 97 && c <= 122) hasLower = true;
+    else if (c >= 65 && c <= 90) hasUpper = true;
+    else if (c >= 128) return { hasLower: /\p{Ll}/u.test(word), hasUpper: /\p{Lu}/u.test(word) };
+  }
+  return { hasLower, hasUpper };
 }

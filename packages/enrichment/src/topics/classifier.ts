@@ -55,6 +55,7 @@ const round = (n: number) => Math.round(n * 1000) / 1000;
  */
 export class TopicClassifier {
   private readonly labelTerms: Map<string, string[]>;
+  private readonly pairsWanted = new Map<string, Set<string>>();
   /** Every concept under each concept, at any depth. */
   private readonly subtree = new Map<string, IptcConcept[]>();
   /** The level-2 topics under each top-level topic, with what an article about them tends to say. */
@@ -68,6 +69,18 @@ export class TopicClassifier {
     keywords: Map<string, string> = topicKeywords(),
   ) {
     this.labelTerms = new Map(vocabulary.concepts.map((c) => [c.id, [...new Set(contentTerms(c.label))]]));
+    // The stem pairs worth counting: those the model weighs and those of multi-word labels.
+    const wantPair = (first: string, second: string) => {
+      const seconds = this.pairsWanted.get(first) ?? new Set<string>();
+      seconds.add(second);
+      this.pairsWanted.set(first, seconds);
+    };
+    for (const term of model.terms()) {
+      const space = term.indexOf(' ');
+      if (space !== -1) wantPair(term.slice(0, space), term.slice(space + 1));
+    }
+    for (const terms of this.labelTerms.values())
+      for (let i = 1; i < terms.length; i++) wantPair(terms[i - 1] as string, terms[i] as string);
     for (const concept of vocabulary.concepts) {
       for (const ancestor of vocabulary.broader(concept.id)) {
         const list = this.subtree.get(ancestor) ?? [];
@@ -121,7 +134,7 @@ export class TopicClassifier {
    * evidence when the model counts their words towards it ("Kursk" for conflict, "Chelsea" for sport).
    */
   classify(text: string, { limit = 6, entities = [] }: { limit?: number; entities?: readonly string[] } = {}): Topic[] {
-    const { counts, forms } = termCountsAndForms(text);
+    const { counts, forms } = termCountsAndForms(text, this.pairsWanted);
     const vector = this.model.vectorize(counts);
     if (vector.size === 0) return [];
     const probabilities = this.model.probabilities(vector);

@@ -91,6 +91,11 @@ export class TopicModel {
     return JSON.stringify({ classes: this.classes, bias: Array.from(this.bias, (v) => Math.round(v * 1e4) / 1e4), scale, terms });
   }
 
+  /** Every term the model knows (stems and stem pairs). */
+  terms(): IterableIterator<string> {
+    return this.index.keys();
+  }
+
   /** Class probabilities for a term vector. */
   probabilities(vector: Map<string, number>): Float64Array {
     const k = this.classes.length;

@@ -37,7 +37,11 @@ export function contentTerms(text: string): string[] {
  * Term frequencies of stems and of adjacent stem pairs ("interest rate", "prime minist"), and the first word
  * that gave each stem ("soldiers" for "soldier"): evidence an editor can read.
  */
-export function termCountsAndForms(text: string): { counts: Map<string, number>; forms: Map<string, string> } {
+export function termCountsAndForms(
+  text: string,
+  /** Only these pairs (second stems by first) are counted; all when absent. Most pairs matter to nobody. */
+  pairsWanted?: ReadonlyMap<string, ReadonlySet<string>>,
+): { counts: Map<string, number>; forms: Map<string, string> } {
   const counts = new Map<string, number>();
   const forms = new Map<string, string>();
   let previous: string | undefined;
@@ -52,7 +56,7 @@ export function termCountsAndForms(text: string): { counts: Map<string, number>;
     const seen = counts.get(term);
     counts.set(term, (seen ?? 0) + 1);
     if (seen === undefined) forms.set(term, w);
-    if (previous !== undefined) {
+    if (previous !== undefined && (!pairsWanted || pairsWanted.get(previous)?.has(term))) {
       const pair = `${previous} ${term}`;
       counts.set(pair, (counts.get(pair) ?? 0) + 1);
     }
