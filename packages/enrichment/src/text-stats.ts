@@ -1,6 +1,47 @@
-/** Lower-case word tokens; apostrophes and hyphens inside words are kept. */
+const LETTER = /^\p{L}$/u;
+const LETTER_OR_NUMBER = /^[\p{L}\p{N}]$/u;
+
+/**
+ * Lower-case word tokens; apostrophes and hyphens inside words are kept: what
+ * `text.toLowerCase().match(/\p{L}[\p{L}\p{N}'’-]*\/gu)` finds (a test checks), read character by character,
+ * ASCII without a regular expression (the Unicode one was a third of the topic classifier's time).
+ */
 export function words(text: string): string[] {
-  return text.toLowerCase().match(/\p{L}[\p{L}\p{N}'’-]*/gu) ?? [];
+  const lower = text.toLowerCase();
+  const out: string[] = [];
+  const n = lower.length;
+  let i = 0;
+  while (i < n) {
+    const c = lower.charCodeAt(i);
+    let width = 1;
+    let starts: boolean;
+    if (c < 128) starts = (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+    else {
+      const point = lower.codePointAt(i) as number;
+      width = point > 0xffff ? 2 : 1;
+      starts = LETTER.test(String.fromCodePoint(point));
+    }
+    if (!starts) {
+      i += width;
+      continue;
+    }
+    let j = i + width;
+    while (j < n) {
+      const d = lower.charCodeAt(j);
+      if (d < 128) {
+        if ((d >= 97 && d <= 122) || (d >= 65 && d <= 90) || (d >= 48 && d <= 57) || d === 39 || d === 45) j++;
+        else break;
+      } else if (d === 0x2019) j++;
+      else {
+        const point = lower.codePointAt(j) as number;
+        if (!LETTER_OR_NUMBER.test(String.fromCodePoint(point))) break;
+        j += point > 0xffff ? 2 : 1;
+      }
+    }
+    out.push(lower.slice(i, j));
+    i = j;
+  }
+  return out;
 }
 
 /** Whitespace-separated words, counted without building them. */

@@ -35,8 +35,11 @@ export class Gazetteer {
   /** The same names upper-cased, for headlines and datelines in capitals ("KYIV"). */
   private readonly upper = new Map<string, Entry[]>();
   private readonly firstNames = new Set<string>();
-  /** First tokens of every name, as written and upper-cased: most tokens are not, and need no more look. */
-  private readonly starts = new Set<string>();
+  /**
+   * First tokens of every name, as written and upper-cased, with the most tokens a name starting so has:
+   * most tokens start none and need no more look, and a look goes no further than the longest name.
+   */
+  private readonly starts = new Map<string, number>();
 
   constructor() {
     for (const row of rows('countries.tsv')) {
@@ -59,9 +62,10 @@ export class Gazetteer {
 
   private add(name: string, entry: Entry): void {
     const tokens = key(name);
-    const first = tokens.split(' ')[0] as string;
-    this.starts.add(first);
-    this.starts.add(first.toUpperCase());
+    const parts = tokens.split(' ');
+    const first = parts[0] as string;
+    const length = Math.min(parts.length, MAX_TOKENS);
+    for (const start of [first, first.toUpperCase()]) this.starts.set(start, Math.max(this.starts.get(start) ?? 0, length));
     for (const [map, k] of [
       [this.exact, tokens],
       [this.upper, tokens.toUpperCase()],
@@ -89,11 +93,15 @@ export class Gazetteer {
     // Most tokens have none: they share one empty list (never written to), an array each only when hit.
     const result: string[][] = new Array(words.length).fill(NONE);
     for (let i = 0; i < words.length; i++) {
-      if (!this.starts.has(words[i] as string)) continue;
+      const longest = this.starts.get(words[i] as string);
+      if (longest === undefined) continue;
       let joined = '';
-      for (let n = 1; n <= MAX_TOKENS && i + n <= words.length; n++) {
-        joined = n === 1 ? (words[i] as string) : `${joined} ${words[i + n - 1]}`;
-        const entries = this.exact.get(joined) ?? (joined === joined.toUpperCase() ? this.upper.get(joined) : undefined);
+      let inCapitals = true; // whether every word so far is its own upper case, as the names in `upper` are
+      for (let n = 1; n <= longest && i + n <= words.length; n++) {
+        const word = words[i + n - 1] as string;
+        joined = n === 1 ? word : `${joined} ${word}`;
+        inCapitals &&= word === word.toUpperCase();
+        const entries = this.exact.get(joined) ?? (inCapitals ? this.upper.get(joined) : undefined);
         if (!entries) continue;
         for (const { type } of entries) {
           for (let j = 0; j < n; j++) {

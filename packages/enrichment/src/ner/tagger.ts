@@ -36,7 +36,7 @@ const VECTOR_SIZE = ROLES.length * TAG_COUNT;
 const NEIGHBOUR_OFFSETS = NEIGHBOURS.map((d) => ROLES.indexOf(d) * TAG_COUNT);
 /** Shape triples are keyed by three small shape numbers packed into one: 10 bits each. */
 const SHAPE_BITS = 10;
-const tripleKey = (a: number, b: number, c: number) => (a * 2 ** SHAPE_BITS + b) * 2 ** SHAPE_BITS + c;
+const tripleKey = (a: number, b: number, c: number) => (a << (2 * SHAPE_BITS)) | (b << SHAPE_BITS) | c;
 
 type PairIndex = Map<string, Map<string, number>>;
 
@@ -56,6 +56,10 @@ interface WordInfo {
    */
   vectorAt: number;
   capsVectorAt: number;
+  /** Whether the word's own role is filled in: 1 in ordinary sentences, 2 in capitalised ones. */
+  selfFilled: number;
+  /** Whether it has a "|", which feature names use between words. */
+  hasBar: boolean;
   /** The rows of the word pairs it starts ("l-1|l=" with it before, "l|l+1=" with it first), found once. */
   pairsAsBefore: Map<string, number> | undefined;
   pairsAsFirst: Map<string, number> | undefined;
@@ -162,14 +166,22 @@ export class NerTagger {
     if (!caps) for (let i = 0; i < n; i++) outside[i] = (infos[i] as WordInfo).outsideNames ? 1 : 0;
     const hits = this.gazetteer.features(words);
     let view: SentenceView | undefined; // for the plain path only, built when a token needs it
-    for (let i = 0; i < n; i++) vectorsAt[i] = this.vectorOf(infos[i] as WordInfo, words[i] as string, caps);
-    const start = this.vectorOf(this.start, SENTENCE_START, caps);
-    const end = this.vectorOf(this.end, SENTENCE_END, caps);
+    // A word's vectors are found when a token needs them: its own role only when it is scored, its neighbour
+    // roles only beside a scored token (most tokens are O for sure, and so are most of their neighbours).
+    vectorsAt.fill(-1, 0, n);
+    const start = this.vectorOf(this.start, SENTENCE_START, caps, false);
+    const end = this.vectorOf(this.end, SENTENCE_END, caps, false);
     const emissions = this.emissionsFor(n);
     for (let i = 0; i < n; i++) {
       if (outside[i]) continue; // its tag is O whatever the weights say, and Viterbi never reads its row
       const out = i * TAG_COUNT;
-      const slab = this.slab; // after vectorOf: the slab may have grown
+      vectorsAt[i] = this.vectorOf(infos[i] as WordInfo, words[i] as string, caps, true);
+      for (let k = 0; k < NEIGHBOURS.length; k++) {
+        const j = i + (NEIGHBOURS[k] as number);
+        if (j >= 0 && j < n && (vectorsAt[j] as number) < 0)
+          vectorsAt[j] = this.vectorOf(infos[j] as WordInfo, words[j] as string, caps, false);
+      }
+      const slab = this.slab; // read after vectorOf, which may have grown it
       copy(emissions, out, slab, vectorsAt[i] as number);
       for (let k = 0; k < NEIGHBOURS.length; k++) {
         const j = i + (NEIGHBOURS[k] as number);
@@ -179,7 +191,7 @@ export class NerTagger {
       const before = i > 0 ? (infos[i - 1] as WordInfo) : this.start;
       const after = i + 1 < n ? (infos[i + 1] as WordInfo) : this.end;
       // Words with "|" in them cannot be split back out of a feature name: those tokens take the plain path.
-      const plain = info.lower.includes('|') || before.lower.includes('|') || after.lower.includes('|');
+      const plain = info.hasBar || before.hasBar || after.hasBar;
       if (plain) {
         view ??= {
           words,
@@ -241,6 +253,8 @@ export class NerTagger {
       pairsAsFirst: this.pairsAfter.get(lower),
       vectorAt: -1,
       capsVectorAt: -1,
+      selfFilled: 0,
+      hasBar: lower.includes('|'),
     };
     this.words.set(word, info);
     return info;
@@ -267,23 +281,9 @@ export class NerTagger {
     if (row !== undefined) this.model.addRowAt(row, vector, offset);
   }
 
-  /**
-   * The word's summed weights in every role, for ordinary or capitalised sentences: `wordFeatures` and
-   * `neighbourFeatures` (features.ts) looked up kind by kind, without building their names (a test checks
-   * that the tags are the same).
-   */
-  private vectorOf(info: WordInfo, word: string, caps: boolean): number {
-    const cached = caps ? info.capsVectorAt : info.vectorAt;
-    if (cached >= 0) return cached;
-    if (this.slabUsed + VECTOR_SIZE > this.slab.length) {
-      const grown = new Float64Array(this.slab.length * 2);
-      grown.set(this.slab);
-      this.slab = grown;
-    }
-    const at = this.slabUsed;
-    this.slabUsed += VECTOR_SIZE;
-    const vector = this.slab; // this word's vector: [at, at + VECTOR_SIZE), zero
-    // "l=", "caps|l=" and the four neighbour features of the lower case: one lookup (the markers are theirs).
+  /** Adds the features of the word itself (`wordFeatures`) to its vector at `at`. */
+  private fillSelf(info: WordInfo, word: string, caps: boolean, at: number): void {
+    const vector = this.slab;
     const lowerRows = this.byLower.get(word === SENTENCE_START || word === SENTENCE_END ? word : info.lower);
     if (word === SENTENCE_START || word === SENTENCE_END) {
       // The markers stand only as neighbours; as words they are never tagged.
@@ -306,6 +306,37 @@ export class NerTagger {
         this.addRow(vector, at, lowerRows?.[1]);
       }
       if (this.gazetteer.isFirstName(w)) this.addSingle(vector, at, 'fn');
+    }
+  }
+
+  /**
+   * The word's summed weights in every role, for ordinary or capitalised sentences: `wordFeatures` and
+   * `neighbourFeatures` (features.ts) looked up kind by kind, without building their names (a test checks
+   * that the tags are the same).
+   */
+  private vectorOf(info: WordInfo, word: string, caps: boolean, withSelf: boolean): number {
+    const cached = caps ? info.capsVectorAt : info.vectorAt;
+    const selfBit = caps ? 2 : 1;
+    if (cached >= 0) {
+      if (withSelf && !(info.selfFilled & selfBit)) {
+        this.fillSelf(info, word, caps, cached);
+        info.selfFilled |= selfBit;
+      }
+      return cached;
+    }
+    if (this.slabUsed + VECTOR_SIZE > this.slab.length) {
+      const grown = new Float64Array(this.slab.length * 2);
+      grown.set(this.slab);
+      this.slab = grown;
+    }
+    const at = this.slabUsed;
+    this.slabUsed += VECTOR_SIZE;
+    const vector = this.slab; // this word's vector: [at, at + VECTOR_SIZE), zero
+    // "l=", "caps|l=" and the four neighbour features of the lower case: one lookup (the markers are theirs).
+    const lowerRows = this.byLower.get(word === SENTENCE_START || word === SENTENCE_END ? word : info.lower);
+    if (withSelf) {
+      this.fillSelf(info, word, caps, at);
+      info.selfFilled |= selfBit;
     }
     for (let n = 0; n < NEIGHBOURS.length; n++) {
       const d = NEIGHBOURS[n] as number;
