@@ -33,6 +33,8 @@ const CACHE_WORDS = 200_000;
 /** Roles a word's vector covers, in this order: itself, then as the neighbour at each distance. */
 const ROLES = [0, ...NEIGHBOURS];
 const VECTOR_SIZE = ROLES.length * TAG_COUNT;
+/** Words whose vectors one slab holds (about 2.8 MB). */
+const SLAB_WORDS = 4_096;
 const NEIGHBOUR_OFFSETS = NEIGHBOURS.map((d) => ROLES.indexOf(d) * TAG_COUNT);
 /** Shape triples are keyed by three small shape numbers packed into one: 10 bits each. */
 const SHAPE_BITS = 10;
@@ -51,10 +53,12 @@ interface WordInfo {
   hasUpper: boolean;
   outsideNames: boolean;
   /**
-   * Where its summed weights per role start in the tagger's slab, in ordinary and in capitalised sentences
-   * (-1 until first needed).
+   * Its summed weights per role: in which of the tagger's slabs and where they start, in ordinary and in
+   * capitalised sentences (undefined until first needed).
    */
+  vectorSlab: Float64Array | undefined;
   vectorAt: number;
+  capsSlab: Float64Array | undefined;
   capsVectorAt: number;
   /** Whether the word's own role is filled in: 1 in ordinary sentences, 2 in capitalised ones. */
   selfFilled: number;
@@ -75,9 +79,11 @@ export class NerTagger {
   private readonly words = new Map<string, WordInfo>();
   private readonly byLower = new Map<string, Int32Array>();
   private readonly infos: WordInfo[] = [];
-  private vectorsAt = new Int32Array(64);
-  /** Every word's role vectors, side by side (a typed array per word made garbage collection a tenth of the time). */
-  private slab = new Float64Array(4_096 * VECTOR_SIZE);
+  /**
+   * Words' role vectors, side by side in slabs of SLAB_WORDS (a typed array per word made garbage collection a
+   * tenth of the time; one slab grown by copying cost more than the lookups): the one being filled.
+   */
+  private slab = new Float64Array(SLAB_WORDS * VECTOR_SIZE);
   private slabUsed = 0;
   /** The kinds the tagger looks features up in, found once. */
   private readonly k: Record<'w' | 'sh' | 'len' | 'shBefore' | 'shAfter' | 'first' | 'g' | 'gBefore' | 'gAfter', KindIndex> & {
@@ -151,8 +157,6 @@ export class NerTagger {
     // Scratch lists reused from sentence to sentence: the tagger is called for every sentence.
     const infos = this.infos;
     infos.length = n;
-    if (this.vectorsAt.length < n) this.vectorsAt = new Int32Array(n * 2);
-    const vectorsAt = this.vectorsAt;
     let capitalised = 0;
     let lowerCase = false;
     for (let i = 0; i < n; i++) {
@@ -168,24 +172,20 @@ export class NerTagger {
     let view: SentenceView | undefined; // for the plain path only, built when a token needs it
     // A word's vectors are found when a token needs them: its own role only when it is scored, its neighbour
     // roles only beside a scored token (most tokens are O for sure, and so are most of their neighbours).
-    vectorsAt.fill(-1, 0, n);
     const start = this.vectorOf(this.start, SENTENCE_START, caps, false);
     const end = this.vectorOf(this.end, SENTENCE_END, caps, false);
     const emissions = this.emissionsFor(n);
     for (let i = 0; i < n; i++) {
       if (outside[i]) continue; // its tag is O whatever the weights say, and Viterbi never reads its row
       const out = i * TAG_COUNT;
-      vectorsAt[i] = this.vectorOf(infos[i] as WordInfo, words[i] as string, caps, true);
+      const self = infos[i] as WordInfo;
+      const at = this.vectorOf(self, words[i] as string, caps, true);
+      copy(emissions, out, (caps ? self.capsSlab : self.vectorSlab) as Float64Array, at);
       for (let k = 0; k < NEIGHBOURS.length; k++) {
         const j = i + (NEIGHBOURS[k] as number);
-        if (j >= 0 && j < n && (vectorsAt[j] as number) < 0)
-          vectorsAt[j] = this.vectorOf(infos[j] as WordInfo, words[j] as string, caps, false);
-      }
-      const slab = this.slab; // read after vectorOf, which may have grown it
-      copy(emissions, out, slab, vectorsAt[i] as number);
-      for (let k = 0; k < NEIGHBOURS.length; k++) {
-        const j = i + (NEIGHBOURS[k] as number);
-        add(emissions, out, slab, (j < 0 ? start : j >= n ? end : (vectorsAt[j] as number)) + (NEIGHBOUR_OFFSETS[k] as number));
+        const other = j < 0 ? this.start : j >= n ? this.end : (infos[j] as WordInfo);
+        const from = j < 0 ? start : j >= n ? end : this.vectorOf(other, words[j] as string, caps, false);
+        add(emissions, out, (caps ? other.capsSlab : other.vectorSlab) as Float64Array, from + (NEIGHBOUR_OFFSETS[k] as number));
       }
       const info = infos[i] as WordInfo;
       const before = i > 0 ? (infos[i - 1] as WordInfo) : this.start;
@@ -224,7 +224,7 @@ export class NerTagger {
   /** Starts the word cache over (between sentences, so no word of the one being tagged points into the old slab). */
   private forget(): void {
     this.words.clear();
-    this.slab = new Float64Array(4_096 * VECTOR_SIZE);
+    this.slab = new Float64Array(SLAB_WORDS * VECTOR_SIZE);
     this.slabUsed = 0;
     this.start = this.info(SENTENCE_START);
     this.end = this.info(SENTENCE_END);
@@ -251,7 +251,9 @@ export class NerTagger {
       outsideNames: word === lower && this.model.isOutsideNames(word),
       pairsAsBefore: this.pairsBefore.get(lower),
       pairsAsFirst: this.pairsAfter.get(lower),
+      vectorSlab: undefined,
       vectorAt: -1,
+      capsSlab: undefined,
       capsVectorAt: -1,
       selfFilled: 0,
       hasBar: lower.includes('|'),
@@ -283,7 +285,7 @@ export class NerTagger {
 
   /** Adds the features of the word itself (`wordFeatures`) to its vector at `at`. */
   private fillSelf(info: WordInfo, word: string, caps: boolean, at: number): void {
-    const vector = this.slab;
+    const vector = (caps ? info.capsSlab : info.vectorSlab) as Float64Array;
     const lowerRows = this.byLower.get(word === SENTENCE_START || word === SENTENCE_END ? word : info.lower);
     if (word === SENTENCE_START || word === SENTENCE_END) {
       // The markers stand only as neighbours; as words they are never tagged.
@@ -325,13 +327,15 @@ export class NerTagger {
       return cached;
     }
     if (this.slabUsed + VECTOR_SIZE > this.slab.length) {
-      const grown = new Float64Array(this.slab.length * 2);
-      grown.set(this.slab);
-      this.slab = grown;
+      // A new slab; the full ones stay with the words whose vectors they hold.
+      this.slab = new Float64Array(SLAB_WORDS * VECTOR_SIZE);
+      this.slabUsed = 0;
     }
     const at = this.slabUsed;
     this.slabUsed += VECTOR_SIZE;
     const vector = this.slab; // this word's vector: [at, at + VECTOR_SIZE), zero
+    if (caps) info.capsSlab = vector;
+    else info.vectorSlab = vector;
     // "l=", "caps|l=" and the four neighbour features of the lower case: one lookup (the markers are theirs).
     const lowerRows = this.byLower.get(word === SENTENCE_START || word === SENTENCE_END ? word : info.lower);
     if (withSelf) {
