@@ -20,8 +20,8 @@ afterAll(async () => {
 
 describe('one node of three killed under load', () => {
   it('loses no accepted article', async () => {
-    await stack.load('cluster', 60, 10, (n) => {
-      if (n === 20) kafka.kill(2);
+    await stack.load('cluster', 60, 10, async (n) => {
+      if (n === 20) await kafka.kill(2);
     });
     const { feedDuplicates, versionsWithTwoWebhookIds } = await stack.allArrived();
     expect(feedDuplicates).toBe(0);

@@ -55,6 +55,14 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<v
   });
 }
 
+function dead(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2] === 'Z';
+  } catch {
+    return true; // no such process
+  }
+}
+
 /** A Kafka of the scenario's own (one node or three), by the scripts `npm start` uses, in a temporary directory. */
 export async function ownKafka(nodes: 1 | 3) {
   const dataDir = mkdtempSync(join(tmpdir(), 'syndicate-chaos-kafka-'));
@@ -74,10 +82,15 @@ export async function ownKafka(nodes: 1 | 3) {
     brokers: Array.from({ length: nodes }, (_, i) => `127.0.0.1:${basePort + 2 * i}`).join(','),
     /** Starts every node that is not running (a killed one rejoins with its id and data). */
     start: () => run('bash', [join(root, 'infra/kafka/start.sh')], env),
-    kill(n = 1) {
+    /** SIGKILL to node `n`; resolves once it is dead (a zombie counts: nobody may reap it here) and its port closed. */
+    async kill(n = 1) {
       const pid = Number(readFileSync(pidFile(n), 'utf8'));
       process.kill(pid, 'SIGKILL');
       log(`SIGKILL kafka node ${n} (pid ${pid})`);
+      // Its listening socket closes only once every thread has exited, a moment after the process turned
+      // zombie; start.sh would take a port still open for somebody else's broker and start nothing.
+      const port = basePort + 2 * (n - 1);
+      await eventually(async () => (dead(pid) && (await free(port)) ? true : undefined), 10_000, `kafka node ${n} to die`);
     },
     async stop() {
       await run('bash', [join(root, 'infra/kafka/stop.sh')], env).catch(() => undefined);
@@ -173,7 +186,7 @@ export async function startStack(options: { kafkaBrokers?: string; redisUrl?: st
     FANOUT_GROUP_ID: `fanout-${iso.id}`,
     WEBHOOK_RETRY_SCHEDULE_MS: '1000,2000,4000',
     RATE_LIMIT_PUBLIC: '1000000',
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'error',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'fatal', // kafkajs logs every refused connection of a broker outage as an error
   };
   const supervisors = new Map<string, Supervisor>();
   for (const name of ['api', 'enricher', 'fanout', 'delivery']) {
@@ -224,6 +237,7 @@ export async function startStack(options: { kafkaBrokers?: string; redisUrl?: st
   /** Publishes through the API until accepted (a 503 or a refused connection while something is down is retried). */
   async function publish(id: string, budgetMs = 120_000) {
     const deadline = Date.now() + budgetMs;
+    let last = 'none';
     for (;;) {
       try {
         const answer = await call('POST', '/v1/articles', {
@@ -231,6 +245,7 @@ export async function startStack(options: { kafkaBrokers?: string; redisUrl?: st
           headline: `Chaos story ${id}`,
           body: [`What happened in ${id}, told in one paragraph of our own.`],
         });
+        last = `${answer.status} ${JSON.stringify(answer.json).slice(0, 200)}`;
         if (answer.status === 202 || answer.status === 200) {
           accepted.set(id, Number(answer.json.version));
           return;
@@ -239,8 +254,9 @@ export async function startStack(options: { kafkaBrokers?: string; redisUrl?: st
           throw new Error(`publishing ${id}: ${answer.status} ${JSON.stringify(answer.json)}`);
       } catch (error) {
         if (error instanceof Error && error.message.startsWith('publishing')) throw error;
+        last = String(error);
       }
-      if (Date.now() > deadline) throw new Error(`${id} not accepted within ${budgetMs} ms`);
+      if (Date.now() > deadline) throw new Error(`${id} not accepted within ${budgetMs} ms (last answer: ${last})`);
       await new Promise((r) => setTimeout(r, 200));
     }
   }
