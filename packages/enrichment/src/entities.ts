@@ -253,6 +253,16 @@ export function extractEntities(text: string, parts: TextParts = { headlineEnd: 
   // A loop, not Math.max(...): spreading 200,000 entities as arguments overflows the stack.
   const top = scored.reduce((max, e) => Math.max(max, e.raw), 1);
   return scored
-    .map(({ raw, link: _, geo, ...entity }) => ({ ...entity, ...(geo ? { geo } : {}), salience: Math.round((raw / top) * 1000) / 1000 }))
+    .map(
+      (e): Entity => ({
+        id: e.id,
+        name: e.name,
+        type: e.type,
+        mentions: e.mentions,
+        externalIds: e.externalIds,
+        ...(e.geo ? { geo: e.geo } : {}),
+        salience: Math.round((e.raw / top) * 1000) / 1000,
+      }),
+    )
     .sort((a, b) => b.salience - a.salience || (a.mentions[0]?.start ?? 0) - (b.mentions[0]?.start ?? 0));
 }

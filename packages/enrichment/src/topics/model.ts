@@ -27,6 +27,14 @@ export function termVector(counts: Map<string, number>, idf?: (term: string) => 
   return vector;
 }
 
+/** An article's known terms with their rows in the model and tf-idf values (unit length). */
+export interface TermVector {
+  terms: string[];
+  rows: number[];
+  values: number[];
+  size: number;
+}
+
 export interface LabelledText {
   text: string;
   label: string;
@@ -53,9 +61,27 @@ export class TopicModel {
     private readonly idf: Float32Array,
   ) {}
 
-  /** The article (its `termCounts`) as the model sees it: known terms only, weighted by tf-idf, unit length. */
-  vectorize(counts: Map<string, number>): Map<string, number> {
-    return termVector(counts, idfOf(this.index, this.idf));
+  /**
+   * The article (its `termCounts`) as the model sees it: known terms only, weighted by tf-idf, unit length
+   * (as `termVector` with the model's idf), with each term's row so nothing is looked up twice.
+   */
+  vectorize(counts: Map<string, number>): TermVector {
+    const terms: string[] = [];
+    const rows: number[] = [];
+    const values: number[] = [];
+    let norm = 0;
+    for (const [term, count] of counts) {
+      const at = this.index.get(term);
+      if (at === undefined) continue;
+      const v = Math.log1p(count) * (this.idf[at] as number);
+      terms.push(term);
+      rows.push(at);
+      values.push(v);
+      norm += v * v;
+    }
+    norm = Math.sqrt(norm) || 1;
+    for (let i = 0; i < values.length; i++) values[i] = (values[i] as number) / norm;
+    return { terms, rows, values, size: terms.length };
   }
 
   static load(path: string): TopicModel {
@@ -97,27 +123,26 @@ export class TopicModel {
   }
 
   /** Class probabilities for a term vector. */
-  probabilities(vector: Map<string, number>): Float64Array {
+  probabilities(vector: TermVector): Float64Array {
     const k = this.classes.length;
     const scores = Float64Array.from(this.bias);
-    for (const [term, value] of vector) {
-      const at = this.index.get(term);
-      if (at === undefined) continue;
-      for (let c = 0; c < k; c++) scores[c] = (scores[c] as number) + value * (this.weights[at * k + c] as number);
+    for (let i = 0; i < vector.size; i++) {
+      const base = (vector.rows[i] as number) * k;
+      const value = vector.values[i] as number;
+      for (let c = 0; c < k; c++) scores[c] = (scores[c] as number) + value * (this.weights[base + c] as number);
     }
     return softmax(scores);
   }
 
   /** The terms of `vector` that pushed it most towards class `c`, strongest first. */
-  evidence(vector: Map<string, number>, c: number, limit = 5): string[] {
+  evidence(vector: TermVector, c: number, limit = 5): string[] {
     const k = this.classes.length;
     const contributions: Array<[string, number]> = [];
-    for (const [term, value] of vector) {
-      const at = this.index.get(term);
-      if (at !== undefined) contributions.push([term, value * (this.weights[at * k + c] as number)]);
+    for (let i = 0; i < vector.size; i++) {
+      const v = (vector.values[i] as number) * (this.weights[(vector.rows[i] as number) * k + c] as number);
+      if (v > 0) contributions.push([vector.terms[i] as string, v]);
     }
     return contributions
-      .filter(([, v]) => v > 0)
       .sort((a, b) => b[1] - a[1])
       .slice(0, limit)
       .map(([term]) => term);
