@@ -108,6 +108,10 @@ transaction.state.log.replication.factor=3
 transaction.state.log.min.isr=2
 share.coordinator.state.topic.replication.factor=3
 share.coordinator.state.topic.min.isr=2
+# A node that stops heartbeating is fenced after 4 s (default 9 s), and its partitions get new leaders: that
+# is how long producers (and the API, answering 503) wait when a node dies.
+broker.session.timeout.ms=4000
+broker.heartbeat.interval.ms=1000
 PROPS
   fi
   cat >>"$props" <<PROPS

@@ -28,6 +28,7 @@ describe('the broker killed under load', () => {
       restarted = kafka.start();
     });
     await restarted;
+    console.error(`[chaos] refused for ${stack.refusals.join(', ')} ms while the broker was away`);
     const { feedDuplicates, versionsWithTwoWebhookIds } = await stack.allArrived();
     expect(feedDuplicates).toBe(0);
     expect(versionsWithTwoWebhookIds).toEqual([]);

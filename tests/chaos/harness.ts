@@ -233,6 +233,9 @@ export async function startStack(options: { kafkaBrokers?: string; redisUrl?: st
   redis.on('error', () => {}); // a scenario may stop this Redis; the checks retry
   const store = new FeedStore({ redis, keyPrefix: iso.redisKeyPrefix });
   const accepted = new Map<string, number>();
+  /** How long each stretch of refusals (503s, refused connections) lasted before the API accepted again, ms. */
+  const refusals: number[] = [];
+  let refusedSince: number | undefined;
 
   /** Publishes through the API until accepted (a 503 or a refused connection while something is down is retried). */
   async function publish(id: string, budgetMs = 120_000) {
@@ -248,6 +251,8 @@ export async function startStack(options: { kafkaBrokers?: string; redisUrl?: st
         last = `${answer.status} ${JSON.stringify(answer.json).slice(0, 200)}`;
         if (answer.status === 202 || answer.status === 200) {
           accepted.set(id, Number(answer.json.version));
+          if (refusedSince !== undefined) refusals.push(Date.now() - refusedSince);
+          refusedSince = undefined;
           return;
         }
         if (answer.status !== 503 && answer.status !== 502)
@@ -256,6 +261,7 @@ export async function startStack(options: { kafkaBrokers?: string; redisUrl?: st
         if (error instanceof Error && error.message.startsWith('publishing')) throw error;
         last = String(error);
       }
+      refusedSince ??= Date.now();
       if (Date.now() > deadline) throw new Error(`${id} not accepted within ${budgetMs} ms (last answer: ${last})`);
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -267,6 +273,7 @@ export async function startStack(options: { kafkaBrokers?: string; redisUrl?: st
     supervisors,
     deliveries,
     accepted,
+    refusals,
     publish,
     /** Publishes `count` articles named `${prefix}-N`, `perSecond` a second, calling `during(n)` before each. */
     async load(prefix: string, count: number, perSecond: number, during: (n: number) => Promise<void> | void = () => {}) {
