@@ -60,7 +60,7 @@ export class TopicClassifier {
   private readonly subtree = new Map<string, IptcConcept[]>();
   /** The level-2 topics under each top-level topic, with what an article about them tends to say. */
   private readonly levelTwo = new Map<string, Array<{ concept: IptcConcept; profile: Profile }>>();
-  /** For each top-level topic, each profile term's weights: [index into `levelTwo`'s list, weight]… */
+  /** For each top-level topic, each profile term's weights: [index into `levelTwo`'s list, weight, 1 if a label term]… */
   private readonly levelTwoTerms = new Map<string, Map<string, number[]>>();
 
   constructor(
@@ -117,13 +117,14 @@ export class TopicClassifier {
       }
       const list = this.levelTwo.get(top) ?? [];
       const terms = this.levelTwoTerms.get(top) ?? new Map<string, number[]>();
+      const labelTerms = new Set(contentTerms(concept.label));
       for (const [term, w] of weights) {
         if (w <= 0) continue;
         const entry = terms.get(term) ?? [];
-        entry.push(list.length, w);
+        entry.push(list.length, w, labelTerms.has(term) ? 1 : 0);
         terms.set(term, entry);
       }
-      list.push({ concept, profile: { weights, labelTerms: new Set(contentTerms(concept.label)), norm: Math.sqrt(norm) || 1 } });
+      list.push({ concept, profile: { weights, labelTerms, norm: Math.sqrt(norm) || 1 } });
       this.levelTwo.set(top, list);
       this.levelTwoTerms.set(top, terms);
     }
@@ -172,19 +173,23 @@ export class TopicClassifier {
     const topics = this.levelTwo.get(top) ?? [];
     const terms = this.levelTwoTerms.get(top);
     if (!terms || topics.length === 0) return undefined;
-    // One pass over the article's terms, each looked up once (not once per topic).
+    // One pass over the article's terms, each looked up once (not once per topic); what each matched term
+    // gave each topic is kept for the evidence.
     const scores = new Float64Array(topics.length);
     const matched = new Uint16Array(topics.length);
     const fromLabel = new Uint8Array(topics.length);
+    const given: Array<[term: string, topic: number, contribution: number]> = [];
     for (const [term, count] of counts) {
       const entry = terms.get(term);
       if (!entry) continue;
       const weight = Math.log1p(count);
-      for (let k = 0; k < entry.length; k += 2) {
+      for (let k = 0; k < entry.length; k += 3) {
         const t = entry[k] as number;
-        scores[t] = (scores[t] as number) + (entry[k + 1] as number) * weight;
+        const contribution = (entry[k + 1] as number) * weight;
+        scores[t] = (scores[t] as number) + contribution;
         matched[t] = (matched[t] as number) + 1;
-        if ((topics[t] as { profile: Profile }).profile.labelTerms.has(term)) fromLabel[t] = 1;
+        if (entry[k + 2]) fromLabel[t] = 1;
+        given.push([term, t, contribution]);
       }
     }
     let best = -1;
@@ -197,13 +202,10 @@ export class TopicClassifier {
       if (best === -1 || score > (scores[best] as number)) best = t;
     }
     if (best === -1 || total <= 0) return undefined;
-    const { concept, profile } = topics[best] as { concept: IptcConcept; profile: Profile };
+    const { concept } = topics[best] as { concept: IptcConcept };
     // Evidence: the article's single stems (a pair "armed conflict" repeats its words) that weighed most.
     const evidence: Array<[string, number]> = [];
-    for (const [term, count] of counts) {
-      const weight = profile.weights.get(term);
-      if (weight !== undefined && weight > 0 && !term.includes(' ')) evidence.push([term, weight * Math.log1p(count)]);
-    }
+    for (const [term, t, contribution] of given) if (t === best && !term.includes(' ')) evidence.push([term, contribution]);
     evidence.sort((a, b) => b[1] - a[1]);
     return { concept, share: (scores[best] as number) / total, terms: evidence.map(([term]) => term) };
   }
