@@ -93,3 +93,27 @@ describe('tokenize', () => {
     }
   });
 });
+
+describe('tokenize chunks', () => {
+  it('splits on exactly the white space /\\s/ knows', () => {
+    // Every character \s matches, and some it does not (zero-width space, word joiner, ogham letter).
+    const spaces = ' \t\n\v\f\r\u00a0\u1680\u2000\u2005\u200a\u2028\u2029\u202f\u205f\u3000\ufeff';
+    const text = `a${[...spaces].join('b')}c\u200bd\u2060e`;
+    const chunks = (text.match(/\S+/gu) ?? []).join('|');
+    expect(
+      tokenize(text)
+        .map((t) => t.text)
+        .join('|'),
+    ).toBe(chunks);
+    // Any UTF-16 string: every token lies inside one chunk, and every chunk is covered by its tokens.
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 30 }), (random) => {
+        const covered = tokenize(random)
+          .map((t) => random.slice(t.start, t.end))
+          .join('');
+        expect(covered).toBe((random.match(/\S+/gu) ?? []).join(''));
+      }),
+      { numRuns: 1_000 },
+    );
+  });
+});

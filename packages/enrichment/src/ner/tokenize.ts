@@ -30,11 +30,33 @@ const LONGEST_ABBREVIATION = Math.max(...[...ABBREVIATIONS].map((a) => a.length)
 // Dashes inside a chunk separate words ("war—and"); hyphens do not ("Ulan-Ude").
 const INNER_DASH = /[–—]/u;
 
+/** What `\s` matches in a JavaScript regular expression. */
+const isSpace = (c: number) =>
+  c === 32 ||
+  (c >= 9 && c <= 13) ||
+  (c >= 0x80 &&
+    (c === 0xa0 ||
+      c === 0x1680 ||
+      (c >= 0x2000 && c <= 0x200a) ||
+      c === 0x2028 ||
+      c === 0x2029 ||
+      c === 0x202f ||
+      c === 0x205f ||
+      c === 0x3000 ||
+      c === 0xfeff));
+
 /** Tokens of `text` with offsets, end exclusive. */
 export function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
-  for (const chunk of text.matchAll(/\S+/gu)) {
-    splitChunk(chunk[0], chunk.index, tokens);
+  // The chunks `/\S+/gu` would find, found without a match object each.
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    while (i < n && isSpace(text.charCodeAt(i))) i++;
+    if (i >= n) break;
+    const start = i;
+    while (i < n && !isSpace(text.charCodeAt(i))) i++;
+    splitChunk(text.slice(start, i), start, tokens);
   }
   return tokens;
 }
