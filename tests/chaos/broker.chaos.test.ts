@@ -3,8 +3,10 @@
  * a load and started again. Articles the API refuses while the broker is down (503) are published again by
  * the load, as a client would; every accepted one reaches every subscriber, once.
  */
+
+import { ownKafka } from '@syndicate/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ownKafka, startStack } from './harness.js';
+import { startStack } from './harness.js';
 
 let kafka: Awaited<ReturnType<typeof ownKafka>>;
 let stack: Awaited<ReturnType<typeof startStack>>;

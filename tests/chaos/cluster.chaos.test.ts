@@ -3,8 +3,10 @@
  * min.insync.replicas 2, acks=all); one node is killed with SIGKILL in the middle of a load and later
  * started again. Every accepted article reaches every subscriber, once, and the node rejoins.
  */
+
+import { ownKafka } from '@syndicate/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ownKafka, startStack } from './harness.js';
+import { startStack } from './harness.js';
 
 let kafka: Awaited<ReturnType<typeof ownKafka>>;
 let stack: Awaited<ReturnType<typeof startStack>>;

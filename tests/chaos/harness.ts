@@ -1,16 +1,15 @@
 /**
  * The chaos suite's harness: the four services as their own processes (kept running by the same Supervisor
- * as `npm start`), a Kafka and a Redis of the test's own when a scenario breaks them, a webhook receiver, a
+ * as `npm start`) against the shared Kafka and Redis or a scenario's own (test-support's ownKafka and
+ * ownRedis, for the scenarios that break them), a webhook receiver, a
  * load of articles published through the API, and the check every scenario ends with: every accepted
  * article reached every subscriber (webhook, feed, partner topic), with no feed duplicates and one webhook id
  * per article version.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
-import { type AddressInfo, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Keyring } from '@syndicate/config';
 import { topicNames } from '@syndicate/contracts';
@@ -18,132 +17,12 @@ import { FeedStore } from '@syndicate/feeds';
 import { createKafka, ensureTopics } from '@syndicate/kafka-runtime';
 import { Supervisor } from '@syndicate/lifecycle/supervisor';
 import { createLogger } from '@syndicate/observability';
-import { cleanRedis, collectTopic, eventually, isolation, REDIS_URL } from '@syndicate/test-support';
+import { cleanRedis, collectTopic, eventually, freePort, isolation, REDIS_URL } from '@syndicate/test-support';
 import { Redis } from 'ioredis';
 
-export const root = join(import.meta.dirname, '..', '..');
+const root = join(import.meta.dirname, '..', '..');
 const TOKEN = `chaos-admin-${randomBytes(8).toString('hex')}`;
 const log = (line: string) => process.stderr.write(`[chaos] ${line}\n`);
-
-async function free(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer()
-      .once('error', () => resolve(false))
-      .listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-/** The first base port from `from` (stepping by 100) with `count` free ports after it. */
-export async function freePorts(from: number, count: number): Promise<number> {
-  for (let base = from; base < from + 10_000; base += 100) {
-    const ports = Array.from({ length: count }, (_, i) => base + i);
-    if ((await Promise.all(ports.map(free))).every(Boolean)) return base;
-  }
-  throw new Error(`no ${count} free ports from ${from}`);
-}
-
-function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk));
-    child.once('error', reject);
-    child.once('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited with ${code}:\n${output}`)),
-    );
-  });
-}
-
-function dead(pid: number): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2] === 'Z';
-  } catch {
-    return true; // no such process
-  }
-}
-
-/** A Kafka of the scenario's own (one node or three), by the scripts `npm start` uses, in a temporary directory. */
-export async function ownKafka(nodes: 1 | 3) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'syndicate-chaos-kafka-'));
-  const basePort = await freePorts(nodes === 3 ? 21_092 : 20_092, 6);
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    KAFKA_NODES: String(nodes),
-    KAFKA_PORT: String(basePort),
-    KAFKA_CONTROLLER_PORT: String(basePort + 1),
-    SYNDICATE_DATA_DIR: dataDir,
-    KAFKA_HEAP_MB: '384',
-    KAFKA_READY_TIMEOUT_S: '200',
-  };
-  delete env.KAFKA_REPLICATION_FACTOR;
-  const pidFile = (n: number) => join(dataDir, nodes === 1 ? 'kafka' : `kafka-${n}`, 'kafka.pid');
-  const kafka = {
-    brokers: Array.from({ length: nodes }, (_, i) => `127.0.0.1:${basePort + 2 * i}`).join(','),
-    /** Starts every node that is not running (a killed one rejoins with its id and data). */
-    start: () => run('bash', [join(root, 'infra/kafka/start.sh')], env),
-    /** SIGKILL to node `n`; resolves once it is dead (a zombie counts: nobody may reap it here) and its port closed. */
-    async kill(n = 1) {
-      const pid = Number(readFileSync(pidFile(n), 'utf8'));
-      process.kill(pid, 'SIGKILL');
-      log(`SIGKILL kafka node ${n} (pid ${pid})`);
-      // Its listening socket closes only once every thread has exited, a moment after the process turned
-      // zombie; start.sh would take a port still open for somebody else's broker and start nothing.
-      const port = basePort + 2 * (n - 1);
-      await eventually(async () => (dead(pid) && (await free(port)) ? true : undefined), 10_000, `kafka node ${n} to die`);
-    },
-    async stop() {
-      await run('bash', [join(root, 'infra/kafka/stop.sh')], env).catch(() => undefined);
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-  await kafka.start();
-  return kafka;
-}
-
-/** A Redis of the scenario's own, with AOF (`appendfsync everysec`) and noeviction, as the project runs it. */
-export async function ownRedis() {
-  const dir = mkdtempSync(join(tmpdir(), 'syndicate-chaos-redis-'));
-  const port = await freePorts(22_379, 1);
-  const url = `redis://127.0.0.1:${port}`;
-  const start = async () => {
-    await run(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec'].concat(
-        ['--save', '', '--maxmemory-policy', 'noeviction', '--daemonize', 'yes', '--pidfile', join(dir, 'redis.pid')],
-        ['--logfile', join(dir, 'redis.log')],
-      ),
-      process.env,
-    );
-    await eventually(async () => {
-      const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0 });
-      try {
-        await probe.connect();
-        return (await probe.ping()) === 'PONG' ? true : undefined;
-      } finally {
-        probe.disconnect();
-      }
-    }, 20_000);
-  };
-  await start();
-  return {
-    url,
-    /** A restart as an operator does it: SHUTDOWN (the AOF is flushed), then start on the same data. */
-    async restart() {
-      const admin = new Redis(url, { maxRetriesPerRequest: 0 });
-      await admin.shutdown().catch(() => undefined); // the connection closes as it answers
-      admin.disconnect();
-      log('redis shut down; starting it again');
-      await start();
-    },
-    async stop() {
-      const admin = new Redis(url, { maxRetriesPerRequest: 0 });
-      await admin.shutdown('NOSAVE').catch(() => undefined);
-      admin.disconnect();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 interface Delivery {
   webhookId: string;
@@ -157,7 +36,7 @@ export async function startStack(options: { kafkaBrokers?: string; redisUrl?: st
   const kafkaBrokers = options.kafkaBrokers ?? iso.env.KAFKA_BROKERS;
   const redisUrl = options.redisUrl ?? REDIS_URL;
   const topics = topicNames(iso.topicPrefix);
-  const port = await freePorts(23_080, 1);
+  const port = await freePort();
   const api = `http://127.0.0.1:${port}`;
 
   const deliveries: Delivery[] = [];

@@ -3,8 +3,10 @@
  * everysec, noeviction), restarted in the middle of a load. Queued deliveries, feed contents and embargo
  * holds live in Redis; with AOF none of them is lost, so every accepted article reaches every subscriber.
  */
+
+import { ownRedis } from '@syndicate/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ownRedis, startStack } from './harness.js';
+import { startStack } from './harness.js';
 
 let redis: Awaited<ReturnType<typeof ownRedis>>;
 let stack: Awaited<ReturnType<typeof startStack>>;

@@ -85,7 +85,7 @@ describe('the broker killed and started again', () => {
   });
 
   it('answers 503 bus_unavailable with Retry-After within 2 s, and /readyz says kafka down within 100 ms', async () => {
-    broker.kill();
+    await broker.kill();
     // The first request after the kill: the background check has not noticed yet, the bounded send has to.
     const first = await call('POST', '/v1/articles', article('during-1'));
     refused.push('during-1');

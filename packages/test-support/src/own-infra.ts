@@ -74,6 +74,14 @@ export async function ownRedis(args: string[] = []) {
     kill(): void {
       process.kill(pidIn(pidFile), 'SIGKILL');
     },
+    /** A restart as an operator does it: SHUTDOWN (the AOF is flushed), then started again on the same data. */
+    async restart(): Promise<void> {
+      const admin = new Redis(url, { maxRetriesPerRequest: 0, retryStrategy: () => null });
+      admin.on('error', () => {});
+      await admin.shutdown().catch(() => undefined); // the connection closes as it answers
+      admin.disconnect();
+      await redis.start();
+    },
     /** Kills it if running and removes its data. */
     async stop(): Promise<void> {
       try {
@@ -88,30 +96,71 @@ export async function ownRedis(args: string[] = []) {
   return redis;
 }
 
+function dead(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2] === 'Z';
+  } catch {
+    return true; // no such process
+  }
+}
+
+async function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer()
+      .once('error', () => resolve(false))
+      .listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** The first base port from `from` (stepping by 100) with `count` free ports after it. */
+async function freePortBlock(from: number, count: number): Promise<number> {
+  for (let base = from; base < from + 10_000; base += 100) {
+    const ports = Array.from({ length: count }, (_, i) => base + i);
+    if ((await Promise.all(ports.map(portFree))).every(Boolean)) return base;
+  }
+  throw new Error(`no ${count} free ports from ${from}`);
+}
+
 /**
- * A single-node Kafka of the test's own, started by infra/kafka/start.sh (the script `npm start` uses) on free
- * ports with its data in a temporary directory, for tests that kill it; the shared broker is left alone.
- * `start()` resolves once the broker says it has started (again, after `kill()`, on the same data).
+ * A Kafka of the test's own, one node or three (`KAFKA_NODES=3`), started by infra/kafka/start.sh (the script
+ * `npm start` uses) on free ports with its data in a temporary directory, for tests that kill it; the shared
+ * broker is left alone. `start()` resolves once every node says it has started (again, after `kill()`, on
+ * the same data: a killed node rejoins with its id).
  */
-export async function ownKafka() {
+export async function ownKafka(nodes: 1 | 3 = 1) {
   const dataDir = mkdtempSync(join(tmpdir(), 'syndicate-kafka-'));
-  const [port, controllerPort] = [await freePort(), await freePort()];
+  // A cluster's nodes sit on KAFKA_PORT, +2, +4 (controllers one above each).
+  const port = nodes === 3 ? await freePortBlock(21_092, 6) : await freePort();
+  const controllerPort = nodes === 3 ? port + 1 : await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    KAFKA_NODES: '1',
+    KAFKA_NODES: String(nodes),
     KAFKA_PORT: String(port),
     KAFKA_CONTROLLER_PORT: String(controllerPort),
     SYNDICATE_DATA_DIR: dataDir,
     KAFKA_HEAP_MB: '384', // beside the shared broker: spare the memory the other tests use
+    KAFKA_READY_TIMEOUT_S: '200',
   };
   delete env.KAFKA_REPLICATION_FACTOR;
+  const clientPort = (n: number) => port + 2 * (n - 1);
+  const pidFile = (n: number) => join(dataDir, nodes === 1 ? 'kafka' : `kafka-${n}`, 'kafka.pid');
   const kafka = {
-    brokers: `127.0.0.1:${port}`,
+    brokers: Array.from({ length: nodes }, (_, i) => `127.0.0.1:${clientPort(i + 1)}`).join(','),
     start: async (): Promise<void> => {
       await run('bash', [join(root, 'infra/kafka/start.sh')], env);
     },
-    kill(): void {
-      process.kill(pidIn(join(dataDir, 'kafka', 'kafka.pid')), 'SIGKILL');
+    /**
+     * SIGKILL to node `n`; resolves once it is dead (a zombie counts: nothing may reap it here) and its port is
+     * closed: the socket outlives the zombie a moment, and start.sh would take it for somebody else's broker.
+     */
+    async kill(n = 1): Promise<void> {
+      const pid = pidIn(pidFile(n));
+      process.kill(pid, 'SIGKILL');
+      const deadline = Date.now() + 10_000;
+      while (!(dead(pid) && (await portFree(clientPort(n))))) {
+        if (Date.now() > deadline) throw new Error(`kafka node ${n} (pid ${pid}) still there 10 s after SIGKILL`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
     },
     async stop(): Promise<void> {
       await run('bash', [join(root, 'infra/kafka/stop.sh')], env).catch(() => undefined);
