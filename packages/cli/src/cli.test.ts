@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -168,4 +168,84 @@ describe('the syndicate command', { timeout: 20_000 }, () => {
     expect(stdout).toContain('accepted 0, rejected 1');
     expect(stdout).toContain('cannot reach');
   }, 20_000);
+});
+
+describe('the syndicate command as a person meets it', { timeout: 20_000 }, () => {
+  it('--version prints the root package.json version', async () => {
+    const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+    const { code, stdout } = await syndicate(['--version']);
+    expect(code).toBe(0);
+    expect(stdout).toBe(`${version}\n`);
+  });
+
+  it('--help lists every command and says where the per-command help is', async () => {
+    const { code, stdout } = await syndicate(['--help']);
+    expect(code).toBe(0);
+    for (const name of ['parse', 'enrich', 'feed', 'publish', 'replay']) expect(stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
+    expect(stdout).toContain('syndicate <command> --help');
+  });
+
+  it('<command> --help gives the usage, each flag with a description, and an example', async () => {
+    const { code, stdout } = await syndicate(['publish', '--help']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^usage: syndicate publish /);
+    expect(stdout).toMatch(/^ {2}--api URL +\S/m);
+    expect(stdout).toMatch(/^ {2}--batch-size N +\S.*\(default 100\)$/m);
+    expect(stdout).toMatch(/example:\n {2}syndicate publish /);
+    // Help wins over anything else given, and `syndicate help <command>` says the same.
+    expect((await syndicate(['publish', '--bogus', '-h'])).stdout).toBe(stdout);
+    expect((await syndicate(['help', 'publish'])).stdout).toBe(stdout);
+    for (const name of ['parse', 'enrich', 'feed', 'replay']) {
+      const help = await syndicate([name, '--help']);
+      expect(help.code, name).toBe(0);
+      expect(help.stdout, name).toMatch(new RegExp(`^usage: syndicate ${name}[\\s\\S]*flags:[\\s\\S]*example`));
+    }
+  }, 30_000);
+
+  it('an unknown flag, command or argument is one line on stderr and exit code 2', async () => {
+    const cases: Array<[string[], string]> = [
+      [['publish', '--bogus'], 'syndicate: unknown flag --bogus for publish; see syndicate publish --help\n'],
+      [['enrich', '-x', SEED], 'syndicate: unknown flag -x for enrich; see syndicate enrich --help\n'],
+      [['replay', 'extra'], 'syndicate: unexpected argument extra for replay; see syndicate replay --help\n'],
+      [['publish', '--api'], 'syndicate: --api needs a value for publish; see syndicate publish --help\n'],
+      [['frobnicate'], 'syndicate: unknown command frobnicate; see syndicate --help\n'],
+      [['--bogus'], 'syndicate: unknown flag --bogus; see syndicate --help\n'],
+    ];
+    for (const [args, message] of cases) {
+      const { code, stdout, stderr } = await syndicate(args, '');
+      expect(code, args.join(' ')).toBe(2);
+      expect(stderr, args.join(' ')).toBe(message);
+      expect(stdout, args.join(' ')).toBe('');
+    }
+  }, 30_000);
+
+  it('stops quietly with exit code 0 when the reader closes the pipe (| head)', async () => {
+    const child = spawn(process.execPath, [join(root, 'bin', 'syndicate.js'), 'enrich', '--jsonl'], {
+      cwd: root,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
+    child.stdin.on('error', () => {}); // the child is gone before all the input went in: expected
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const line = `${JSON.stringify({ id: 'a', text: 'Officials in Lisbon met Pedro Alves on Monday.' })}\n`;
+    const chunk = line.repeat(200);
+    // Keep input coming, as from a big file, until the child stops.
+    let running = true;
+    const feed = async () => {
+      while (running && child.stdin.writable) {
+        if (!child.stdin.write(chunk)) await new Promise((resolve) => child.stdin.once('drain', resolve));
+      }
+    };
+    void feed();
+    // Like `head -c 100`: read a few bytes, then close the pipe.
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    child.stdout.destroy();
+    const code = await exited;
+    running = false;
+    expect(stderr).not.toMatch(/EPIPE|\n\s+at /);
+    expect(code).toBe(0);
+  });
 });

@@ -1,6 +1,7 @@
-import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
 import { PageParseError } from '@syndicate/article-parser';
 import { z } from 'zod';
+import { type Command, command, commandHelp, rootHelp, wantsHelp } from './args.js';
 import { enrichFile, enrichJsonl } from './commands/enrich.js';
 import { renderFeed } from './commands/feed.js';
 import { parseFileToEvent } from './commands/parse.js';
@@ -9,49 +10,75 @@ import { replay } from './commands/replay.js';
 import { printJson, UsageError } from './io.js';
 import { progressReporter } from './progress.js';
 
-const USAGE = `usage: syndicate <command>
+const SEED = '../shared/seeds/000_6082e137c817fc36.txt';
 
-  parse FILE                          print the article.published event FILE stands for
-  enrich FILE                         print the enriched article for FILE
-  enrich --jsonl                      JSON lines {"id","text","headline"?} on stdin -> entities and topics per line
-  feed render --format rss|atom|json  enriched articles (JSON lines) on stdin -> the feed document
-  publish [--api URL] [--batch-size N] FILE...
-                                      publish files through the API, N (100) a request (token: SYNDICATE_ADMIN_TOKEN)
-  replay --subscription ID [--days N] fill a subscription with the last N days (default 7), with progress
-
-FILE is a saved article page, a plain-text article (headline on the first line) or a JSON event.`;
-
-async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case 'parse': {
-      const file = single(rest, 'parse FILE');
-      printJson(parseFileToEvent(file));
+const COMMANDS: Command[] = [
+  command({
+    name: 'parse',
+    usage: 'parse FILE',
+    summary: 'print the article.published event FILE stands for',
+    description: 'Prints the article.published event for FILE; page furniture is dropped.',
+    flags: {},
+    positionals: true,
+    examples: [`syndicate parse ${SEED}`],
+    run(_values, positionals) {
+      printJson(parseFileToEvent(single(positionals, 'parse')));
       return 0;
-    }
-    case 'enrich': {
-      const { values, positionals } = parseArgs({ args: rest, options: { jsonl: { type: 'boolean' } }, allowPositionals: true });
-      if (values.jsonl) return enrichJsonl();
-      printJson(enrichFile(single(positionals, 'enrich FILE')));
+    },
+  }),
+  command({
+    name: 'enrich',
+    usage: 'enrich FILE | enrich --jsonl',
+    summary: 'print the enriched article for FILE, or for each JSON line on stdin',
+    description:
+      'Prints the enriched article for FILE: entities (offsets, salience, ids), IPTC topics with evidence.\n' +
+      'With --jsonl, reads JSON lines {"id","text","headline"?} on stdin and writes one line of entities and\n' +
+      'topics each (offsets into text); a bad line gets an error line and exit code 1.',
+    flags: { jsonl: { type: 'boolean', description: 'JSON lines on stdin instead of FILE' } },
+    positionals: true,
+    examples: [`syndicate enrich ${SEED}`, `echo '{"id":1,"text":"Rain fell on Lisbon."}' | syndicate enrich --jsonl`],
+    async run(values, positionals) {
+      if (values.jsonl) {
+        if (positionals.length > 0) throw new UsageError('enrich --jsonl reads stdin and takes no FILE; see syndicate enrich --help');
+        return enrichJsonl();
+      }
+      printJson(enrichFile(single(positionals, 'enrich')));
       return 0;
-    }
-    case 'feed': {
-      const { values, positionals } = parseArgs({
-        args: rest,
-        options: { format: { type: 'string', default: 'rss' }, 'site-url': { type: 'string', default: 'http://127.0.0.1:8080' } },
-        allowPositionals: true,
-      });
-      if (positionals[0] !== 'render') throw new UsageError('usage: syndicate feed render --format rss|atom|json');
+    },
+  }),
+  command({
+    name: 'feed',
+    usage: 'feed render [--format F]',
+    summary: 'enriched articles (JSON lines) on stdin -> the feed document',
+    description: "Renders enriched articles (JSON lines on stdin) with the feed server's renderers; the newest version of each wins.",
+    flags: {
+      format: { type: 'string', value: 'F', default: 'rss', description: 'rss, atom or json' },
+      'site-url': { type: 'string', value: 'URL', default: 'http://127.0.0.1:8080', description: 'the base of the links in the feed' },
+    },
+    positionals: true,
+    examples: [`syndicate enrich ${SEED} | jq -c . | syndicate feed render --format atom`],
+    async run(values, positionals) {
+      if (positionals.length !== 1 || positionals[0] !== 'render')
+        throw new UsageError('usage: syndicate feed render --format rss|atom|json; see syndicate feed --help');
       await renderFeed(values.format, values['site-url']);
       return 0;
-    }
-    case 'publish': {
-      const { values, positionals } = parseArgs({
-        args: rest,
-        options: { api: { type: 'string' }, 'batch-size': { type: 'string', default: '100' } },
-        allowPositionals: true,
-      });
-      if (positionals.length === 0) throw new UsageError('usage: syndicate publish [--api URL] [--batch-size N] FILE...');
+    },
+  }),
+  command({
+    name: 'publish',
+    usage: 'publish [--api URL] [--batch-size N] FILE...',
+    summary: 'publish files through the API (token: SYNDICATE_ADMIN_TOKEN)',
+    description:
+      'Publishes files through POST /v1/articles/batch, N a request, four requests at a time, with progress\n' +
+      'and a line per file in order; exit code 1 if any was rejected. The token is SYNDICATE_ADMIN_TOKEN.',
+    flags: {
+      api: { type: 'string', value: 'URL', description: 'the API (default http://127.0.0.1:$PORT, PORT 8080)' },
+      'batch-size': { type: 'string', value: 'N', default: '100', description: `articles a request, 1 to ${MAX_BATCH_ARTICLES}` },
+    },
+    positionals: true,
+    examples: ['syndicate publish --batch-size 50 ../shared/seeds/*.txt'],
+    async run(values, positionals) {
+      if (positionals.length === 0) throw new UsageError('publish needs at least one FILE; see syndicate publish --help');
       const batchSize = Number(values['batch-size']);
       if (!(Number.isInteger(batchSize) && batchSize >= 1 && batchSize <= MAX_BATCH_ARTICLES)) {
         throw new UsageError(`--batch-size must be a whole number from 1 to ${MAX_BATCH_ARTICLES}`);
@@ -67,13 +94,21 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`accepted ${results.length - rejected.length}, rejected ${rejected.length}\n`);
       for (const r of results) process.stdout.write(`  ${r.ok ? 'accepted' : 'rejected'} ${r.file}: ${r.detail}\n`);
       return rejected.length === 0 ? 0 : 1;
-    }
-    case 'replay': {
-      const { values } = parseArgs({
-        args: rest,
-        options: { api: { type: 'string' }, subscription: { type: 'string' }, days: { type: 'string', default: '7' } },
-      });
-      if (!values.subscription) throw new UsageError('usage: syndicate replay --subscription ID [--days N] [--api URL]');
+    },
+  }),
+  command({
+    name: 'replay',
+    usage: 'replay --subscription ID [--days N] [--api URL]',
+    summary: 'fill a subscription with the last N days, with progress',
+    description: 'Backfills a subscription from article-enriched and waits for it, with progress; exit code 1 unless it completed.',
+    flags: {
+      subscription: { type: 'string', value: 'ID', description: 'the subscription to fill (required)' },
+      days: { type: 'string', value: 'N', default: '7', description: 'how far back, 1 to 365 days' },
+      api: { type: 'string', value: 'URL', description: 'the API (default http://127.0.0.1:$PORT, PORT 8080)' },
+    },
+    examples: ['syndicate replay --subscription sub_123 --days 3'],
+    async run(values) {
+      if (!values.subscription) throw new UsageError('replay needs --subscription ID; see syndicate replay --help');
       const days = Number(values.days);
       if (!(days > 0 && days <= 365)) throw new UsageError('--days must be a number from 1 to 365');
       const status = await replay({
@@ -87,16 +122,46 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`backfill ${status.backfillId} ${status.state}: read ${read} records, delivered ${delivered} articles\n`);
       if (status.failedReason) process.stdout.write(`  reason: ${status.failedReason}\n`);
       return status.state === 'completed' ? 0 : 1;
-    }
+    },
+  }),
+];
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  switch (name) {
     case undefined:
+      process.stdout.write(`${rootHelp(COMMANDS)}\n`);
+      return 2;
     case '-h':
     case '--help':
-    case 'help':
-      process.stdout.write(`${USAGE}\n`);
-      return command === undefined ? 2 : 0;
-    default:
-      throw new UsageError(`unknown command ${command}\n${USAGE}`);
+      process.stdout.write(`${rootHelp(COMMANDS)}\n`);
+      return 0;
+    case '--version':
+    case '-v':
+      process.stdout.write(`${version()}\n`);
+      return 0;
   }
+  const wanted = name === 'help' ? rest[0] : name;
+  const found = COMMANDS.find((c) => c.name === wanted);
+  if (name === 'help' && wanted === undefined) {
+    process.stdout.write(`${rootHelp(COMMANDS)}\n`);
+    return 0;
+  }
+  if (!found) {
+    const what = wanted?.startsWith('-') ? 'flag' : 'command';
+    throw new UsageError(`unknown ${what} ${wanted}; see syndicate --help`);
+  }
+  if (name === 'help' || wantsHelp(rest)) {
+    process.stdout.write(`${commandHelp(found)}\n`);
+    return 0;
+  }
+  return found.run(rest);
+}
+
+/** The root package.json's version: the one the repository is released as. */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
 }
 
 function adminToken(): string {
@@ -107,8 +172,8 @@ function adminToken(): string {
 
 const apiUrlOf = (flag: string | undefined) => flag ?? `http://127.0.0.1:${process.env.PORT ?? 8080}`;
 
-function single(args: string[], usage: string): string {
-  if (args.length !== 1 || !args[0]) throw new UsageError(`usage: syndicate ${usage}`);
+function single(args: string[], name: string): string {
+  if (args.length !== 1 || !args[0]) throw new UsageError(`${name} takes one FILE; see syndicate ${name} --help`);
   return args[0];
 }
 
