@@ -12,12 +12,11 @@
  * the rest (archive boundaries, the byte-bounded cache, the hub's caps) hold on their own.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { connectRedis } from '@syndicate/config';
+import { freePort } from '@syndicate/test-support';
 import { Agent, request } from 'undici';
-import { fixed, median, table } from './support.js';
+import { fixed, median, stackEnv, table } from './support.js';
 
 const root = join(import.meta.dirname, '..');
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 3);
@@ -29,13 +28,6 @@ const ABUSE_RATE = process.env.BENCH_ABUSE_RATE ?? '2000';
 const ABUSE_CALLBACKS = process.env.BENCH_ABUSE_CALLBACKS ?? '1000';
 const UNLIMITED = process.env.BENCH_UNLIMITED === '1';
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 const children: ChildProcess[] = [];
 function spawnScript(file: string, env: Record<string, string>): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, file)], {
@@ -63,22 +55,12 @@ const started = execFileSync('bash', [join(root, 'infra/up.sh')], { encoding: 'u
   .split('\n')
   .filter(Boolean);
 const id = `abuse${Date.now().toString(36)}`;
-const port = await freePort();
-const apiUrl = `http://127.0.0.1:${port}`;
-const token = randomBytes(24).toString('base64url');
+const { apiUrl, token, env: stack } = stackEnv(id, await freePort());
 const env = {
-  TOPIC_PREFIX: `${id}.`,
-  REDIS_KEY_PREFIX: `${id}:`,
-  PORT: String(port),
-  PUBLIC_BASE_URL: apiUrl,
-  SYNDICATE_ADMIN_TOKEN: token,
-  SYNDICATE_SECRET_KEY: `k1:${randomBytes(32).toString('base64')}`,
+  ...stack,
   // Both sides on loopback here; on the internet the abuser's callbacks would be public addresses.
-  SYNDICATE_WEBHOOK_ALLOWLIST: '127.0.0.0/8',
   SYNDICATE_WEBSUB_ALLOWLIST: '127.0.0.0/8',
   ...(UNLIMITED ? { RATE_LIMIT_FEEDS: '1000000000', RATE_LIMIT_WEBSUB: '1000000000', RATE_LIMIT_PUBLIC: '1000000000' } : {}),
-  ENRICHER_GROUP_ID: `enricher-${id}`,
-  FANOUT_GROUP_ID: `fanout-${id}`,
 };
 const redis = connectRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 const admin = (path: string, body: unknown) =>

@@ -31,7 +31,7 @@ import { type ArticleData, newEventAttributes, toKafkaRecord, topicNames } from 
 import { createKafka, KeyedProducer } from '@syndicate/kafka-runtime';
 import { createLogger } from '@syndicate/observability';
 import { freePort, ownKafka } from '@syndicate/test-support';
-import { fixed, median, table } from './support.js';
+import { fixed, median, stackEnv, table } from './support.js';
 
 const root = join(import.meta.dirname, '..');
 const DATA = join(root, '..', 'shared', 'data', 'bbc-news-dev');
@@ -105,21 +105,8 @@ const redis = connectRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 /** The four services on one broker, a webhook receiver, a webhook subscription and a feed matching everything. */
 async function startStack(brokers: string) {
   const id = `load${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
-  const port = await freePort();
-  const apiUrl = `http://127.0.0.1:${port}`;
-  const token = randomBytes(24).toString('base64url');
-  const env = {
-    KAFKA_BROKERS: brokers,
-    TOPIC_PREFIX: `${id}.`,
-    REDIS_KEY_PREFIX: `${id}:`,
-    PORT: String(port),
-    PUBLIC_BASE_URL: apiUrl,
-    SYNDICATE_ADMIN_TOKEN: token,
-    SYNDICATE_SECRET_KEY: `k1:${randomBytes(32).toString('base64')}`,
-    SYNDICATE_WEBHOOK_ALLOWLIST: '127.0.0.0/8',
-    ENRICHER_GROUP_ID: `enricher-${id}`,
-    FANOUT_GROUP_ID: `fanout-${id}`,
-  };
+  const { apiUrl, token, env: stack } = stackEnv(id, await freePort());
+  const env = { ...stack, KAFKA_BROKERS: brokers };
   const own: ChildProcess[] = [];
   const receiverProcess = spawnScript('bench/receiver.ts', {});
   own.push(receiverProcess);
