@@ -156,11 +156,13 @@ class GroupIndex {
 }
 
 /** Links the places marked `link` (names to look up) to GeoNames, in the context of every entity's codes. */
-function linkTowns(entities: Array<Pick<Entity, 'externalIds'> & { link: string[] | undefined; geo: GeoPlace | undefined }>): void {
+function linkTowns(
+  entities: Array<Pick<Entity, 'externalIds'> & { link: string[] | undefined; known: boolean; geo: GeoPlace | undefined }>,
+): void {
   const towns = entities.filter((e) => e.link);
   if (towns.length === 0) return;
   const places = linkPlaces(
-    towns.map((e) => ({ names: e.link as string[] })),
+    towns.map((e) => ({ names: e.link as string[], known: e.known })),
     entities,
   );
   towns.forEach((entity, i) => {
@@ -247,6 +249,7 @@ export function extractEntities(text: string, parts: TextParts = { headlineEnd: 
       geo: undefined as GeoPlace | undefined,
       // Towns and cities are linked to GeoNames; countries, states, regions and seas are not towns.
       link: type === 'LOCATION' && !group.iso3166 && group.geonames !== '-' ? [...new Set([name, group.canonical ?? name])] : undefined,
+      known: group.canonical !== undefined,
     };
   });
   linkTowns(scored);

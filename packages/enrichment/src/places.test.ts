@@ -50,6 +50,24 @@ describe('choosePlace', () => {
     expect(choosePlace([big, small], { countries: new Set(['US']), divisions: new Set() })?.geonames).toBe('1');
     expect(choosePlace([], none)).toBeUndefined();
   });
+
+  it('gives a name the news gazetteer knows its most populous place more often', () => {
+    const geneva = candidate('3', 'CH', 'GE', 184_000);
+    const genevaIllinois = candidate('4', 'US', 'IL', 22_000);
+    const us = { countries: new Set(['US']), divisions: new Set<string>() };
+    expect(choosePlace([geneva, genevaIllinois], us)?.geonames).toBe('4');
+    expect(choosePlace([geneva, genevaIllinois], us, undefined, true)?.geonames).toBe('3');
+    expect(
+      choosePlace([geneva, genevaIllinois], { countries: new Set(['US']), divisions: new Set(['US.IL']) }, undefined, true)?.geonames,
+    ).toBe('4');
+  });
+
+  it('links a name the gazetteer does not know to a small town only when the story names its country', () => {
+    const village = candidate('5', 'US', 'FL', 1_146);
+    expect(choosePlace([village], none)).toBeUndefined();
+    expect(choosePlace([village], { countries: new Set(['US']), divisions: new Set() })?.geonames).toBe('5');
+    expect(choosePlace([village], none, undefined, true)?.geonames).toBe('5');
+  });
 });
 
 describe('places in articles', () => {
@@ -92,6 +110,9 @@ describe('places in articles', () => {
     expect(place(idaho, 'Moscow')?.geo).toMatchObject({ country: 'US', admin1: 'ID' });
     const russia = placesIn('Drone attack reported', 'Russia said air defences shot down drones approaching Moscow overnight.');
     expect(place(russia, 'Moscow')?.externalIds.geonames).toBe('524901');
+    // An American story naming Geneva: the talks are in Switzerland (Geneva is in the news gazetteer).
+    const talks = placesIn('Talks resume', 'United States and Iranian negotiators met in Geneva on Monday, officials in Washington said.');
+    expect(place(talks, 'Geneva')?.geo?.country).toBe('CH');
   });
 
   const seed = join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'seeds', '000_6082e137c817fc36.txt');

@@ -131,14 +131,30 @@ export interface PlaceContext {
   divisions: Set<string>;
 }
 
-/** A place in a named country gains this much against the log10 of its population (Paris, Texas: 4.4; Paris: 6.3). */
-const COUNTRY_BONUS = 1.5;
-/** ...and this much more when the story names its state or province. */
-const DIVISION_BONUS = 3;
+/**
+ * A place in a named country gains this much against the log10 of its population (Paris, Texas: 4.4; Paris:
+ * 6.3): a tenfold size. Weak on purpose: international news names countries all the time, and an English
+ * football report naming the United States still means Portsmouth, England.
+ */
+const COUNTRY_BONUS = 1;
+/** ...and this much more when the story names its state or province, which is strong evidence. */
+const DIVISION_BONUS = 3.5;
 /** Capitals are what a bare name means more often than their size says. */
 const CAPITAL_BONUS = 0.5;
 /** Countries and divisions known only from other towns of the story count less than the ones it names. */
 const INFERRED = 0.5;
+/**
+ * A name the news gazetteer knows (places.tsv: Geneva, Paris, Birmingham) means its most populous place (or the
+ * one places.tsv names) more often than size and the story's countries say: an American story naming Geneva is
+ * mostly about Geneva in Switzerland.
+ */
+const KNOWN_NAME_BONUS = 1;
+/**
+ * A place the tagger found that the gazetteer does not know is linked only to a town this large, unless the
+ * story names its country or state: a word wrongly taken for a place ("Christmas", "Opera") must not land on a
+ * village of that name.
+ */
+const MIN_POPULATION_UNKNOWN = 15_000;
 
 export function contextOf(entities: readonly Pick<Entity, 'externalIds'>[]): PlaceContext {
   const context: PlaceContext = { countries: new Set(), divisions: new Set() };
@@ -162,27 +178,36 @@ const score = (c: PlaceCandidate, named: PlaceContext, inferred: PlaceContext) =
   );
 };
 
-/** The candidate the story most likely means (see the bonuses above); undefined when there is none. */
+/**
+ * The candidate the story most likely means (see the bonuses above); undefined when there is none, or when the
+ * name is not `known` to the gazetteer and the best is a small town in a country the story does not name.
+ */
 export function choosePlace(
   candidates: readonly PlaceCandidate[],
   named: PlaceContext,
   inferred: PlaceContext = { countries: new Set(), divisions: new Set() },
+  known = false,
 ): PlaceCandidate | undefined {
   let best: PlaceCandidate | undefined;
   let bestScore = Number.NEGATIVE_INFINITY;
-  for (const c of candidates) {
-    const s = score(c, named, inferred);
+  // Candidates come most populous first (the index's order), so the first is the one a known name means.
+  candidates.forEach((c, i) => {
+    const s = score(c, named, inferred) + (known && i === 0 ? KNOWN_NAME_BONUS : 0);
     if (s > bestScore) {
       best = c;
       bestScore = s;
     }
-  }
-  return best;
+  });
+  const chosen = best as PlaceCandidate | undefined;
+  if (!chosen || known || (chosen.population ?? 0) >= MIN_POPULATION_UNKNOWN) return chosen;
+  return named.countries.has(chosen.country) ? chosen : undefined;
 }
 
 /** A place entity to link: its name (and the gazetteer's, when it has one) to look up. */
 export interface PlaceToLink {
   names: readonly string[];
+  /** Whether the gazetteer knows the name (see KNOWN_NAME_BONUS and MIN_POPULATION_UNKNOWN). */
+  known?: boolean;
 }
 
 /**
@@ -198,17 +223,19 @@ export function linkPlaces(
   const named = contextOf(entities);
   const candidates = places.map(({ names }) => {
     const seen = new Map<string, PlaceCandidate>();
-    for (const name of names) for (const c of index.lookup(name)) seen.set(c.geonames, c);
-    return [...seen.values()];
+    for (const name of names) for (const c of index.lookup(name)) if (!seen.has(c.geonames)) seen.set(c.geonames, c);
+    // Most populous first, across the names looked up.
+    return [...seen.values()].sort((a, b) => (b.population ?? 0) - (a.population ?? 0));
   });
   const inferred: PlaceContext = { countries: new Set(), divisions: new Set() };
-  for (const list of candidates) {
-    if (list.length !== 1) continue;
-    const only = list[0] as PlaceCandidate;
+  candidates.forEach((list, i) => {
+    const only = list[0];
+    // A town that would not be linked alone (small, unknown name) says nothing about where the story is.
+    if (list.length !== 1 || !only || (!places[i]?.known && (only.population ?? 0) < MIN_POPULATION_UNKNOWN)) return;
     inferred.countries.add(only.country);
     inferred.divisions.add(`${only.country}.${only.admin1 ?? ''}`);
-  }
-  return candidates.map((list) => choosePlace(list, named, inferred));
+  });
+  return candidates.map((list, i) => choosePlace(list, named, inferred, places[i]?.known ?? false));
 }
 
 /** The `geo` field of an entity linked to `place`. */
