@@ -4,6 +4,12 @@ import { HOSTILE_TEXTS } from './hostile-texts.js';
 import { DEFAULT_MAX_CHARS, Enricher, extractEntities, extractionEnd } from './index.js';
 import { leadSummary, slugify, wordCount } from './text-stats.js';
 
+/**
+ * Measured on a quiet machine: 6-320 ms a pattern (the old code: minutes). The budget is three times the
+ * 1 s goal because this shared machine slows 2-3x without warning; superlinear work still blows through it.
+ */
+const HOSTILE_BUDGET_MS = 3_000;
+
 // Written for this test.
 const article = {
   headline: 'Port strike ends as Rotterdam dockers accept pay offer',
@@ -99,14 +105,16 @@ describe('Enricher', () => {
 // article of any of these patterns is enriched well within a second (some once took minutes: the tokenizer
 // and the merging of names looked at all the rest for every piece).
 describe('Enricher on 1 MB of hostile text', () => {
-  it('enriches each pattern in under a second, with offsets into the text', { timeout: 120_000 }, () => {
+  it('enriches each pattern well within a second (budget 3 s: this machine slows 2-3× under load), with offsets into the text', {
+    timeout: 120_000,
+  }, () => {
     const enricher = new Enricher();
     for (const [name, make] of Object.entries(HOSTILE_TEXTS)) {
       const body = make();
       const started = performance.now();
       const enriched = enricher.enrich({ headline: 'Hostile', body: [body], language: 'en' });
       const ms = performance.now() - started;
-      expect.soft(ms, `${name}: ${Math.round(ms)} ms`).toBeLessThan(1_000);
+      expect.soft(ms, `${name}: ${Math.round(ms)} ms`).toBeLessThan(HOSTILE_BUDGET_MS);
       expect.soft(enriched.truncatedAt, name).toBeLessThanOrEqual(DEFAULT_MAX_CHARS);
       const text = articleText({ headline: 'Hostile', body: [body] });
       for (const e of enriched.entities) for (const m of e.mentions) expect(text.slice(m.start, m.end)).toBe(m.text);
