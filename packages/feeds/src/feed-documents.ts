@@ -40,6 +40,11 @@ export class FeedDocuments {
     return `${this.site.baseUrl()}/feeds/${slug}.${format}${olderThan === undefined ? '' : `?before=${olderThan}`}`;
   }
 
+  /** See FeedStore.removeFeed. */
+  removeFeed(slug: string): Promise<void> {
+    return this.store.removeFeed(slug);
+  }
+
   /** See FeedStore.archiveBoundary. */
   archiveBoundary(slug: string, before: number): Promise<number | null> {
     return this.store.archiveBoundary(slug, before);

@@ -155,6 +155,20 @@ export class FeedStore {
     return filed === 1;
   }
 
+  /**
+   * Forgets a feed's items and tombstones (its articles stay in the store and in their other feeds): a feed
+   * deleted, or a slug taken again, must not show what the feed held before (a partner-only feed's
+   * exclusives under a public feed of the same name).
+   */
+  async removeFeed(slug: string): Promise<void> {
+    const feedKey = `${this.prefix}feed:${slug}`;
+    const ids = await this.redis.zrange(feedKey, 0, -1);
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.srem(this.membershipKey(id), slug);
+    pipeline.del(feedKey, `${this.prefix}tomb:${slug}`);
+    await pipeline.exec();
+  }
+
   /** Returns the feeds that changed; none if a newer version is stored. */
   async withdraw(id: string, version: number, withdrawnAt = new Date()): Promise<string[]> {
     return (await this.redis.eval(

@@ -88,7 +88,9 @@ export function installErrorHandling(app: FastifyInstance): void {
     }
     const status = error.statusCode ?? 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');
-    return reply.code(status).send({ error: error.code ?? 'internal_error', message: status >= 500 ? 'internal error' : error.message });
+    // A server error says nothing of its cause (the log does); a library's own code may not even be a string.
+    if (status >= 500) return reply.code(status).send({ error: 'internal_error', message: 'internal error' });
+    return reply.code(status).send({ error: String(error.code ?? 'bad_request'), message: error.message });
   });
 
   app.setNotFoundHandler((request, reply) =>

@@ -15,10 +15,34 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
 /** The archive boundary of a `?before=` newer than every item: the page then holds every item. */
 const NEWEST_BOUNDARY = 999_999_999_999_999;
 
-const bearerOrQueryToken = (headers: IncomingHttpHeaders, query: URLSearchParams | undefined) => {
+const bearerToken = (headers: IncomingHttpHeaders) => {
   const header = headers.authorization ?? '';
-  return header.startsWith('Bearer ') ? header.slice(7) : (query?.get('token') ?? '');
+  return header.startsWith('Bearer ') ? header.slice(7) : '';
 };
+
+/** A counting semaphore: `take()` waits while all `size` slots are taken. */
+class Slots {
+  private free: number;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(size: number) {
+    this.free = size;
+  }
+
+  async take(): Promise<void> {
+    if (this.free > 0) {
+      this.free--;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  give(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.free++;
+  }
+}
 
 /** Partner-only feeds accept their token as a bearer token or, for readers that only take a URL, `?token=`. */
 function allowed(feed: FeedSubscription, headers: IncomingHttpHeaders, query: URLSearchParams): boolean {
@@ -70,6 +94,9 @@ export class FeedServer {
   private readonly renders: Histogram;
   private readonly responses: Counter;
   private readonly byStatus = new Map<number, { inc(): void }>();
+  private readonly inFlight = new Map<string, Promise<unknown>>();
+  /** Renders at once, whatever the number of distinct pages asked for: the rest wait their turn. */
+  private readonly renderSlots = new Slots(4);
 
   constructor(
     private readonly deps: ApiDeps,
@@ -146,15 +173,38 @@ export class FeedServer {
     let request = asked;
     if (asked.olderThan !== undefined) {
       // Any `before` is served as the real archive page boundary it falls on: one render and cache entry per page.
-      const boundary = (await this.deps.feedDocuments.archiveBoundary(asked.slug, asked.olderThan)) ?? NEWEST_BOUNDARY;
+      const boundary =
+        (await this.once(`boundary\n${asked.slug}\n${asked.olderThan}`, () =>
+          this.deps.feedDocuments.archiveBoundary(asked.slug, asked.olderThan as number),
+        )) ?? NEWEST_BOUNDARY;
       request = { ...asked, olderThan: boundary, key: FeedCache.key(asked.slug, asked.format, boundary) };
       const cached = this.deps.feedCache.get(request.key);
       if (cached) return this.respond(req, res, request, cached);
     }
-    const started = performance.now();
-    const rendered = await this.render(request);
-    this.renders.observe((performance.now() - started) / 1_000);
+    const rendered = await this.once(`render\n${request.key}`, async () => {
+      await this.renderSlots.take();
+      try {
+        const started = performance.now();
+        const entry = await this.render(request);
+        this.renders.observe((performance.now() - started) / 1_000);
+        return entry;
+      } finally {
+        this.renderSlots.give();
+      }
+    });
     this.respond(req, res, request, rendered);
+  }
+
+  /**
+   * One call per key at a time: requests that miss the cache together share one render (or one boundary
+   * lookup) instead of each making their own, as a burst of identical requests otherwise would.
+   */
+  private once<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const running = this.inFlight.get(key) as Promise<T> | undefined;
+    if (running) return running;
+    const started = work().finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, started);
+    return started;
   }
 
   private count(status: number) {
@@ -205,8 +255,9 @@ export class FeedServer {
     if (slug !== ALL_FEED && !feed) throw new HttpError(404, 'not_found', `no feed ${slug}`);
     if (feed && !allowed(feed, req.headers, query ?? new URLSearchParams()))
       throw new HttpError(401, 'unauthorized', `feed ${slug} needs its token`);
-    if (!feed && !this.deps.config.FEED_ALL_PUBLIC && !this.isAdmin(bearerOrQueryToken(req.headers, query)))
-      throw new HttpError(401, 'unauthorized', 'the all feed needs the admin token here (FEED_ALL_PUBLIC=false)');
+    // The admin token as a bearer token only: in a URL it would end up in proxies' and CDNs' logs.
+    if (!feed && !this.deps.config.FEED_ALL_PUBLIC && !this.isAdmin(bearerToken(req.headers)))
+      throw new HttpError(401, 'unauthorized', 'the all feed needs the admin token as a bearer token here (FEED_ALL_PUBLIC=false)');
     const before = query?.get('before') ?? null;
     if (before !== null && !/^\d{1,15}$/.test(before)) throw new HttpError(400, 'invalid_before', 'before must be a time in milliseconds');
     const olderThan = before === null ? undefined : Number(before);
@@ -232,11 +283,13 @@ export class FeedServer {
     stale = false,
   ): void {
     const encoding = negotiateEncoding(req.headers['accept-encoding']);
+    const needsToken = feed ? feed.access === 'token' : !this.deps.config.FEED_ALL_PUBLIC;
     // A strong validator names one representation, so each encoding has its own.
     const headers: Record<string, string | number> = {
       etag: encoding ? `${entry.etag.slice(0, -1)}-${encoding}"` : entry.etag,
       'last-modified': entry.lastModifiedHttp,
-      'cache-control': `${feed?.access === 'token' ? 'private' : 'public'}, max-age=${stale ? 0 : 60}`,
+      // A response that needed a token must never be stored by a shared cache (RFC 9111 3.5 lets one, if public).
+      'cache-control': `${needsToken ? 'private' : 'public'}, max-age=${stale ? 0 : 60}`,
       vary: 'Accept-Encoding',
     };
     if (stale) {

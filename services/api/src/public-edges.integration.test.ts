@@ -108,14 +108,56 @@ describe('archive pages', () => {
   });
 });
 
+describe('a burst of identical requests', () => {
+  it('makes one render, however many arrive together', async () => {
+    const api = await apiWith({ FEED_PAGE_ITEMS: '3', RATE_LIMIT_FEEDS: '100000' });
+    const renders = async () => {
+      const histogram = await api.deps.metrics.getSingleMetric('syndicate_feed_render_seconds')?.get();
+      return histogram?.values.find((v) => (v as { metricName?: string }).metricName?.endsWith('_count'))?.value ?? 0;
+    };
+    const before = await renders();
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, () => fetch(`${api.url}/feeds/all.rss?before=${dayOf(8)}`, { headers: { 'accept-encoding': 'br' } })),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array(50).fill(200));
+    expect((await renders()) - before).toBe(1);
+  });
+});
+
+describe('a slug taken again', () => {
+  it('does not show what a deleted partner-only feed of that name held', async () => {
+    const api = await apiWith({});
+    const admin = (method: string, path: string, body?: unknown) =>
+      fetch(`${api.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+    const created = (await (await admin('POST', '/v1/subscriptions', { type: 'feed', slug: 'excl', access: 'token' })).json()) as {
+      id: string;
+    };
+    // As the fanout files an exclusive: only in the partner-only feed.
+    await store.put(enrichedArticle('scoop', 1, { headline: 'An exclusive for partners' }), ['excl'], { inAll: false });
+    expect((await fetch(`${api.url}/feeds/excl.rss`)).status).toBe(401);
+    expect((await admin('DELETE', `/v1/subscriptions/${created.id}`)).status).toBe(204);
+    expect((await admin('POST', '/v1/subscriptions', { type: 'feed', slug: 'excl', filter: { tags: ['other'] } })).status).toBe(201);
+    const reused = await fetch(`${api.url}/feeds/excl.rss`);
+    expect(reused.status).toBe(200);
+    expect(await reused.text()).not.toContain('An exclusive for partners');
+  });
+});
+
 describe('the all feed', () => {
   it('can be closed to the public: then it wants the admin token, and the hub refuses its topic', async () => {
     const api = await apiWith({ FEED_ALL_PUBLIC: 'false' });
     const closed = await fetch(`${api.url}/feeds/all.rss`);
     expect(closed.status).toBe(401);
     expect((await closed.json()) as { message: string }).toMatchObject({ message: expect.stringContaining('admin token') });
-    expect((await fetch(`${api.url}/feeds/all.rss`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
-    expect((await fetch(`${api.url}/feeds/all.json?token=${TOKEN}`)).status).toBe(200);
+    const admin = await fetch(`${api.url}/feeds/all.rss`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(admin.status).toBe(200);
+    expect(admin.headers.get('cache-control')).toMatch(/^private/); // no shared cache may keep it
+    // Not in a URL: the admin token would end up in proxies' logs.
+    expect((await fetch(`${api.url}/feeds/all.json?token=${TOKEN}`)).status).toBe(401);
     const hub = await fetch(`${api.url}/websub`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },

@@ -40,6 +40,8 @@ export function subscriptionRoutes(app: FastifyInstance, deps: ApiDeps): void {
         if (deps.registry.feedBySlug(body.slug)) {
           throw new HttpError(409, 'slug_taken', `a feed with slug ${body.slug} exists already`);
         }
+        // Whatever a deleted feed of this slug left behind is not the new feed's to show.
+        await deps.feedDocuments.removeFeed(body.slug);
         token = body.access === 'token' ? generateFeedToken() : undefined;
         subscription = { ...body, ...base, ...(token ? { tokenHash: feedTokenHash(token) } : {}) };
         break;
@@ -82,8 +84,10 @@ export function subscriptionRoutes(app: FastifyInstance, deps: ApiDeps): void {
   });
 
   app.delete<{ Params: { id: string } }>('/v1/subscriptions/:id', async (request, reply) => {
-    if (!deps.registry.get(request.params.id)) throw new HttpError(404, 'not_found', `no subscription ${request.params.id}`);
+    const found = deps.registry.get(request.params.id);
+    if (!found) throw new HttpError(404, 'not_found', `no subscription ${request.params.id}`);
     await deps.subscriptions.delete(request.params.id);
+    if (found.type === 'feed') await deps.feedDocuments.removeFeed(found.slug);
     return reply.code(204).send();
   });
 }
