@@ -117,12 +117,14 @@ export class KeyedProducer {
     const producer = this.producer as Producer;
     used.producer = producer;
     try {
-      await producer.send({
-        topic,
-        acks: -1,
-        ...(this.options.sendTimeoutMs !== undefined ? { timeout: this.options.sendTimeoutMs } : {}),
-        messages: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
-      });
+      for (const chunk of bySize(records, MAX_SEND_BYTES)) {
+        await producer.send({
+          topic,
+          acks: -1,
+          ...(this.options.sendTimeoutMs !== undefined ? { timeout: this.options.sendTimeoutMs } : {}),
+          messages: chunk.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
+        });
+      }
     } catch (error) {
       if (!isInfrastructureError(error)) throw error; // the records' fault (too large, say): not the broker's
       this.retire(producer);
@@ -152,4 +154,27 @@ function unavailable(error: unknown): BusUnavailableError {
   if (error instanceof BusUnavailableError) return error;
   const reason = error instanceof Error ? error.message : String(error);
   return new BusUnavailableError(`the message bus is unavailable: ${reason}`, undefined, { cause: error });
+}
+
+/**
+ * Bytes of values a send carries at most: a partition's records go to the broker as one batch, and a batch
+ * over the broker's `message.max.bytes` (1 MiB by default) is refused whole, so a large batch (500 long
+ * articles) goes as several sends, in order.
+ */
+const MAX_SEND_BYTES = 768 * 1_024;
+
+function* bySize(records: Records, maxBytes: number): Generator<Records> {
+  let chunk: Records = [];
+  let bytes = 0;
+  for (const record of records) {
+    const size = record.value === null ? 0 : typeof record.value === 'string' ? Buffer.byteLength(record.value) : record.value.length;
+    if (chunk.length > 0 && bytes + size > maxBytes) {
+      yield chunk;
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(record);
+    bytes += size;
+  }
+  if (chunk.length > 0) yield chunk;
 }
