@@ -18,16 +18,22 @@ export const stem = (w: string) =>
 const stems = new Map<string, string | null>();
 const STEM_CACHE_WORDS = 100_000;
 
+/** The stem of a content word, or null for a short word, a stop word or a number; remembered. */
+function contentStem(word: string): string | null {
+  let term = stems.get(word);
+  if (term === undefined) {
+    term = word.length < 3 || STOPWORDS.has(word) || /^\d/.test(word) ? null : stem(word);
+    if (stems.size >= STEM_CACHE_WORDS) stems.clear();
+    stems.set(word, term);
+  }
+  return term;
+}
+
 /** Content-word stems of `text`, in order. */
 export function contentTerms(text: string): string[] {
   const out: string[] = [];
   for (const w of words(text)) {
-    let term = stems.get(w);
-    if (term === undefined) {
-      term = w.length < 3 || STOPWORDS.has(w) || /^\d/.test(w) ? null : stem(w);
-      if (stems.size >= STEM_CACHE_WORDS) stems.clear();
-      stems.set(w, term);
-    }
+    const term = contentStem(w);
     if (term !== null) out.push(term);
   }
   return out;
@@ -46,12 +52,7 @@ export function termCountsAndForms(
   const forms = new Map<string, string>();
   let previous: string | undefined;
   for (const w of words(text)) {
-    let term = stems.get(w);
-    if (term === undefined) {
-      term = w.length < 3 || STOPWORDS.has(w) || /^\d/.test(w) ? null : stem(w);
-      if (stems.size >= STEM_CACHE_WORDS) stems.clear();
-      stems.set(w, term);
-    }
+    const term = contentStem(w);
     if (term === null) continue;
     const seen = counts.get(term);
     counts.set(term, (seen ?? 0) + 1);
