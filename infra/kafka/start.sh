@@ -66,48 +66,38 @@ cp=("$here/lib/*")
 write_properties() {
   local n="$1" props="$2" data voters="" v
   data="$(node_dir "$n")"
+  # One node: every topic at replication factor 1, or kafkajs finds no group coordinator. Three: every
+  # partition on all three nodes; a write (acks=all) needs two of them, so one node may be lost.
+  local rf=1 isr=1 quorum="controller.quorum.bootstrap.servers=127.0.0.1:$controller_port"
+  if ((nodes == 3)); then
+    rf=3 isr=2
+    for ((v = 1; v <= nodes; v++)); do voters+="${voters:+,}$v@127.0.0.1:$(ctl_port "$v")"; done
+    # A static quorum: every node knows all the voters, so a node restarted with its data simply rejoins.
+    quorum="controller.quorum.voters=$voters"
+  fi
   cat >"$props" <<PROPS
 process.roles=broker,controller
 node.id=$n
 listeners=PLAINTEXT://127.0.0.1:$(client_port "$n"),CONTROLLER://127.0.0.1:$(ctl_port "$n")
 advertised.listeners=PLAINTEXT://127.0.0.1:$(client_port "$n"),CONTROLLER://127.0.0.1:$(ctl_port "$n")
 controller.listener.names=CONTROLLER
-PROPS
-  if ((nodes == 1)); then
-    cat >>"$props" <<PROPS
-controller.quorum.bootstrap.servers=127.0.0.1:$controller_port
+$quorum
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
 inter.broker.listener.name=PLAINTEXT
 log.dirs=$data/logs
 num.partitions=3
 auto.create.topics.enable=true
-# One node: every internal topic at replication factor 1, or kafkajs finds no group coordinator.
-offsets.topic.replication.factor=1
+default.replication.factor=$rf
+min.insync.replicas=$isr
+offsets.topic.replication.factor=$rf
 offsets.topic.num.partitions=10
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
+transaction.state.log.replication.factor=$rf
+transaction.state.log.min.isr=$isr
+share.coordinator.state.topic.replication.factor=$rf
+share.coordinator.state.topic.min.isr=$isr
 PROPS
-  else
-    for ((v = 1; v <= nodes; v++)); do voters+="${voters:+,}$v@127.0.0.1:$(ctl_port "$v")"; done
+  if ((nodes == 3)); then
     cat >>"$props" <<PROPS
-# A static quorum: every node knows all the voters, so a node restarted with its data simply rejoins.
-controller.quorum.voters=$voters
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
-inter.broker.listener.name=PLAINTEXT
-log.dirs=$data/logs
-num.partitions=3
-auto.create.topics.enable=true
-# Every partition on all three nodes; a write (acks=all) needs two of them, so one node may be lost.
-default.replication.factor=3
-min.insync.replicas=2
-offsets.topic.replication.factor=3
-offsets.topic.num.partitions=10
-transaction.state.log.replication.factor=3
-transaction.state.log.min.isr=2
-share.coordinator.state.topic.replication.factor=3
-share.coordinator.state.topic.min.isr=2
 # A node that stops heartbeating is fenced after 4 s (default 9 s), and its partitions get new leaders: that
 # is how long producers (and the API, answering 503) wait when a node dies.
 broker.session.timeout.ms=4000
