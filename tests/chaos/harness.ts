@@ -8,8 +8,6 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer as createHttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Keyring } from '@syndicate/config';
 import { topicNames } from '@syndicate/contracts';
@@ -17,7 +15,7 @@ import { FeedStore } from '@syndicate/feeds';
 import { createKafka, ensureTopics } from '@syndicate/kafka-runtime';
 import { Supervisor } from '@syndicate/lifecycle/supervisor';
 import { createLogger } from '@syndicate/observability';
-import { cleanRedis, collectTopic, eventually, freePort, isolation, REDIS_URL } from '@syndicate/test-support';
+import { cleanRedis, collectTopic, eventually, freePort, isolation, REDIS_URL, startWebhookReceiver } from '@syndicate/test-support';
 import { Redis } from 'ioredis';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -39,17 +37,13 @@ export async function startStack(options: { kafkaBrokers?: string; redisUrl?: st
   const port = await freePort();
   const api = `http://127.0.0.1:${port}`;
 
-  const deliveries: Delivery[] = [];
-  const receiver = createHttpServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString()) as { data: { id: string; version: number } };
-      deliveries.push({ webhookId: String(req.headers['webhook-id']), articleId: body.data.id, version: body.data.version });
-      res.writeHead(204).end();
+  const receiver = await startWebhookReceiver();
+  /** What the receiver got: the webhook id and the article version of every request. */
+  const deliveries = (): Delivery[] =>
+    receiver.received.map(({ headers, body }) => {
+      const { data } = JSON.parse(body) as { data: { id: string; version: number } };
+      return { webhookId: String(headers['webhook-id']), articleId: data.id, version: data.version };
     });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -100,7 +94,7 @@ export async function startStack(options: { kafkaBrokers?: string; redisUrl?: st
   await ensureTopics(kafka, [{ topic: topics.partner(partnerId) }]);
   const partner = await collectTopic(kafka, topics.partner(partnerId));
   for (const subscription of [
-    { type: 'webhook', url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook` },
+    { type: 'webhook', url: receiver.url },
     { type: 'feed', slug: 'chaos' },
     { type: 'partner-queue', partnerId, format: 'native' },
   ]) {
@@ -150,7 +144,6 @@ export async function startStack(options: { kafkaBrokers?: string; redisUrl?: st
   const stack = {
     api,
     supervisors,
-    deliveries,
     accepted,
     refusals,
     publish,
@@ -175,7 +168,7 @@ export async function startStack(options: { kafkaBrokers?: string; redisUrl?: st
      */
     async allArrived(budgetMs = 180_000) {
       const missing = async () => {
-        const delivered = new Set(deliveries.map((d) => `${d.articleId}@${d.version}`));
+        const delivered = new Set(deliveries().map((d) => `${d.articleId}@${d.version}`));
         const onPartner = new Set(partner.messages.map((m) => m.key));
         const inFeed = new Set((await store.list('chaos', 1_000)).map((r) => `${r.article.id}@${r.article.version}`));
         return [...accepted].flatMap(([id, version]) => {
@@ -200,7 +193,7 @@ export async function startStack(options: { kafkaBrokers?: string; redisUrl?: st
       });
       const feedIds = (await store.list('chaos', 1_000)).map((r) => r.article.id);
       const idsPerVersion = new Map<string, Set<string>>();
-      for (const d of deliveries) {
+      for (const d of deliveries()) {
         const key = `${d.articleId}@${d.version}`;
         idsPerVersion.set(key, (idsPerVersion.get(key) ?? new Set()).add(d.webhookId));
       }
@@ -212,8 +205,7 @@ export async function startStack(options: { kafkaBrokers?: string; redisUrl?: st
     async stop() {
       await Promise.allSettled([...supervisors.values()].map((s) => s.stop(10_000)));
       await partner.stop().catch(() => undefined);
-      receiver.closeAllConnections();
-      receiver.close();
+      await receiver.close();
       await cleanRedis(redis, iso.redisKeyPrefix).catch(() => undefined);
       redis.disconnect();
     },
