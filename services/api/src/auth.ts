@@ -1,12 +1,13 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
-/** True when the request carries `Authorization: Bearer <token>`; compared in constant time. */
+/** True when the request (Fastify's or node:http's) carries `Authorization: Bearer <token>`; compared in constant time. */
 export function hasBearer(token: string) {
   const expected = digest(token);
-  return (request: FastifyRequest): boolean => {
+  return (request: { headers: IncomingHttpHeaders }): boolean => {
     const header = request.headers.authorization ?? '';
     const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
     return given !== '' && timingSafeEqual(digest(given), expected);

@@ -5,6 +5,7 @@ import type { FeedSubscription } from '@syndicate/contracts';
 import { ALL_FEED, type CachedFeed, FeedCache, isFeedFormat } from '@syndicate/feeds';
 import type { Logger } from '@syndicate/observability';
 import { Counter, Histogram } from '@syndicate/observability';
+import { hasBearer } from './auth.js';
 import type { ApiDeps } from './deps.js';
 import { dependencyUnavailable, HttpError } from './errors.js';
 import { clientAddress } from './proxy-trust.js';
@@ -14,11 +15,6 @@ const FEED_PATH = /^\/feeds\/([a-z0-9][a-z0-9-]{0,63})\.([a-z]+)$/;
 const digest = (s: string) => createHash('sha256').update(s).digest();
 /** The archive boundary of a `?before=` newer than every item: the page then holds every item. */
 const NEWEST_BOUNDARY = 999_999_999_999_999;
-
-const bearerToken = (headers: IncomingHttpHeaders) => {
-  const header = headers.authorization ?? '';
-  return header.startsWith('Bearer ') ? header.slice(7) : '';
-};
 
 /** A counting semaphore: `take()` waits while all `size` slots are taken. */
 class Slots {
@@ -95,6 +91,7 @@ export class FeedServer {
   private readonly responses: Counter;
   private readonly byStatus = new Map<number, { inc(): void }>();
   private readonly inFlight = new Map<string, Promise<unknown>>();
+  private readonly isAdmin: (req: IncomingMessage) => boolean;
   /** Renders at once, whatever the number of distinct pages asked for: the rest wait their turn. */
   private readonly renderSlots = new Slots(4);
 
@@ -102,6 +99,7 @@ export class FeedServer {
     private readonly deps: ApiDeps,
     private readonly logger: Logger,
   ) {
+    this.isAdmin = hasBearer(deps.config.SYNDICATE_ADMIN_TOKEN);
     this.responses = new Counter({
       name: 'syndicate_feed_responses_total',
       help: 'Feed responses by status (304s are polls that found nothing new)',
@@ -256,16 +254,12 @@ export class FeedServer {
     if (feed && !allowed(feed, req.headers, query ?? new URLSearchParams()))
       throw new HttpError(401, 'unauthorized', `feed ${slug} needs its token`);
     // The admin token as a bearer token only: in a URL it would end up in proxies' and CDNs' logs.
-    if (!feed && !this.deps.config.FEED_ALL_PUBLIC && !this.isAdmin(bearerToken(req.headers)))
+    if (!feed && !this.deps.config.FEED_ALL_PUBLIC && !this.isAdmin(req))
       throw new HttpError(401, 'unauthorized', 'the all feed needs the admin token as a bearer token here (FEED_ALL_PUBLIC=false)');
     const before = query?.get('before') ?? null;
     if (before !== null && !/^\d{1,15}$/.test(before)) throw new HttpError(400, 'invalid_before', 'before must be a time in milliseconds');
     const olderThan = before === null ? undefined : Number(before);
     return { slug, format, feed, olderThan, key: FeedCache.key(slug, format, olderThan) };
-  }
-
-  private isAdmin(given: string): boolean {
-    return given !== '' && timingSafeEqual(digest(given), digest(this.deps.config.SYNDICATE_ADMIN_TOKEN));
   }
 
   private async render({ slug, format, feed, olderThan, key }: ReturnType<FeedServer['parse']>): Promise<CachedFeed> {
