@@ -1,0 +1,2 @@
+// The Redis runtime: filled in by the plumbing change.
+export {};
