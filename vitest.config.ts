@@ -14,6 +14,7 @@ export default defineConfig({
           name: 'unit',
           include: ['packages/*/src/**/*.test.ts', 'services/*/src/**/*.test.ts'],
           exclude: ['**/*.integration.test.ts', '**/node_modules/**'],
+          globalSetup: ['tests/support/build.ts'],
         },
       },
       {
@@ -23,7 +24,7 @@ export default defineConfig({
           include: ['packages/*/src/**/*.integration.test.ts', 'services/*/src/**/*.integration.test.ts', 'tests/**/*.test.ts'],
           // The slow chaos scenarios (a broker, a cluster node or Redis of their own broken under load): `npm run test:chaos`.
           exclude: ['tests/chaos/**/*.chaos.test.ts', '**/node_modules/**'],
-          globalSetup: ['tests/support/global-infrastructure.ts'],
+          globalSetup: ['tests/support/build.ts', 'tests/support/global-infrastructure.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },
@@ -33,7 +34,7 @@ export default defineConfig({
         test: {
           name: 'chaos',
           include: ['tests/chaos/**/*.test.ts'],
-          globalSetup: ['tests/support/global-infrastructure.ts'],
+          globalSetup: ['tests/support/build.ts', 'tests/support/global-infrastructure.ts'],
           // One scenario at a time: each runs a whole stack, some a Kafka cluster of their own.
           fileParallelism: false,
           testTimeout: 600_000,

@@ -1,14 +1,10 @@
 #!/usr/bin/env node
-// The `syndicate` command. The CLI is TypeScript run through tsx, so it works straight from a clone.
-import { register } from 'tsx/esm/api';
+// The `syndicate` command: the CLI compiled by `npm run build` (npm start, npm test and npm install build it).
+import { existsSync } from 'node:fs';
 
-// `syndicate enrich --jsonl < big.jsonl | head -1`: the reader has all it wanted, so stop quietly and
-// successfully instead of dying on the write that found the pipe closed.
-process.stdout.on('error', (error) => {
-  if (error.code === 'EPIPE') process.exit(0);
-  throw error;
-});
-
-register();
-const { runCli } = await import('@syndicate/cli');
-process.exitCode = await runCli(process.argv.slice(2));
+const compiled = new URL('../dist/syndicate.js', import.meta.url);
+if (!existsSync(compiled)) {
+  process.stderr.write('syndicate: not built yet; run `npm run build` in the repository first\n');
+  process.exit(1);
+}
+await import(compiled.href);

@@ -4,4 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
-exec node --import tsx scripts/start.ts
+bash scripts/ensure-build.sh
+exec node dist/start.js

@@ -15,6 +15,8 @@ const SERVICES = ['api', 'enricher', 'fanout', 'delivery'] as const;
 /** Where the services without an HTTP API of their own serve /metrics. */
 const METRICS_PORTS: Record<string, string> = { enricher: '9464', fanout: '9465', delivery: '9466' };
 const STOP_TIMEOUT_MS = 10_000;
+/** A worker's metrics port: <NAME>_METRICS_PORT (e.g. ENRICHER_METRICS_PORT) or the default above. */
+const metricsPort = (name: string) => process.env[`${name.toUpperCase()}_METRICS_PORT`] ?? METRICS_PORTS[name];
 
 const log = (message: string) => process.stderr.write(`[syndicate] ${message}\n`);
 
@@ -105,9 +107,10 @@ for (const name of SERVICES) {
     name,
     log,
     spawn: () =>
-      spawn(process.execPath, ['--import', 'tsx', join(root, 'services', name, 'src/main.ts')], {
+      // The compiled service (npm run build; start.sh builds first when the sources are newer).
+      spawn(process.execPath, ['--enable-source-maps', join(root, 'dist', `${name}.js`)], {
         cwd: root,
-        env: METRICS_PORTS[name] ? { ...env, METRICS_PORT: process.env[`${name.toUpperCase()}_METRICS_PORT`] ?? METRICS_PORTS[name] } : env,
+        env: METRICS_PORTS[name] ? { ...env, METRICS_PORT: metricsPort(name) } : env,
         // Services log JSON on stdout; pass it through so `npm start | pino-pretty` works.
         stdio: ['ignore', 'inherit', 'inherit'],
       }),
@@ -130,7 +133,9 @@ process.stderr.write(`
   Feeds         ${apiUrl}/feeds/all.rss  (.atom, .json; WebSub hub at ${apiUrl}/websub)
   Ops           ${apiUrl}/ops              (needs the admin token)
   Health        ${apiUrl}/healthz  ${apiUrl}/readyz  ${apiUrl}/metrics
-  Metrics       enricher :9464, fanout :9465, delivery :9466 (/metrics, /healthz, /readyz)
+  Metrics       ${Object.keys(METRICS_PORTS)
+    .map((name) => `${name} :${metricsPort(name)}`)
+    .join(', ')} (/metrics, /healthz, /readyz)
   Admin token   ${token}
   Secret key    ${secret.source}  (encrypts webhook and WebSub secrets at rest)
   Kafka         ${env.KAFKA_BROKERS}     Redis  ${env.REDIS_URL}

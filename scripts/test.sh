@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
 bash scripts/ensure-system-tools.sh
+bash scripts/ensure-build.sh
 export TURBO_TELEMETRY_DISABLED=1
 echo "[test] lint (biome)" >&2
 npx biome check .

@@ -69,7 +69,7 @@ export async function startStack(options: { kafkaBrokers?: string; redisUrl?: st
       initialBackoffMs: 200,
       maxBackoffMs: 2_000,
       spawn: () =>
-        spawn(process.execPath, ['--import', 'tsx', join(root, 'services', name, 'src/main.ts')], {
+        spawn(process.execPath, ['--enable-source-maps', join(root, 'dist', `${name}.js`)], {
           env,
           stdio: ['ignore', 'inherit', 'inherit'], // LOG_LEVEL error by default: only what went wrong
         }),

@@ -28,7 +28,7 @@ async function syndicate(args: string[], stdin?: string, env: Record<string, str
   }
 }
 
-// Each run starts a Node process with tsx; allow for a slow shared machine.
+// Each run starts a Node process (the compiled CLI); allow for a slow shared machine.
 describe('the syndicate command', { timeout: 20_000 }, () => {
   it('parses the seed page into an article.published event', async () => {
     const { code, stdout } = await syndicate(['parse', SEED]);

@@ -1,14 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { PageParseError } from '@syndicate/article-parser';
-import { z } from 'zod';
+import rootPackage from '../../../package.json' with { type: 'json' };
 import { type Command, command, commandHelp, rootHelp, wantsHelp } from './args.js';
-import { enrichFile, enrichJsonl } from './commands/enrich.js';
-import { renderFeed } from './commands/feed.js';
-import { parseFileToEvent } from './commands/parse.js';
-import { MAX_BATCH_ARTICLES, publishFiles } from './commands/publish.js';
-import { replay } from './commands/replay.js';
 import { printJson, UsageError } from './io.js';
+import { MAX_BATCH_ARTICLES } from './limits.js';
 import { progressReporter } from './progress.js';
+
+// Each command loads its modules (the enrichment model, zod, undici…) when it runs, not before: `syndicate
+// --help` and a usage error should answer about as fast as Node starts.
 
 const SEED = '../shared/seeds/000_6082e137c817fc36.txt';
 
@@ -21,7 +18,8 @@ const COMMANDS: Command[] = [
     flags: {},
     positionals: true,
     examples: [`syndicate parse ${SEED}`],
-    run(_values, positionals) {
+    async run(_values, positionals) {
+      const { parseFileToEvent } = await import('./commands/parse.js');
       printJson(parseFileToEvent(single(positionals, 'parse')));
       return 0;
     },
@@ -38,6 +36,7 @@ const COMMANDS: Command[] = [
     positionals: true,
     examples: [`syndicate enrich ${SEED}`, `echo '{"id":1,"text":"Rain fell on Lisbon."}' | syndicate enrich --jsonl`],
     async run(values, positionals) {
+      const { enrichFile, enrichJsonl } = await import('./commands/enrich.js');
       if (values.jsonl) {
         if (positionals.length > 0) throw new UsageError('enrich --jsonl reads stdin and takes no FILE; see syndicate enrich --help');
         return enrichJsonl();
@@ -60,6 +59,7 @@ const COMMANDS: Command[] = [
     async run(values, positionals) {
       if (positionals.length !== 1 || positionals[0] !== 'render')
         throw new UsageError('usage: syndicate feed render --format rss|atom|json; see syndicate feed --help');
+      const { renderFeed } = await import('./commands/feed.js');
       await renderFeed(values.format, values['site-url']);
       return 0;
     },
@@ -83,6 +83,7 @@ const COMMANDS: Command[] = [
       if (!(Number.isInteger(batchSize) && batchSize >= 1 && batchSize <= MAX_BATCH_ARTICLES)) {
         throw new UsageError(`--batch-size must be a whole number from 1 to ${MAX_BATCH_ARTICLES}`);
       }
+      const { publishFiles } = await import('./commands/publish.js');
       const report = progressReporter();
       const results = await publishFiles(positionals, {
         apiUrl: apiUrlOf(values.api),
@@ -111,6 +112,7 @@ const COMMANDS: Command[] = [
       if (!values.subscription) throw new UsageError('replay needs --subscription ID; see syndicate replay --help');
       const days = Number(values.days);
       if (!(days > 0 && days <= 365)) throw new UsageError('--days must be a number from 1 to 365');
+      const { replay } = await import('./commands/replay.js');
       const status = await replay({
         apiUrl: apiUrlOf(values.api),
         token: adminToken(),
@@ -138,7 +140,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case '--version':
     case '-v':
-      process.stdout.write(`${version()}\n`);
+      process.stdout.write(`${rootPackage.version}\n`);
       return 0;
   }
   const wanted = name === 'help' ? rest[0] : name;
@@ -156,12 +158,6 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   return found.run(rest);
-}
-
-/** The root package.json's version: the one the repository is released as. */
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
 }
 
 function adminToken(): string {
@@ -182,7 +178,13 @@ export async function runCli(argv: string[]): Promise<number> {
   try {
     return await main(argv);
   } catch (error) {
-    if (error instanceof UsageError || error instanceof PageParseError) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`syndicate: ${error.message}\n`);
+      return 2;
+    }
+    // Loaded only on this path, for the same reason as the commands.
+    const [{ PageParseError }, { z }] = await Promise.all([import('@syndicate/article-parser'), import('zod')]);
+    if (error instanceof PageParseError) {
       process.stderr.write(`syndicate: ${error.message}\n`);
       return 2;
     }

@@ -13,6 +13,29 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 };
 
 /**
+ * Answers a broker gives while it or a group settles (just started, a leader or coordinator moving): kafkajs
+ * logs each at ERROR and then retries it, so on a healthy start they would read as failures. They are logged
+ * at WARN; one that does not settle ends in an error our own code reports.
+ */
+const SETTLING = [
+  'The coordinator is loading',
+  'The group coordinator is not available',
+  'There is no leader for this topic-partition',
+  'This server is not the leader for that topic-partition',
+  'This server does not host this topic-partition', // a topic just created, its metadata not yet everywhere
+  'The group is rebalancing',
+  'Leader not available',
+];
+/** Warnings about choices made here on purpose (retries are capped: see KAFKA_RETRY): logged at DEBUG. */
+const CHOSEN = ['Limiting retries for the idempotent producer may invalidate EoS guarantees'];
+
+function levelOf(level: number, message: string, error: unknown): 'error' | 'warn' | 'info' | 'debug' {
+  if (CHOSEN.includes(message)) return 'debug';
+  if (level === KafkaLogLevel.ERROR && typeof error === 'string' && SETTLING.some((text) => error.startsWith(text))) return 'warn';
+  return LEVELS[level] ?? 'info';
+}
+
+/**
  * kafkajs' own backoff settings. Every wait is capped at `maxRetryTime`, so a client whose broker has just come
  * back tries it again within a second (kafkajs' default cap is 30 s: consumers took up to 40 s to resume after
  * a broker restart). The count is about a minute of waiting: a consumer rides out a shorter outage without
@@ -52,7 +75,7 @@ export function createKafka(options: CreateKafkaOptions): Kafka {
       () =>
       ({ level, log }: LogEntry) => {
         const { message, ...rest } = log;
-        kafkaLogger[LEVELS[level] ?? 'info']({ ...rest, namespace: log.namespace }, message);
+        kafkaLogger[levelOf(level, message, rest.error)]({ ...rest, namespace: log.namespace }, message);
       },
     retry: options.retry ?? KAFKA_RETRY,
     ...(options.requestTimeoutMs !== undefined ? { requestTimeout: options.requestTimeoutMs } : {}),

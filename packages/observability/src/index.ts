@@ -1,16 +1,27 @@
-import { type Logger, pino } from 'pino';
+import { createRequire } from 'node:module';
+import { type DestinationStream, type Logger, pino } from 'pino';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { ReadinessResult } from './readiness.js';
 
 export type { Logger };
 
-/** JSON logs on stdout; secrets never reach them. */
-export function createLogger(service: string, level = process.env.LOG_LEVEL ?? 'info'): Logger {
-  return pino({
-    name: service,
-    level,
-    redact: ['secret', '*.secret', 'headers.authorization', 'req.headers.authorization', 'token'],
-  });
+/**
+ * Logs on stdout, secrets never in them: JSON for machines (a pipe, a file, a container's log driver),
+ * coloured lines for a person when stdout is a terminal. LOG_FORMAT=json or pretty decides instead.
+ */
+export function createLogger(service: string, level = process.env.LOG_LEVEL ?? 'info', format = process.env.LOG_FORMAT): Logger {
+  const options = { name: service, level, redact: ['secret', '*.secret', 'headers.authorization', 'req.headers.authorization', 'token'] };
+  const pretty = format === 'pretty' || (format !== 'json' && process.stdout.isTTY === true);
+  return pretty ? pino(options, prettyStream()) : pino(options);
+}
+
+/**
+ * pino-pretty as a synchronous stream in this thread (not a transport worker: lines stay in order with what
+ * the process writes to stderr, and nothing is lost on exit). Loaded only when wanted.
+ */
+function prettyStream(): DestinationStream {
+  const pretty = createRequire(import.meta.url)('pino-pretty') as (options: object) => DestinationStream;
+  return pretty({ colorize: true, sync: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' });
 }
 
 /** A per-process metrics registry with Node's default metrics and the service name as a label. */

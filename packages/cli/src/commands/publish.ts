@@ -1,5 +1,6 @@
 import { request } from 'undici';
 import { z } from 'zod';
+import { MAX_BATCH_ARTICLES } from '../limits.js';
 import { parseFileToEvent } from './parse.js';
 
 export interface PublishResult {
@@ -19,8 +20,6 @@ export interface PublishOptions {
   onProgress?: (done: number, total: number, last: PublishResult) => void;
 }
 
-/** The most one request carries: the route takes 500 articles and, by default, 16 MiB. */
-export const MAX_BATCH_ARTICLES = 500;
 const MAX_BATCH_BYTES = 8 * 1_048_576;
 
 /**
