@@ -17,6 +17,7 @@ import { SubscriptionRegistry, SubscriptionWriter } from '@syndicate/subscriptio
 import {
   AttemptLog,
   DeliveryTracker,
+  EndpointSlots,
   parseAllowlist,
   RETRY_SCHEDULE,
   retryDelayMs,
@@ -34,7 +35,6 @@ import { z } from 'zod';
 
 import type { DeliveryConfig } from './config.js';
 import { type AttemptOutcome, type AttemptResult, EndpointCaller } from './endpoint-caller.js';
-import { EndpointSlots } from './endpoint-slots.js';
 import { WebSubWorker } from './websub-worker.js';
 
 /** A batch's first attempt at one endpoint. */
