@@ -7,8 +7,8 @@ bash scripts/ensure-deps.sh
 bash scripts/ensure-system-tools.sh
 bash scripts/ensure-build.sh
 export TURBO_TELEMETRY_DISABLED=1
-echo "[test] lint (biome)" >&2
-npx biome check .
+echo "[test] lint (biome, and the layering rules: dependency-cruiser)" >&2
+npm run lint --silent
 echo "[test] type check" >&2
 npx tsc -p tsconfig.json --noEmit
 npx turbo run typecheck --output-logs=errors-only
