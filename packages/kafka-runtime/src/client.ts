@@ -3,7 +3,9 @@ import type { Logger } from '@syndicate/observability';
 import { type Admin, type ITopicConfig, Kafka, logLevel as KafkaLogLevel, type LogEntry, type RetryOptions } from 'kafkajs';
 import { succeeded } from './results.js';
 
-export type { Kafka };
+// The kafkajs names other packages need, so that kafkajs is imported here only.
+export type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs';
+export { ConfigResourceTypes } from 'kafkajs';
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [KafkaLogLevel.ERROR]: 'error',

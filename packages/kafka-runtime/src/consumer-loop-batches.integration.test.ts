@@ -4,11 +4,12 @@
  * at fault, which alone is dead-lettered; and a group of messages is committed only once all of it was handled.
  */
 import { deadLetterTopic } from '@syndicate/contracts';
-import { eventually, isolation, readTopic, testKafka, testLogger, testProducer } from '@syndicate/test-support';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ensureTopics } from './client.js';
 import { ConsumerLoop } from './consumer-loop.js';
+import { KeyedProducer } from './producer.js';
 import { ok, TransientError } from './results.js';
+import { readAll, testKafka, testLogger, uniqueName } from './testing.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -18,30 +19,30 @@ afterEach(async () => {
 type Value = { key: string; n: number };
 
 async function setUp() {
-  const iso = isolation();
   const kafka = testKafka();
-  const topic = `${iso.topicPrefix}batched`;
+  const topic = uniqueName('batched');
   await ensureTopics(kafka, [
     { topic, numPartitions: 1 },
     { topic: deadLetterTopic(topic), numPartitions: 1 },
   ]);
-  const producer = await testProducer(kafka);
+  const producer = new KeyedProducer(kafka);
+  await producer.start();
   cleanups.push(() => producer.stop());
   const send = (values: Value[]) =>
     producer.send(
       topic,
       values.map((v) => ({ key: v.key, value: JSON.stringify(v), headers: {} })),
     );
-  return { iso, kafka, topic, producer, send };
+  return { kafka, topic, producer, send };
 }
 
 describe('ConsumerLoop.handleBatch against a real broker', () => {
   it('handles several messages a call, never one key twice in a call, each key in order; only the bad one is dead-lettered', async () => {
-    const { kafka, topic, producer, send, iso } = await setUp();
+    const { kafka, topic, producer, send } = await setUp();
     const calls: Value[][] = [];
     const loop = new ConsumerLoop<Value>({
       kafka,
-      groupId: `g-${iso.id}`,
+      groupId: `${topic}.group`,
       topics: [topic],
       producer,
       logger: testLogger(),
@@ -58,9 +59,10 @@ describe('ConsumerLoop.handleBatch against a real broker', () => {
     await send(Array.from({ length: 30 }, (_, n) => ({ key: `k${n % 5}`, n })));
     await loop.start();
 
-    await eventually(() => (calls.flat().length >= 29 ? true : undefined), 20_000, 'every good message handled');
-    const dead = await readTopic(kafka, deadLetterTopic(topic), 1);
-    expect(dead.map((m) => JSON.parse(m.value ?? '').n)).toEqual([13]);
+    await vi.waitFor(() => expect(calls.flat().length).toBeGreaterThanOrEqual(29), { timeout: 20_000, interval: 100 });
+    // The dead letter is written before the loop goes on past 13, so it is there by now: exactly one.
+    const dead = await readAll(kafka, deadLetterTopic(topic));
+    expect(dead.map((m) => JSON.parse(m.value?.toString() ?? '').n)).toEqual([13]);
 
     const handled = calls.flat();
     expect(handled.map((v) => v.n).sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, n) => n).filter((n) => n !== 13));
@@ -73,8 +75,8 @@ describe('ConsumerLoop.handleBatch against a real broker', () => {
   });
 
   it('commits a group only once all of it was handled: a group that fails is redone, none lost, none twice', async () => {
-    const { kafka, topic, producer, send, iso } = await setUp();
-    const groupId = `g-${iso.id}`;
+    const { kafka, topic, producer, send } = await setUp();
+    const groupId = `${topic}.group`;
     const handled: number[] = [];
     let failures = 0;
     const loop = new ConsumerLoop<Value>({
@@ -104,7 +106,7 @@ describe('ConsumerLoop.handleBatch against a real broker', () => {
     const committed = async () => (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]?.partitions[0]?.offset;
 
     await loop.start();
-    await eventually(async () => ((await committed()) === '20' ? true : undefined), 30_000, 'everything committed');
+    await vi.waitFor(async () => expect(await committed()).toBe('20'), { timeout: 30_000, interval: 100 });
     // The first group once; the second's partial attempt (negative), then all of it again; nothing skipped.
     expect(handled).toEqual([
       ...Array.from({ length: 10 }, (_, n) => n),

@@ -1,10 +1,10 @@
 import { DLQ_HEADERS, deadLetterTopic } from '@syndicate/contracts';
-import { eventually, isolation, readTopic, testKafka, testLogger, testProducer } from '@syndicate/test-support';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ensureTopics } from './client.js';
 import { ConsumerLoop } from './consumer-loop.js';
-import type { KeyedProducer } from './producer.js';
+import { KeyedProducer } from './producer.js';
 import { drop, ok } from './results.js';
+import { readAll, testKafka, testLogger, uniqueName } from './testing.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -18,21 +18,21 @@ function decodeNumber(value: Buffer | null): { n: number } {
 }
 
 async function setUp() {
-  const iso = isolation();
   const kafka = testKafka();
-  const topic = `${iso.topicPrefix}numbers`;
+  const topic = uniqueName('numbers');
   await ensureTopics(kafka, [
     { topic, numPartitions: 1 },
     { topic: deadLetterTopic(topic), numPartitions: 1 },
   ]);
-  const producer = await testProducer(kafka);
+  const producer = new KeyedProducer(kafka);
+  await producer.start();
   cleanups.push(() => producer.stop());
   const send = (...values: string[]) =>
     producer.send(
       topic,
       values.map((value) => ({ key: 'k', value, headers: { trace: 'abc' } })),
     );
-  return { iso, kafka, topic, producer, send };
+  return { kafka, topic, producer, send };
 }
 
 function numberLoop(kafka: ReturnType<typeof testKafka>, producer: KeyedProducer, topic: string, groupId: string, seen: number[]) {
@@ -56,15 +56,19 @@ function numberLoop(kafka: ReturnType<typeof testKafka>, producer: KeyedProducer
 
 describe('ConsumerLoop against a real broker', () => {
   it('dead-letters undecodable and failing messages with the reason, and keeps consuming', async () => {
-    const { kafka, topic, producer, send, iso } = await setUp();
+    const { kafka, topic, producer, send } = await setUp();
     const seen: number[] = [];
-    await numberLoop(kafka, producer, topic, `g-${iso.id}`, seen).start();
+    await numberLoop(kafka, producer, topic, `${topic}.group`, seen).start();
 
     await send('{"n":1}', 'not json at all', '{"n":13}', '{"n":-1}', '{"n":2}');
-    await eventually(() => (seen.length === 2 ? seen : undefined), 20_000, 'both good messages');
+    await vi.waitFor(() => expect(seen).toHaveLength(2), { timeout: 20_000, interval: 100 });
     expect(seen).toEqual([1, 2]);
 
-    const dead = await readTopic(kafka, deadLetterTopic(topic), 2);
+    // Each dead letter is written before the loop goes on, so both are there once 2 is handled: exactly these.
+    const dead = (await readAll(kafka, deadLetterTopic(topic))).map((m) => ({
+      value: m.value?.toString(),
+      headers: Object.fromEntries(Object.entries(m.headers ?? {}).map(([name, v]) => [name, v?.toString()])),
+    }));
     expect(dead.map((m) => m.value)).toEqual(['not json at all', '{"n":13}']);
     expect(dead[0]?.headers).toMatchObject({ [DLQ_HEADERS.stage]: 'decode', [DLQ_HEADERS.originalTopic]: topic, trace: 'abc' });
     expect(dead[0]?.headers[DLQ_HEADERS.error]).toMatch(/JSON/);
@@ -76,19 +80,19 @@ describe('ConsumerLoop against a real broker', () => {
   });
 
   it('commits what it handled: a restarted member of the group resumes after it, none twice, none lost', async () => {
-    const { kafka, topic, producer, send, iso } = await setUp();
-    const groupId = `g-${iso.id}`;
+    const { kafka, topic, producer, send } = await setUp();
+    const groupId = `${topic}.group`;
     const seen: number[] = [];
     const first = numberLoop(kafka, producer, topic, groupId, seen);
     await first.start();
     await send('{"n":1}', '{"n":2}');
-    await eventually(() => (seen.length === 2 ? true : undefined), 20_000, 'first two');
+    await vi.waitFor(() => expect(seen).toHaveLength(2), { timeout: 20_000, interval: 100 });
     await first.stop(); // like SIGTERM: finish, commit, leave
 
     await send('{"n":3}');
     const second = numberLoop(kafka, producer, topic, groupId, seen);
     await second.start();
-    await eventually(() => (seen.length === 3 ? true : undefined), 20_000, 'the third');
+    await vi.waitFor(() => expect(seen).toHaveLength(3), { timeout: 20_000, interval: 100 });
     expect(seen).toEqual([1, 2, 3]);
   });
 });
