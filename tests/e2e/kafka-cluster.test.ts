@@ -14,10 +14,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { COMPACTED, createKafka, ensureTopics, KeyedProducer } from '@syndicate/kafka-runtime';
+import { COMPACTED, ConfigResourceTypes, type Consumer, createKafka, ensureTopics, KeyedProducer } from '@syndicate/kafka-runtime';
 import { createLogger } from '@syndicate/observability';
 import { eventually } from '@syndicate/test-support';
-import { ConfigResourceTypes, type Consumer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const NODES = [1, 2, 3] as const;

@@ -57,6 +57,13 @@ describe('SubscriptionRegistry on a real broker', () => {
     const restarted = await open();
     expect(restarted.all()).toEqual(expected);
     expect(restarted.ofType('feed').map((f) => f.slug)).toEqual(['world']);
+
+    // Following goes on from where the load ended: what was loaded is not announced again before the new write.
+    const changes: string[] = [];
+    restarted.on('change', (change) => changes.push(change.id));
+    await writer.put(partner);
+    await restarted.waitFor(partner.id);
+    expect(changes).toEqual([partner.id]);
     await producer.stop();
   });
 

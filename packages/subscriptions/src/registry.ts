@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { type Keyring, KeyringError } from '@syndicate/config';
 import { type FeedSubscription, Subscription } from '@syndicate/contracts';
-import { KAFKA_RETRY, type KeyedProducer, restartOnCrash, retryRetriable } from '@syndicate/kafka-runtime';
+import { type Consumer, KAFKA_RETRY, type Kafka, type KeyedProducer, readTopicToEnd, restartOnCrash } from '@syndicate/kafka-runtime';
 import type { Logger } from '@syndicate/observability';
-import type { Consumer, Kafka } from 'kafkajs';
 import type { BroaderOf } from './matching.js';
 import { openSubscription, sealSubscription, secretsAtRest } from './sealed-records.js';
 import { SubscriptionIndex } from './subscription-index.js';
@@ -33,37 +32,41 @@ export class SubscriptionRegistry extends EventEmitter<{ change: [SubscriptionCh
     super();
   }
 
-  /** Resolves once everything already on the topic when it was called has been read. */
+  /**
+   * Resolves once everything already on the topic when it was called has been read, and follows the topic
+   * from there. Every start reads it from the beginning (that is what rebuilds the state); nothing is committed.
+   */
   async start(): Promise<void> {
     const { kafka, topic } = this.options;
-    const admin = kafka.admin();
-    await admin.connect();
-    const ends = await retryRetriable(() => admin.fetchTopicOffsets(topic)).finally(() => admin.disconnect());
-    const pending = new Map(ends.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high)]));
+    const { ends } = await readTopicToEnd(
+      kafka,
+      topic,
+      ({ messages }) => {
+        for (const message of messages) this.apply(message.key?.toString() ?? '', message.value);
+      },
+      { groupPrefix: 'registry-load' },
+    );
+    this.reportSecretsAtRest();
 
-    let caughtUp!: () => void;
-    const ready = new Promise<void>((resolve) => {
-      caughtUp = resolve;
-    });
-    if (pending.size === 0) caughtUp();
-
-    // No offsets are committed: every start reads from the beginning, which is what rebuilds the state.
+    /** The next offset of each partition, so that every join goes on from what was applied (see below). */
+    const next = new Map(ends.map((e) => [e.partition, e.offset]));
     const consumer = kafka.consumer({
       groupId: `registry-${this.options.instanceId ?? randomUUID()}`,
       maxWaitTimeInMs: 100,
       retry: KAFKA_RETRY, // rides out a broker outage as the same member (see KAFKA_RETRY)
     });
     this.consumer = consumer;
+    // The group commits nothing: without these seeks a join (after a restart, or a rebalance) would start from
+    // the beginning and announce every subscription again.
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      for (const [partition, offset] of next) consumer.seek({ topic, partition, offset });
+    });
     const run = () =>
       consumer.run({
         autoCommit: false,
         eachMessage: async ({ partition, message }) => {
           this.apply(message.key?.toString() ?? '', message.value);
-          const end = pending.get(partition);
-          if (end !== undefined && BigInt(message.offset) + 1n >= end) {
-            pending.delete(partition);
-            if (pending.size === 0) caughtUp();
-          }
+          next.set(partition, (BigInt(message.offset) + 1n).toString());
         },
       });
     // Changes made while the broker was away arrive once it is back, without a restart of the process.
@@ -71,8 +74,6 @@ export class SubscriptionRegistry extends EventEmitter<{ change: [SubscriptionCh
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     await run();
-    await ready;
-    this.reportSecretsAtRest();
   }
 
   /** Plain secrets left from before sealing, or secrets sealed with a key other than the first, are worth a warning. */

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { brokerList, connectRedis, Keyring } from '@syndicate/config';
+import { brokerList, Keyring } from '@syndicate/config';
 import type { EnrichedArticle } from '@syndicate/contracts';
-import { createKafka, KeyedProducer } from '@syndicate/kafka-runtime';
+import { createKafka, type Kafka, KeyedProducer } from '@syndicate/kafka-runtime';
 import { createLogger } from '@syndicate/observability';
-import type { Redis } from 'ioredis';
-import type { Kafka } from 'kafkajs';
+import { connectRedis, type Redis, type RedisOptions } from '@syndicate/redis-runtime';
 
 export const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -41,8 +40,8 @@ export function testKafka(clientId = 'syndicate-test'): Kafka {
   return createKafka({ brokers: brokerList(KAFKA_BROKERS), clientId, logger: testLogger('kafka') });
 }
 
-export function testRedis(): Redis {
-  return connectRedis(REDIS_URL);
+export function testRedis(options: RedisOptions = {}): Redis {
+  return connectRedis(REDIS_URL, options);
 }
 
 export async function testProducer(kafka: Kafka): Promise<KeyedProducer> {

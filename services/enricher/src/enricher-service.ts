@@ -16,13 +16,13 @@ import {
   createKafka,
   ensureTopics,
   KAFKA_FAIL_FAST_RETRY,
+  type KafkaMessage,
   KafkaProbe,
   KeyedProducer,
   ok,
   type StepResult,
 } from '@syndicate/kafka-runtime';
 import { createMetricsRegistry, type Logger, Readiness, type Registry } from '@syndicate/observability';
-import type { KafkaMessage } from 'kafkajs';
 import { z } from 'zod';
 import type { EnricherConfig } from './config.js';
 

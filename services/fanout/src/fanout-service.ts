@@ -14,6 +14,7 @@ import {
 } from '@syndicate/contracts';
 import { iptcVocabulary } from '@syndicate/enrichment/iptc';
 import { announceFeedChanges, FeedStore } from '@syndicate/feeds';
+import type { KafkaMessage } from '@syndicate/kafka-runtime';
 import {
   ConsumerLoop,
   classifyFailure,
@@ -41,7 +42,6 @@ import {
 import { distributeJob, WEBSUB_QUEUE } from '@syndicate/websub';
 import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { KafkaMessage } from 'kafkajs';
 import { z } from 'zod';
 import { ArticleLocks } from './article-lock.js';
 import { readEnrichedSince } from './backfill.js';
