@@ -1,8 +1,21 @@
 import { z } from 'zod';
 import { Keyring, KeyringError } from './keyring.js';
 
+// Moved to @syndicate/redis-runtime: re-exported only until services/delivery imports them from there. Then delete
+// these lines and the dependency, and config holds settings alone.
+export {
+  checkRedisDurability,
+  connectRedis,
+  failFastRedis,
+  isRedisUnavailableError,
+  REDIS_RECONNECT_MAX_MS,
+  RedisDurabilityError,
+  redisCheck,
+  redisReady,
+  StoreUnavailableError,
+  WORKER_RECOVERY,
+} from '@syndicate/redis-runtime';
 export { Keyring, KeyringError } from './keyring.js';
-export * from './redis.js';
 
 /** Where the shared infrastructure is. Every service's own config schema extends this one. */
 export const InfraConfig = z.object({
@@ -87,12 +100,6 @@ export const brokerList = (brokers: string) =>
     .split(',')
     .map((b) => b.trim())
     .filter(Boolean);
-
-/**
- * Options for every BullMQ Worker: after losing Redis a worker waits `runRetryDelay` before trying again
- * (BullMQ's default 15 s); one second keeps the service within a few seconds of Redis coming back.
- */
-export const WORKER_RECOVERY = { runRetryDelay: 1_000 } as const;
 
 /** Parses the environment with a service's schema and says every problem at once, readably. */
 export function parseConfig<T extends z.ZodType>(schema: T, env: Record<string, string | undefined> = process.env): z.infer<T> {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
+import { luaScript, type Redis } from '@syndicate/redis-runtime';
 
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+const RELEASE = luaScript<number>('@syndicate/fanout/lua/article-lock-release.lua');
 
 /**
  * One article at a time across every fanout instance: the consumer handling an event and the worker
@@ -24,7 +24,7 @@ export class ArticleLocks {
     try {
       return await work();
     } finally {
-      await this.redis.eval(RELEASE, 1, key, token);
+      await RELEASE.run(this.redis, [key], [token]);
     }
   }
 }
