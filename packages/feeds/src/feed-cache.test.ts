@@ -1,6 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import type { Redis } from 'ioredis';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FeedCache } from './feed-cache.js';
 
 const rendered = (size: number, fill = 'a') => ({
@@ -44,12 +44,18 @@ describe('FeedCache', () => {
 });
 
 describe('FeedCache, stale copies', () => {
-  it('keeps a document past maxAgeMs for stale(), never for get(), and drops it on invalidation', async () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('keeps a document past maxAgeMs for stale(), never for get(), and drops it on invalidation', () => {
+    vi.useFakeTimers({ toFake: ['Date'] }); // the age is read from Date.now(): moved by hand, to the millisecond
     const feeds = cache({ maxAgeMs: 20 });
     const key = FeedCache.key('world', 'rss');
     const entry = feeds.set(key, 'world', 0, rendered(100));
-    expect(feeds.get(key)).toBe(entry);
-    await new Promise((resolve) => setTimeout(resolve, 40));
+    vi.advanceTimersByTime(20);
+    expect(feeds.get(key)).toBe(entry); // maxAgeMs old: still fresh
+    vi.advanceTimersByTime(1);
     expect(feeds.get(key)).toBeUndefined(); // too old to serve as fresh
     expect(feeds.stale(key)).toBe(entry); // still there for when nothing fresh can be made
     feeds.invalidate('world');

@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { createLogger } from '@syndicate/observability';
 import type { Consumer } from 'kafkajs';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { restartOnCrash } from './consumer-restart.js';
 
 const CRASH = 'consumer.crash';
@@ -28,13 +28,15 @@ function standIn(failConnects: number) {
 }
 
 const logger = createLogger('consumer-restart-test', 'silent');
-const until = async (condition: () => boolean) => {
-  const deadline = Date.now() + 1_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('not within 1 s');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-};
+
+// Fake timers: "no restart" is checked at the exact moment one would be due, not after a wait that could be
+// too short on a loaded machine.
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe('restartOnCrash', () => {
   it('connects and runs a consumer again after a crash kafkajs gives up on, trying again while connecting fails', async () => {
@@ -42,23 +44,30 @@ describe('restartOnCrash', () => {
     let stopped = false;
     restartOnCrash(consumer, async () => void calls.push('run'), { logger, delayMs: 10, stopped: () => stopped });
     crash(true); // kafkajs restarts these itself
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await vi.advanceTimersByTimeAsync(1_000);
     expect(calls).toEqual([]);
     crash(false);
-    await until(() => calls.includes('run'));
+    await vi.advanceTimersByTimeAsync(9);
+    expect(calls).toEqual([]); // not before delayMs
+    await vi.advanceTimersByTimeAsync(1);
+    expect(calls).toEqual(['connect']); // refused: tried again after another delayMs
+    await vi.advanceTimersByTimeAsync(20);
     expect(calls).toEqual(['connect', 'connect', 'connect', 'run']);
     stopped = true;
     crash(false); // stopped on purpose: left alone
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await vi.advanceTimersByTimeAsync(1_000);
     expect(calls).toHaveLength(4);
+    expect(vi.getTimerCount()).toBe(0);
   });
 
   it('cancels a restart still waiting', async () => {
     const { consumer, calls, crash } = standIn(0);
     const cancel = restartOnCrash(consumer, async () => void calls.push('run'), { logger, delayMs: 30, stopped: () => false });
     crash(false);
+    expect(vi.getTimerCount()).toBe(1);
     cancel();
-    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(vi.getTimerCount()).toBe(0);
+    await vi.advanceTimersByTimeAsync(1_000);
     expect(calls).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Readiness } from './readiness.js';
 
 const quietLogger = () => {
@@ -9,6 +9,19 @@ const quietLogger = () => {
     info: (object: object, message: string) => lines.push({ level: 'info', object, message }),
   };
 };
+
+// Fake timers where time matters: a timeout or an interval is checked at the exact moment it is due, not by
+// a wait or a stopwatch that a loaded machine can upset.
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** A promise's outcome so far, without waiting for it. */
+function outcome<T>(promise: Promise<T>) {
+  const seen: { value?: T; settled: boolean } = { settled: false };
+  void promise.then((value) => Object.assign(seen, { value, settled: true }));
+  return seen;
+}
 
 describe('Readiness', () => {
   it('reuses a result for maxAgeMs and shares one run between concurrent callers', async () => {
@@ -31,14 +44,17 @@ describe('Readiness', () => {
   });
 
   it('calls a check that does not answer within timeoutMs down, without waiting for it', async () => {
+    vi.useFakeTimers();
     const readiness = new Readiness({
       checks: { hung: () => new Promise(() => {}), fine: async () => 'PONG' },
       logger: quietLogger(),
       timeoutMs: 50,
     });
-    const startedAt = performance.now();
-    expect(await readiness.current()).toEqual({ ready: false, checks: { hung: 'down', fine: 'ok' } });
-    expect(performance.now() - startedAt).toBeLessThan(500);
+    const answer = outcome(readiness.current());
+    await vi.advanceTimersByTimeAsync(49);
+    expect(answer.settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(answer.value).toEqual({ ready: false, checks: { hung: 'down', fine: 'ok' } });
   });
 
   it('says only ok or down, and logs the reason once per change', async () => {
@@ -74,6 +90,7 @@ describe('Readiness', () => {
 
 describe('Readiness, started', () => {
   it('checks in the background: a probe never waits, and isDown says at once what the last check found', async () => {
+    vi.useFakeTimers();
     let broker: 'up' | 'down' | 'hung' = 'up';
     let runs = 0;
     const readiness = new Readiness({
@@ -91,32 +108,33 @@ describe('Readiness, started', () => {
     try {
       expect(readiness.isDown('kafka')).toBe(false); // nothing known yet
       expect(await readiness.start()).toEqual({ ready: true, checks: { kafka: 'ok' } });
+      expect(runs).toBe(1);
       broker = 'down';
-      const seen = runs;
-      await waitFor(() => readiness.isDown('kafka') && runs > seen);
+      await vi.advanceTimersByTimeAsync(19);
+      expect(runs).toBe(1); // not before the interval
+      await vi.advanceTimersByTimeAsync(1);
+      expect(runs).toBe(2);
+      expect(readiness.isDown('kafka')).toBe(true);
       broker = 'hung';
-      // A hung check holds up no probe: each answers from the last result.
+      await vi.advanceTimersByTimeAsync(20);
+      expect(runs).toBe(3); // hanging now
+      // A hung check holds up no probe: each answers from the last result, with no time passing at all.
       for (let i = 0; i < 5; i++) {
-        const startedAt = performance.now();
-        expect((await readiness.current()).checks.kafka).toBe('down');
-        expect(performance.now() - startedAt).toBeLessThan(5);
+        const answer = outcome(readiness.current());
+        await Promise.resolve();
+        expect(answer.value?.checks.kafka).toBe('down');
       }
       broker = 'up';
-      await waitFor(() => !readiness.isDown('kafka'));
+      await vi.advanceTimersByTimeAsync(50); // the hung check times out; the next runs an interval later
+      expect(readiness.isDown('kafka')).toBe(true);
+      await vi.advanceTimersByTimeAsync(20);
+      expect(runs).toBe(4);
+      expect(readiness.isDown('kafka')).toBe(false);
     } finally {
       readiness.stop();
     }
     const stoppedAt = runs;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await vi.advanceTimersByTimeAsync(10_000);
     expect(runs).toBe(stoppedAt); // stop() ends the background checks
   });
 });
-
-/** Waits for a condition the background checks bring about; fails after a second. */
-async function waitFor(condition: () => boolean) {
-  const deadline = Date.now() + 1_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met within 1 s');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
