@@ -1,16 +1,9 @@
-import type { WebhookSubscription } from '@syndicate/contracts';
-import type { KeyedProducer } from '@syndicate/kafka-runtime';
-import { Counter, Histogram, type Logger, type Registry } from '@syndicate/observability';
-import type { SubscriptionWriter } from '@syndicate/subscriptions';
-import {
-  AddressRefusedError,
-  type Attempt,
-  type AttemptRecord,
-  signatureHeader,
-  type WebhookJob,
-  type WebhookSender,
-} from '@syndicate/webhooks';
-import type { Redis } from 'ioredis';
+import type { Subscription, WebhookSubscription } from '@syndicate/contracts';
+import type { Attempt, AttemptRecord } from './attempt-log.js';
+import type { DeliveryLogger } from './delivery-ports.js';
+import type { WebhookJob } from './jobs.js';
+import { AddressRefusedError, type WebhookSender } from './sender.js';
+import { signatureHeader } from './signing.js';
 
 /** What one attempt came to. */
 export type AttemptResult =
@@ -26,41 +19,41 @@ export interface AttemptOutcome {
   record: AttemptRecord;
 }
 
+/** Where attempts are counted and timed (prom-client's Counter and Histogram fit). */
+export interface AttemptMetrics {
+  /** By outcome: delivered, failed (an answer that was not 2xx) or error (no answer). */
+  attempts: { inc(labels: { outcome: 'delivered' | 'failed' | 'error' }): void };
+  /** From request to response, of attempts that got an answer. */
+  latencySeconds: { observe(seconds: number): void };
+}
+
+export interface EndpointCallerOptions {
+  sender: Pick<WebhookSender, 'send'>;
+  /** Where each endpoint's failing streak is remembered (a Redis connection). */
+  redis: {
+    set(key: string, value: string, mode: 'NX'): Promise<unknown>;
+    get(key: string): Promise<string | null>;
+    del(key: string): Promise<number>;
+  };
+  /** Writes the disabled endpoint to the subscriptions topic (a SubscriptionWriter). */
+  writer: { put(subscription: Subscription): Promise<void> };
+  /** Tells operators on `operationsTopic` (a KeyedProducer). */
+  producer: { send(topic: string, records: Array<{ key: string; value: string; headers: Record<string, string> }>): Promise<void> };
+  operationsTopic: string;
+  keyPrefix: string;
+  /** An endpoint failing for this long is disabled. */
+  disableAfterMs: number;
+  logger: DeliveryLogger;
+  metrics: AttemptMetrics;
+}
+
 /**
- * Makes one attempt at an endpoint and draws its consequences for the endpoint: a failing streak that
- * lasts too long, or a 410 Gone, disables it (for every delivery process, through the subscriptions topic).
- * Which attempts to make, and what comes after one, is the delivery service's business.
+ * The attempt step: makes one attempt at an endpoint and draws its consequences for the endpoint: a
+ * failing streak that lasts too long, or a 410 Gone, disables it (for every delivery process, through the
+ * subscriptions topic). Which attempts to make, and what comes after one, the batch and queue steps decide.
  */
 export class EndpointCaller {
-  private readonly attempts: Counter;
-  private readonly latency: Histogram;
-
-  constructor(
-    private readonly deps: {
-      sender: WebhookSender;
-      redis: Redis;
-      writer: SubscriptionWriter;
-      producer: KeyedProducer;
-      operationsTopic: string;
-      keyPrefix: string;
-      disableAfterMs: number;
-      logger: Logger;
-      metrics: Registry;
-    },
-  ) {
-    this.attempts = new Counter({
-      name: 'syndicate_webhook_attempts_total',
-      help: 'Webhook delivery attempts, by outcome',
-      labelNames: ['outcome'],
-      registers: [deps.metrics],
-    });
-    this.latency = new Histogram({
-      name: 'syndicate_webhook_attempt_seconds',
-      help: 'Time from request to response of one attempt',
-      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15],
-      registers: [deps.metrics],
-    });
-  }
+  constructor(private readonly deps: EndpointCallerOptions) {}
 
   /**
    * One signed request to an endpoint (Standard Webhooks v1, with every secret still valid). Returns what
@@ -86,8 +79,8 @@ export class EndpointCaller {
     const context = () => ({ messageId: delivery.messageId, articleId: delivery.articleId, endpointId: endpoint.id, attempt });
     try {
       const outcome = await this.deps.sender.send(endpoint.url, body, headers);
-      this.latency.observe(outcome.latencyMs / 1_000);
-      this.attempts.inc({ outcome: outcome.ok ? 'delivered' : 'failed' });
+      this.deps.metrics.latencySeconds.observe(outcome.latencyMs / 1_000);
+      this.deps.metrics.attempts.inc({ outcome: outcome.ok ? 'delivered' : 'failed' });
       const record: AttemptRecord = {
         endpointId: endpoint.id,
         attempt: entry({
@@ -114,7 +107,7 @@ export class EndpointCaller {
         endpointId: endpoint.id,
         attempt: entry({ status: null, latencyMs: 0, ok: false, error: message }),
       };
-      this.attempts.inc({ outcome: 'error' });
+      this.deps.metrics.attempts.inc({ outcome: 'error' });
       this.deps.logger.warn({ ...context(), error: message }, 'webhook attempt errored');
       await this.noteFailure(endpoint);
       return {

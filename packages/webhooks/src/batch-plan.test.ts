@@ -1,0 +1,84 @@
+import type { Subscription, WebhookSubscription } from '@syndicate/contracts';
+import { describe, expect, it } from 'vitest';
+import { planBatch } from './batch-plan.js';
+import type { WebhookBatchJob } from './jobs.js';
+
+const webhook = (id: string, fields: Partial<WebhookSubscription> = {}): WebhookSubscription => ({
+  id,
+  type: 'webhook',
+  url: `https://${id}.example/in`,
+  secret: 'whsec_AAAA',
+  previousSecrets: [],
+  paused: false,
+  maxConcurrency: 4,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  ...fields,
+});
+
+const batch = (ids: string[]): WebhookBatchJob => ({
+  type: 'article.updated',
+  articleId: 'a1',
+  version: 3,
+  body: '{"type":"article.updated"}',
+  attempts: 5,
+  endpoints: ids.map((id) => ({ subscriptionId: id, messageId: `msg_${id}` })),
+});
+
+const registry = (...subscriptions: Subscription[]) => {
+  const byId = new Map(subscriptions.map((s) => [s.id, s]));
+  return (id: string) => byId.get(id);
+};
+
+const ids = (plan: ReturnType<typeof planBatch>) => ({
+  attempt: plan.attempt.map((a) => a.endpoint.id),
+  handOver: plan.handOver.map((d) => d.subscriptionId),
+});
+
+describe('planBatch', () => {
+  it('gives each known, enabled, unlimited endpoint a first attempt, carrying the batch’s article and body', () => {
+    const plan = planBatch(batch(['a', 'b']), { endpointOf: registry(webhook('a'), webhook('b')), requireHttps: false, room: 10 });
+    expect(ids(plan)).toEqual({ attempt: ['a', 'b'], handOver: [] });
+    expect(plan.attempt[1]?.delivery).toEqual({
+      subscriptionId: 'b',
+      messageId: 'msg_b',
+      type: 'article.updated',
+      articleId: 'a1',
+      version: 3,
+      body: '{"type":"article.updated"}',
+    });
+  });
+
+  it('hands over endpoints not known yet, disabled, rate-limited, or on http when https is required', () => {
+    const endpointOf = registry(
+      webhook('fine'),
+      webhook('disabled', { disabled: { at: '2026-01-01T00:00:00Z', reason: '410' } }),
+      webhook('limited', { rateLimitPerSecond: 5 }),
+      webhook('plain', { url: 'http://plain.example/in' }),
+      {
+        id: 'feed',
+        type: 'feed',
+        slug: 'feed',
+        title: 'Feed',
+        filter: {},
+        access: 'public',
+        createdAt: '2026-01-01T00:00:00Z',
+      } as Subscription,
+    );
+    const plan = planBatch(batch(['fine', 'unknown', 'disabled', 'limited', 'plain', 'feed']), {
+      endpointOf,
+      requireHttps: true,
+      room: 10,
+    });
+    expect(ids(plan)).toEqual({ attempt: ['fine'], handOver: ['unknown', 'disabled', 'limited', 'plain', 'feed'] });
+    expect(ids(planBatch(batch(['plain']), { endpointOf, requireHttps: false, room: 10 }))).toEqual({ attempt: ['plain'], handOver: [] });
+  });
+
+  it('attempts no more than the room left in this process, handing the rest over', () => {
+    const endpointOf = registry(webhook('a'), webhook('b'), webhook('c'));
+    expect(ids(planBatch(batch(['a', 'b', 'c']), { endpointOf, requireHttps: false, room: 2 }))).toEqual({
+      attempt: ['a', 'b'],
+      handOver: ['c'],
+    });
+    expect(ids(planBatch(batch(['a', 'b']), { endpointOf, requireHttps: false, room: -3 }))).toEqual({ attempt: [], handOver: ['a', 'b'] });
+  });
+});
