@@ -1,20 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { Keyring } from '@syndicate/config';
+import { luaScript, type Redis } from '@syndicate/redis-runtime';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Redis } from 'ioredis';
 import { contentDigest } from './content-digest.js';
 import { HttpError } from './errors.js';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 const MAX_KEY_CHARS = 255; // as Stripe
 
-/** Returns the stored record, or claims the key with ARGV[1] for ARGV[2] ms and returns false. */
-const CLAIM = `
-local stored = redis.call('GET', KEYS[1])
-if stored then return stored end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return false
-`;
+const CLAIM = luaScript<string | null>('@syndicate/api/lua/idempotency-claim.lua');
 
 type Stored =
   | { state: 'running'; fingerprint: string }
@@ -55,7 +49,7 @@ export function idempotencyKeys(app: FastifyInstance, options: IdempotencyOption
     const redisKey = `${options.keyPrefix}idempotency:${createHash('sha256').update(key).digest('hex')}`;
     const fingerprint = contentDigest({ method: request.method, url: request.url, body: request.body ?? null });
     const running: Stored = { state: 'running', fingerprint };
-    const found = (await options.redis.eval(CLAIM, 1, redisKey, JSON.stringify(running), lockMs)) as string | null;
+    const found = await CLAIM.run(options.redis, [redisKey], [JSON.stringify(running), lockMs]);
     if (found === null) {
       claims.set(request, { redisKey, fingerprint });
       return;

@@ -1,5 +1,5 @@
 import { isIPv6 } from 'node:net';
-import type { Redis } from 'ioredis';
+import type { Redis } from '@syndicate/redis-runtime';
 import ipaddr from 'ipaddr.js';
 
 interface Window {
