@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { luaScript, type Redis } from '@syndicate/redis-runtime';
 
 export interface Attempt {
   at: string;
@@ -18,22 +18,7 @@ export interface AttemptRecord {
   alsoDelete?: string[];
 }
 
-// Attempts (ARGV[3] of them: KEYS[1..n] are their lists, ARGV[4..] their entries) pushed, trimmed and given
-// a fresh expiry, and the keys after them deleted, in one command: every delivery records an attempt, and a
-// batch's hundred deliveries as a hundred commands (or MULTI … EXEC) cost the client more than the script.
-const RECORD_ATTEMPTS = `
-local n = tonumber(ARGV[3])
-for i = 1, n do
-  redis.call('LPUSH', KEYS[i], ARGV[3 + i])
-  redis.call('LTRIM', KEYS[i], 0, tonumber(ARGV[1]) - 1)
-  redis.call('EXPIRE', KEYS[i], ARGV[2])
-end
-for i = n + 1, #KEYS do redis.call('DEL', KEYS[i]) end
-return n`;
-
-type WithRecordAttempts = Redis & {
-  syndicateRecordAttempts(keys: number, ...args: Array<string | number>): Promise<number>;
-};
+const RECORD = luaScript<number>('@syndicate/webhooks/lua/attempt-log-record.lua');
 
 /** The last attempts per endpoint, newest first, bounded in length and age: "what happened to my webhook?". */
 export class AttemptLog {
@@ -42,24 +27,26 @@ export class AttemptLog {
     private readonly keyPrefix: string,
     private readonly maxLength: number,
     private readonly ttlSeconds = 7 * 24 * 3600,
-  ) {
-    if (!('syndicateRecordAttempts' in redis)) redis.defineCommand('syndicateRecordAttempts', { lua: RECORD_ATTEMPTS });
-  }
+  ) {}
 
-  private key = (endpointId: string) => `${this.keyPrefix}webhooks:attempts:${endpointId}`;
+  /** Every endpoint's list under one hash tag: a batch's attempts go in one script call on a Redis Cluster too. */
+  private key = (endpointId: string) => `${this.keyPrefix}{webhooks}:attempts:${endpointId}`;
 
-  /** Records attempts (of any endpoints) in one round trip. */
+  /**
+   * Records attempts (of any endpoints) in one round trip: the script, and a DEL of the `alsoDelete` keys sent
+   * with it (those keys are the caller's, in slots of their own, so not the script's).
+   */
   async record(records: AttemptRecord[]): Promise<void> {
     if (records.length === 0) return;
-    const keys = [...records.map((r) => this.key(r.endpointId)), ...records.flatMap((r) => r.alsoDelete ?? [])];
-    await (this.redis as WithRecordAttempts).syndicateRecordAttempts(
-      keys.length,
-      ...keys,
-      this.maxLength,
-      this.ttlSeconds,
-      records.length,
-      ...records.map((r) => JSON.stringify(r.attempt)),
-    );
+    const alsoDelete = records.flatMap((r) => r.alsoDelete ?? []);
+    await Promise.all([
+      RECORD.run(
+        this.redis,
+        records.map((r) => this.key(r.endpointId)),
+        [this.maxLength, this.ttlSeconds, ...records.map((r) => JSON.stringify(r.attempt))],
+      ),
+      alsoDelete.length > 0 ? this.redis.del(...alsoDelete) : undefined,
+    ]);
   }
 
   async list(endpointId: string, limit = 50): Promise<Attempt[]> {

@@ -1,5 +1,4 @@
-import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Queue, Redis } from '@syndicate/redis-runtime';
 
 /** A queued webhook job: the batch of an article event, or one endpoint's own job. */
 export interface TrackedJob {
