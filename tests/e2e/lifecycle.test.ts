@@ -16,7 +16,8 @@ import {
 } from '@syndicate/contracts';
 import { DeliveryConfig, DeliveryService } from '@syndicate/delivery';
 import { FanoutConfig, FanoutService } from '@syndicate/fanout';
-import { ensureTopics, KeyedProducer } from '@syndicate/kafka-runtime';
+import { ensureTopics, KeyedProducer, readTopicToEnd } from '@syndicate/kafka-runtime';
+import { EMBARGO_QUEUE, openQueue, webhookQueueName } from '@syndicate/redis-runtime';
 import { SubscriptionWriter } from '@syndicate/subscriptions';
 import {
   cleanRedis,
@@ -45,15 +46,19 @@ const validateNinjs = ninjsValidator();
 
 const fanout = new FanoutService(parseConfig(FanoutConfig, { ...infra, FANOUT_GROUP_ID: `fanout-${iso.id}` }), logger);
 const delivery = new DeliveryService(
-  parseConfig(DeliveryConfig, { ...infra, SYNDICATE_WEBHOOK_ALLOWLIST: '127.0.0.0/8', WEBHOOK_RETRY_SCHEDULE_MS: '1500' }),
+  // A retry well after the newer version's arrival (see the last test); nothing here waits for it.
+  parseConfig(DeliveryConfig, { ...infra, SYNDICATE_WEBHOOK_ALLOWLIST: '127.0.0.0/8', WEBHOOK_RETRY_SCHEDULE_MS: '5000' }),
   logger,
 );
 
 type Body = { type: string; data: { id: string; version: number } };
 const parse = (body: string) => JSON.parse(body) as Body;
+/** When each webhook request arrived, by article id. */
+const arrivals = new Map<string, number[]>();
 // Fails version 1 of "superseded" so that it waits for a retry when version 2 arrives.
 const receiver = await startWebhookReceiver((request) => {
   const { data } = parse(request.body);
+  arrivals.set(data.id, [...(arrivals.get(data.id) ?? []), Date.now()]);
   return data.id === 'superseded' && data.version === 1 ? 500 : 204;
 });
 const delivered = (id: string) =>
@@ -65,6 +70,27 @@ let acme: Awaited<ReturnType<typeof collectTopic>>;
 const toAcme = (id: string) =>
   acme.messages.filter((m) => m.key === id).map((m) => ({ type: m.headers.ce_type, ninjs: JSON.parse(m.value ?? '{}') }));
 const feedIds = async (slug: string) => (await fanout.feeds.list(slug)).map((r) => `${r.article.id}@${r.article.version}`);
+
+/**
+ * An article's messages on the partner topic, read to its end: all that is there now, whatever the collector
+ * has seen yet. For checks that nothing arrived (or nothing more), and when it was written.
+ */
+async function onPartnerTopic(id: string) {
+  const found: Array<{ type: string | undefined; writtenAt: number }> = [];
+  await readTopicToEnd(kafka, topics.partner('acme'), ({ messages }) => {
+    for (const m of messages)
+      if (m.key?.toString() === id) found.push({ type: m.headers?.ce_type?.toString(), writtenAt: Number(m.timestamp) });
+  });
+  return found;
+}
+
+const bull = { connection: redis, keyPrefix: iso.redisKeyPrefix };
+const embargoQueue = openQueue<{ articleId: string; version: number }>(EMBARGO_QUEUE, bull);
+const hookQueue = openQueue<{ articleId: string; version: number }>(webhookQueueName('hook'), bull);
+const UNFINISHED = ['delayed', 'waiting', 'prioritized', 'active'] as const;
+/** Jobs of an article not finished yet: its embargo releases (completed ones are removed), or its webhook endpoint jobs. */
+const unfinished = async (queue: typeof embargoQueue, id: string, version?: number) =>
+  (await queue.getJobs([...UNFINISHED])).filter((j) => j.data.articleId === id && (version === undefined || j.data.version === version));
 
 /** Every article here is in category World, so the `world` feed takes it. */
 const article = (id: string, version: number, extra: Partial<EnrichedArticle['article']> = {}) =>
@@ -118,7 +144,15 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.allSettled([acme?.stop(), fanout.stop(), delivery.stop(), producer.stop(), receiver.close()]);
+  await Promise.allSettled([
+    acme?.stop(),
+    fanout.stop(),
+    delivery.stop(),
+    producer.stop(),
+    receiver.close(),
+    embargoQueue.close(),
+    hookQueue.close(),
+  ]);
   await cleanRedis(redis, iso.redisKeyPrefix);
   redis.disconnect();
 });
@@ -175,25 +209,30 @@ describe('article lifecycle', () => {
   it('holds an embargoed article until its release time, then sends it everywhere', async () => {
     const releaseAt = Date.now() + 2_500;
     await send(article('embargoed', 1, { embargoUntil: new Date(releaseAt).toISOString() }));
-    await new Promise((r) => setTimeout(r, 1_000)); // well before the release: nothing may have left
+    // Held: the fanout has handled it and scheduled its release. Nothing of it is out at that moment, and
+    // whatever goes out later is checked to have gone at or after the release time (write and arrival times).
+    await eventually(async () => ((await unfinished(embargoQueue, 'embargoed')).length === 1 ? true : undefined), 20_000, 'held');
     expect(await feedIds('world')).not.toContain('embargoed@1');
-    expect(toAcme('embargoed')).toEqual([]);
+    expect(await onPartnerTopic('embargoed')).toEqual([]);
     expect(delivered('embargoed')).toEqual([]);
     await eventually(() => (toAcme('embargoed').length === 1 ? true : undefined), 20_000, 'released to the partner');
-    expect(Date.now()).toBeGreaterThanOrEqual(releaseAt);
     expect(toAcme('embargoed')[0]?.ninjs).toMatchObject({ pubstatus: 'usable', embargoed: new Date(releaseAt).toISOString() });
+    const [written] = await onPartnerTopic('embargoed');
+    expect(written?.writtenAt).toBeGreaterThanOrEqual(releaseAt);
     await eventually(() => (delivered('embargoed').length === 1 ? true : undefined), 20_000, 'released to the webhook');
+    expect(arrivals.get('embargoed')?.[0]).toBeGreaterThanOrEqual(releaseAt);
     expect(await feedIds('world')).toContain('embargoed@1');
   });
 
   it('a kill racing an embargo release wins: the article never leaves', async () => {
     const releaseAt = Date.now() + 1_500;
     await send(article('raced', 1, { embargoUntil: new Date(releaseAt).toISOString() }), withdrawal('raced', 2));
-    // Past the release time, and past a later article's delivery on the same path, nothing of it left.
-    await new Promise((r) => setTimeout(r, releaseAt - Date.now() + 1_500));
-    await send(article('after-race', 1));
-    await eventually(() => (toAcme('after-race').length === 1 ? true : undefined), 20_000, 'a later article');
-    expect(toAcme('raced')).toEqual([]);
+    // The kill handled, and no release of the article left to run (the kill takes it off the queue; had it
+    // stayed, it would run at its time and find nothing to release): from then on nothing of it can leave.
+    await eventually(async () => ((await fanout.feeds.get('raced'))?.withdrawn ? true : undefined), 20_000, 'the kill handled');
+    await eventually(async () => ((await unfinished(embargoQueue, 'raced')).length === 0 ? true : undefined), 20_000, 'no release left');
+    // A release sends to the partner after it adds the webhooks: nothing on the partner topic, no webhook either.
+    expect(await onPartnerTopic('raced')).toEqual([]);
     expect(delivered('raced')).toEqual([]);
     expect(await feedIds('world')).not.toContain('raced@1');
     expect(await fanout.feeds.get('raced')).toMatchObject({ version: 2, withdrawn: true });
@@ -202,11 +241,25 @@ describe('article lifecycle', () => {
   it('a kill sent at the very moment of release leaves everyone consistent: never sent, or sent and then killed', async () => {
     const releaseAt = Date.now() + 1_500;
     await send(article('photo-finish', 1, { embargoUntil: new Date(releaseAt).toISOString() }));
+    await eventually(async () => ((await unfinished(embargoQueue, 'photo-finish')).length === 1 ? true : undefined), 20_000, 'held');
+    // Not a wait for something to happen: the scenario itself, a kill sent at the release time.
     await new Promise((r) => setTimeout(r, releaseAt - Date.now()));
     await send(withdrawal('photo-finish', 2));
-    await eventually(async () => ((await fanout.feeds.get('photo-finish'))?.withdrawn ? true : undefined), 20_000, 'the kill processed');
-    await new Promise((r) => setTimeout(r, 2_000)); // let any release and its deliveries settle
-    const partner = toAcme('photo-finish').map((m) => m.type);
+    await eventually(async () => ((await fanout.feeds.get('photo-finish'))?.withdrawn ? true : undefined), 20_000, 'the kill handled');
+    await eventually(
+      async () => ((await unfinished(embargoQueue, 'photo-finish')).length === 0 ? true : undefined),
+      20_000,
+      'the release done',
+    );
+    const partner = (await onPartnerTopic('photo-finish')).map((m) => m.type);
+    // Released first: the kill then reached everyone the release did; its webhook is the last effect to wait for.
+    // Not released: the kill matched nobody (the article was never out), so nothing more can come.
+    if (partner.length > 0)
+      await eventually(
+        () => (delivered('photo-finish').some((b) => b.type === 'article.withdrawn') ? true : undefined),
+        20_000,
+        'the kill',
+      );
     const hooks = delivered('photo-finish').map((b) => b.type);
     for (const seen of [partner, hooks]) {
       expect([[], ['article.published', 'article.withdrawn']]).toContainEqual(seen);
@@ -221,9 +274,17 @@ describe('article lifecycle', () => {
       20_000,
       'the failing v1 attempt',
     );
-    await send(article('superseded', 2)); // v1 is waiting 1.5 s for its retry
+    // v1's failed attempt becomes a job on the endpoint's queue, due 5 s later.
+    await eventually(
+      async () => ((await unfinished(hookQueue, 'superseded', 1)).length === 1 ? true : undefined),
+      20_000,
+      'v1 retry queued',
+    );
+    await send(article('superseded', 2));
     await eventually(() => (delivered('superseded').length === 1 ? true : undefined), 20_000, 'v2 delivered');
-    await new Promise((r) => setTimeout(r, 3_000)); // past v1's retry time
+    // v2 takes v1's job off the queue (or the delivery drops it, were it running): once it is gone, no attempt
+    // of v1 can come, without waiting for its retry time.
+    await eventually(async () => ((await unfinished(hookQueue, 'superseded', 1)).length === 0 ? true : undefined), 20_000, 'v1 retry gone');
     const attempts = receiver.received
       .filter((r) => parse(r.body).data.id === 'superseded')
       .map((r) => `${parse(r.body).data.version}:${r.status}`);
