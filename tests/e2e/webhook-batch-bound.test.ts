@@ -70,6 +70,21 @@ describe('a batch larger than the bound on first attempts in flight', () => {
     await batches.add('article.published', { type: 'article.published', articleId, version: 1, body, attempts: 3, endpoints });
 
     await eventually(() => (receivers.every((r) => r.received.length === 1) ? true : undefined), 20_000, 'every endpoint');
+    // Nothing left that could send again: the batch is done, and no endpoint job is waiting, delayed (a
+    // retry, or the guard of an attempt that outlived the batch) or running.
+    await eventually(
+      async () => {
+        const batch = await batches.getJobCounts('waiting', 'active', 'delayed', 'completed');
+        const endpoints = await Promise.all(endpointQueues.map((q) => q.getJobCounts('waiting', 'active', 'delayed', 'prioritized')));
+        const pending = [batch, ...endpoints].reduce(
+          (sum, c) => sum + (c.waiting ?? 0) + (c.active ?? 0) + (c.delayed ?? 0) + (c.prioritized ?? 0),
+          0,
+        );
+        return batch.completed === 1 && pending === 0 ? true : undefined;
+      },
+      20_000,
+      'nothing left to send',
+    );
     for (const [n, receiver] of receivers.entries()) {
       const request = receiver.received[0];
       const headers = Object.fromEntries(
@@ -80,7 +95,6 @@ describe('a batch larger than the bound on first attempts in flight', () => {
     // All six in one batch, two at most at once from it: at least four went through their own queues.
     const handedOver = await Promise.all(endpointQueues.map((q) => q.getCompletedCount()));
     expect(handedOver.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(ENDPOINTS - BOUND);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(receivers.map((r) => r.received.length)).toEqual(receivers.map(() => 1));
+    expect(receivers.map((r) => r.received.length)).toEqual(receivers.map(() => 1)); // and each once
   });
 });

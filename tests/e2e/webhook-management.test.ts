@@ -81,6 +81,10 @@ async function endpoint(scenario: string, url: string, limits: { maxConcurrency?
   return { id: String(created.json.id), secret: String(created.json.secret) };
 }
 
+/** An endpoint's queue as operators see it: job counts by state (`paused` counts jobs held by a pause). */
+const endpointQueue = async (id: string) =>
+  (await call('GET', '/ops')).json.webhookEndpoints.find((e: { id: string }) => e.id === id)?.queue as Record<string, number> | undefined;
+
 const publish = (scenario: string, n = 1) =>
   call('POST', '/v1/articles', { id: `${scenario}-${n}`, headline: `${scenario} story ${n}`, body: ['Text.'], tags: [scenario] });
 
@@ -114,7 +118,9 @@ describe('hostile receivers', () => {
     );
     expect((await call('GET', `/v1/subscriptions/${id}`)).json.disabled.reason).toMatch(/410/);
     await eventually(() => operations.messages.find((m) => m.key === id), 10_000, 'an operational event');
-    expect(gone.hits).toHaveLength(1); // not retried
+    // Once the delivery is a dead letter nothing can send it again (only a replay): one request, not retried.
+    await eventually(async () => ((await endpointQueue(id))?.failed === 1 ? true : undefined), 10_000, 'the dead letter');
+    expect(gone.hits).toHaveLength(1);
   });
 
   it('honours Retry-After on 429', async () => {
@@ -197,9 +203,8 @@ describe('first attempts from article batches', () => {
       20_000,
       'the attempt',
     );
-    const queue = async () => (await call('GET', '/ops')).json.webhookEndpoints.find((e: { id: string }) => e.id === id)?.queue;
-    await eventually(async () => ((await queue())?.delayed === 0 ? true : undefined), 5_000, 'the guard job removed');
-    expect(await queue()).toMatchObject({ waiting: 0, active: 0, delayed: 0, failed: 0 });
+    await eventually(async () => ((await endpointQueue(id))?.delayed === 0 ? true : undefined), 5_000, 'the guard job removed');
+    expect(await endpointQueue(id)).toMatchObject({ waiting: 0, active: 0, delayed: 0, failed: 0 });
     expect(late.hits).toHaveLength(1);
   });
 });
@@ -300,7 +305,9 @@ describe('endpoint API', () => {
     const { id } = await endpoint('pause', main.url);
     expect((await call('PATCH', `/v1/subscriptions/${id}`, { paused: true })).json.paused).toBe(true);
     await publish('pause');
-    await new Promise((r) => setTimeout(r, 1_500));
+    // The batch handed the delivery to the paused queue instead of sending it: from then on only a resume
+    // releases it, so no request has been made, nor will be.
+    await eventually(async () => ((await endpointQueue(id))?.paused === 1 ? true : undefined), 20_000, 'the delivery held');
     expect(main.hits).toHaveLength(0);
     await call('PATCH', `/v1/subscriptions/${id}`, { paused: false });
     await eventually(() => main.hits[0], 20_000, 'the held delivery');
