@@ -1,11 +1,12 @@
 import { deadLetterTopic } from '@syndicate/contracts';
 import type { Logger } from '@syndicate/observability';
-import { type Admin, type ITopicConfig, Kafka, logLevel as KafkaLogLevel, type LogEntry, type RetryOptions } from 'kafkajs';
+import kafkajs, { type Admin, type ITopicConfig, Kafka, logLevel as KafkaLogLevel, type LogEntry, type RetryOptions } from 'kafkajs';
 import { succeeded } from './results.js';
 
 // The kafkajs names other packages need, so that kafkajs is imported here only.
 export type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs';
-export { ConfigResourceTypes } from 'kafkajs';
+/** Read off the CommonJS module: Node's ESM loader cannot find this export of kafkajs by name (compiled code). */
+export const ConfigResourceTypes = kafkajs.ConfigResourceTypes;
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [KafkaLogLevel.ERROR]: 'error',
