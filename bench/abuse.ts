@@ -141,7 +141,7 @@ try {
 
   const pairs: Array<{ quiet: Awaited<ReturnType<typeof phase>>; abused: Awaited<ReturnType<typeof phase>> }> = [];
   for (let pair = 0; pair < PAIRS; pair++) pairs.push({ quiet: await phase(false), abused: await phase(true) });
-  const hubSubscriptions = (await redis.keys(`${id}:websub:subs:*`)).length;
+  const hubSubscriptions = (await redis.keys(`${id}:{websub}:subs:*`)).length;
 
   console.log(`Node ${process.version}, ${new Date().toISOString()}\n`);
   console.log(

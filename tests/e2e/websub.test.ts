@@ -11,10 +11,10 @@ import { parseConfig } from '@syndicate/config';
 import { DeliveryConfig, DeliveryService } from '@syndicate/delivery';
 import { EnricherConfig, EnricherService } from '@syndicate/enricher';
 import { FanoutConfig, FanoutService } from '@syndicate/fanout';
+import { openQueue, WEBSUB_QUEUE } from '@syndicate/redis-runtime';
 import { feedTokenHash } from '@syndicate/subscriptions';
 import { cleanRedis, eventually, isolation, testLogger, testRedis } from '@syndicate/test-support';
-import { SubscriberStore, WEBSUB_QUEUE } from '@syndicate/websub';
-import { Queue } from 'bullmq';
+import { SubscriberStore } from '@syndicate/websub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWebSubSubscriber } from '../support/websub-subscriber.js';
 
@@ -45,7 +45,7 @@ const leaver = await startWebSubSubscriber({ pushStatus: 410 });
 const partner = await startWebSubSubscriber();
 const readers = await Promise.all([1, 2, 3, 4].map(() => startWebSubSubscriber()));
 const store = new SubscriberStore(redis, iso.redisKeyPrefix, iso.keyring);
-const hubQueue = new Queue(WEBSUB_QUEUE, { connection: redis, prefix: `${iso.redisKeyPrefix}bull` });
+const hubQueue = openQueue(WEBSUB_QUEUE, { connection: redis, keyPrefix: iso.redisKeyPrefix });
 
 const hub = (form: Record<string, string>) =>
   fetch(`${api.url}/websub`, {
@@ -229,7 +229,7 @@ describe('WebSub hub', () => {
       await eventually(async () => ((await store.list('wire', 'atom')).length === 1 ? true : undefined), 20_000, 'the partner verified');
       expect(partner.verifications.filter((v) => v.mode === 'subscribe')).toHaveLength(1);
       expect(partner.verifications[0]!.topic).toBe(topic); // echoed as given, token and all
-      const raw = JSON.stringify(await redis.hgetall(`${iso.redisKeyPrefix}websub:subs:wire:atom`));
+      const raw = JSON.stringify(await redis.hgetall(SubscriberStore.recordsKey(iso.redisKeyPrefix, 'wire', 'atom')));
       expect(raw).toContain(partner.callback);
       expect(raw).not.toContain(partnerSecret);
       expect(raw).not.toContain(feed.token);
@@ -273,7 +273,7 @@ describe('WebSub hub', () => {
     it('ends every subscription to a feed when the feed is deleted', async () => {
       expect((await admin('DELETE', `/v1/subscriptions/${feed.id}`)).status).toBe(204);
       await eventually(async () => ((await store.list('wire', 'atom')).length === 0 ? true : undefined), 20_000, 'the subscriptions ended');
-      expect(await redis.exists(`${iso.redisKeyPrefix}websub:subs:wire:atom`)).toBe(0);
+      expect(await redis.exists(SubscriberStore.recordsKey(iso.redisKeyPrefix, 'wire', 'atom'))).toBe(0);
     });
   });
 

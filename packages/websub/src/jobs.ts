@@ -2,14 +2,12 @@ import { createHash } from 'node:crypto';
 import type { Keyring } from '@syndicate/config';
 import { z } from 'zod';
 
-/** The BullMQ queue for the hub's own work: verifying intent and fanning a change out. */
-export const WEBSUB_QUEUE = 'websub';
-
 /**
- * Content pushes to subscribers, on a queue (and worker, and HTTP agent) of their own with their own
- * concurrency: however many subscribers a feed has, pushing to them never takes webhook deliveries' turn.
+ * The hub's queues, named in redis-runtime's catalogue: one for its own work (verifying intent, fanning a change
+ * out), one for content pushes to subscribers, with a worker (and HTTP agent) of its own so that however many
+ * subscribers a feed has, pushing to them never takes webhook deliveries' turn.
  */
-export const WEBSUB_PUSH_QUEUE = 'websub-push';
+export { WEBSUB_PUSH_QUEUE, WEBSUB_QUEUE } from '@syndicate/redis-runtime';
 
 export const LEASE_SECONDS = { default: 10 * 24 * 3600, min: 300, max: 30 * 24 * 3600 } as const;
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Redis } from '@syndicate/redis-runtime';
 
 export interface StoredDocument {
   body: Buffer;

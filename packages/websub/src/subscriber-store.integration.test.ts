@@ -57,7 +57,7 @@ describe('SubscriberStore on a real Redis', () => {
     const topic = 'https://hub.example/feeds/partners.json?token=the-partner-token';
     const roomy = { perTopic: 100, perCallbackHost: 100, total: 100 };
     expect(await store.put(subscription(1, { slug: 'partners', format: 'json', topic, secret, feedId: 'sub_1' }), roomy)).toBeNull();
-    const raw = JSON.stringify(await redis.hgetall(`${iso.redisKeyPrefix}websub:subs:partners:json`));
+    const raw = JSON.stringify(await redis.hgetall(SubscriberStore.recordsKey(iso.redisKeyPrefix, 'partners', 'json')));
     expect(raw).not.toContain(secret);
     expect(raw).not.toContain('the-partner-token');
     expect(await store.get('partners', 'json', 'https://reader-1.example/cb')).toMatchObject({ topic, secret, feedId: 'sub_1' });
@@ -67,7 +67,7 @@ describe('SubscriberStore on a real Redis', () => {
     expect(await stranger.list('partners', 'json')).toEqual([]); // left out, not fatal to a distribution
 
     const legacy = subscription(2, { slug: 'partners', format: 'json', topic, secret });
-    await redis.hset(`${iso.redisKeyPrefix}websub:subs:partners:json`, legacy.callback, JSON.stringify(legacy));
+    await redis.hset(SubscriberStore.recordsKey(iso.redisKeyPrefix, 'partners', 'json'), legacy.callback, JSON.stringify(legacy));
     expect(await store.get('partners', 'json', legacy.callback)).toEqual(legacy);
     expect(await store.removeWhere('partners', (s) => s.feedId === 'sub_1' || s.feedId === undefined)).toBe(2);
     expect(await store.list('partners', 'json')).toEqual([]);

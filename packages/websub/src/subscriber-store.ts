@@ -1,5 +1,5 @@
 import { type Keyring, KeyringError } from '@syndicate/config';
-import type { Redis } from 'ioredis';
+import { luaScript, type Redis } from '@syndicate/redis-runtime';
 import { callbackHost } from './callback-policy.js';
 
 export interface HubSubscription {
@@ -56,25 +56,7 @@ export const hubLimits = (config: {
   total: config.WEBSUB_MAX_TOTAL,
 });
 
-// KEYS: the topic's records (hash), then the live subscriptions (sorted sets scored by lease end) of the topic,
-// of the callback's host and of the whole hub. ARGV: callback, member (topic and callback), record, lease
-// end, now, then the three bounds. Expired leases are dropped first, so they never count; a renewal (the
-// callback still live on the topic) is never refused. Returns 'ok' or the bound that refused it.
-const PUT_SUBSCRIPTION = `
-local now = tonumber(ARGV[5])
-for i = 2, 4 do redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now) end
-if not redis.call('ZSCORE', KEYS[2], ARGV[1]) then
-  if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[6]) then return 'topic' end
-  if redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[7]) then return 'host' end
-  if redis.call('ZCARD', KEYS[4]) >= tonumber(ARGV[8]) then return 'total' end
-end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
-redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
-redis.call('ZADD', KEYS[3], ARGV[4], ARGV[2])
-redis.call('ZADD', KEYS[4], ARGV[4], ARGV[2])
-return 'ok'`;
-
-type WithHubScripts = Redis & { syndicateWebSubPut(keys: number, ...args: Array<string | number>): Promise<string> };
+const PUT = luaScript<'ok' | HubLimit>('@syndicate/websub/lua/websub-subscription-put.lua');
 
 /**
  * Verified subscriptions in Redis, one hash per (feed, format), keyed by callback URL, with each topic's,
@@ -88,14 +70,17 @@ export class SubscriberStore {
     private readonly redis: Redis,
     private readonly keyPrefix: string,
     private readonly keyring: Keyring,
-  ) {
-    if (!('syndicateWebSubPut' in redis)) redis.defineCommand('syndicateWebSubPut', { lua: PUT_SUBSCRIPTION });
-  }
+  ) {}
 
-  private key = (slug: string, format: string) => `${this.keyPrefix}websub:subs:${slug}:${format}`;
-  private topicLiveKey = (slug: string, format: string) => `${this.keyPrefix}websub:live:${slug}:${format}`;
-  private hostLiveKey = (callback: string) => `${this.keyPrefix}websub:live-host:${callbackHost(callback)}`;
-  private allLiveKey = () => `${this.keyPrefix}websub:live-all`;
+  /**
+   * Where a topic's records are (a hash by callback). Every key of the store shares one hash tag ({websub}): the
+   * bounds span topics, hosts and the whole hub, and are checked in one script.
+   */
+  static recordsKey = (keyPrefix: string, slug: string, format: string) => `${keyPrefix}{websub}:subs:${slug}:${format}`;
+  private key = (slug: string, format: string) => SubscriberStore.recordsKey(this.keyPrefix, slug, format);
+  private topicLiveKey = (slug: string, format: string) => `${this.keyPrefix}{websub}:live:${slug}:${format}`;
+  private hostLiveKey = (callback: string) => `${this.keyPrefix}{websub}:live-host:${callbackHost(callback)}`;
+  private allLiveKey = () => `${this.keyPrefix}{websub}:live-all`;
   private static member = (slug: string, format: string, callback: string) => `${slug} ${format} ${callback}`;
   private static context = (slug: string, format: string, callback: string) => `websub:${slug}:${format}:${callback}`;
 
@@ -110,22 +95,21 @@ export class SubscriberStore {
       ...rest,
       sealed: this.keyring.seal(JSON.stringify({ topic, secret }), SubscriberStore.context(slug, format, callback)),
     };
-    const outcome = await (this.redis as WithHubScripts).syndicateWebSubPut(
-      4,
-      this.key(slug, format),
-      this.topicLiveKey(slug, format),
-      this.hostLiveKey(callback),
-      this.allLiveKey(),
-      callback,
-      SubscriberStore.member(slug, format, callback),
-      JSON.stringify(stored),
-      subscription.expiresAt,
-      now,
-      limits.perTopic,
-      limits.perCallbackHost,
-      limits.total,
+    const outcome = await PUT.run(
+      this.redis,
+      [this.key(slug, format), this.topicLiveKey(slug, format), this.hostLiveKey(callback), this.allLiveKey()],
+      [
+        callback,
+        SubscriberStore.member(slug, format, callback),
+        JSON.stringify(stored),
+        subscription.expiresAt,
+        now,
+        limits.perTopic,
+        limits.perCallbackHost,
+        limits.total,
+      ],
     );
-    return outcome === 'ok' ? null : (outcome as HubLimit);
+    return outcome === 'ok' ? null : outcome;
   }
 
   /**
