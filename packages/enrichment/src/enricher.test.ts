@@ -1,14 +1,8 @@
 import { articleText, Enrichment } from '@syndicate/contracts';
 import { describe, expect, it } from 'vitest';
-import { HOSTILE_TEXTS } from './hostile-texts.js';
+import { cpuTimeMs, HOSTILE_CPU_BUDGET_MS, HOSTILE_TEXTS } from './hostile-texts.js';
 import { DEFAULT_MAX_CHARS, Enricher, extractEntities, extractionEnd } from './index.js';
 import { leadSummary, slugify, wordCount } from './text-stats.js';
-
-/**
- * Measured on a quiet machine: 6-320 ms a pattern (the old code: minutes). The budget is three times the
- * 1 s goal because this shared machine slows 2-3x without warning; superlinear work still blows through it.
- */
-const HOSTILE_BUDGET_MS = 3_000;
 
 // Written for this test.
 const article = {
@@ -77,7 +71,8 @@ describe('Enricher', () => {
     expect(result.summary).toMatch(/^Dock workers in Rotterdam/);
   });
 
-  it('copes with hostile text: empty, 1 MB, binary junk, no capitals, all capitals', () => {
+  // Ten texts of up to 200,000 characters: 3 s on this 2-core machine, 9 s under a load of 20.
+  it('copes with hostile text: empty, 1 MB, binary junk, no capitals, all capitals', { timeout: 60_000 }, () => {
     const hostile = [
       '',
       'x',
@@ -92,9 +87,8 @@ describe('Enricher', () => {
       'A'.repeat(200_000),
     ];
     for (const body of hostile) {
-      const started = performance.now();
-      const enriched = enricher.enrich({ headline: body.slice(0, 100) || 'x', body: [body], language: 'en' });
-      expect(performance.now() - started).toBeLessThan(10_000);
+      const [enriched, ms] = cpuTimeMs(() => enricher.enrich({ headline: body.slice(0, 100) || 'x', body: [body], language: 'en' }));
+      expect(ms).toBeLessThan(HOSTILE_CPU_BUDGET_MS);
       expect(Array.isArray(enriched.entities)).toBe(true);
     }
   });
@@ -102,19 +96,16 @@ describe('Enricher', () => {
 
 // The poison pill of issue 12: one article that keeps the enricher busy past its Kafka session is delivered
 // again and again. Work per article is bounded (DEFAULT_MAX_CHARS) and linear in what is read, so a 1 MB
-// article of any of these patterns is enriched well within a second (some once took minutes: the tokenizer
+// article of any of these patterns is enriched within a second or so (some once took minutes: the tokenizer
 // and the merging of names looked at all the rest for every piece).
 describe('Enricher on 1 MB of hostile text', () => {
-  it('enriches each pattern well within a second (budget 3 s: this machine slows 2-3× under load), with offsets into the text', {
-    timeout: 120_000,
-  }, () => {
+  // Sixteen 1 MB articles: 8 s on this 2-core machine, 30 s under a load of 20.
+  it('enriches each pattern within its CPU budget (HOSTILE_CPU_BUDGET_MS), with offsets into the text', { timeout: 180_000 }, () => {
     const enricher = new Enricher();
     for (const [name, make] of Object.entries(HOSTILE_TEXTS)) {
       const body = make();
-      const started = performance.now();
-      const enriched = enricher.enrich({ headline: 'Hostile', body: [body], language: 'en' });
-      const ms = performance.now() - started;
-      expect.soft(ms, `${name}: ${Math.round(ms)} ms`).toBeLessThan(HOSTILE_BUDGET_MS);
+      const [enriched, ms] = cpuTimeMs(() => enricher.enrich({ headline: 'Hostile', body: [body], language: 'en' }));
+      expect.soft(ms, `${name}: ${Math.round(ms)} ms of CPU`).toBeLessThan(HOSTILE_CPU_BUDGET_MS);
       expect.soft(enriched.truncatedAt, name).toBeLessThanOrEqual(DEFAULT_MAX_CHARS);
       const text = articleText({ headline: 'Hostile', body: [body] });
       for (const e of enriched.entities) for (const m of e.mentions) expect(text.slice(m.start, m.end)).toBe(m.text);
@@ -123,7 +114,8 @@ describe('Enricher on 1 MB of hostile text', () => {
 });
 
 describe('entities of a huge article', () => {
-  it('merges 160,000 mentions of one name without overflowing the stack', { timeout: 30_000 }, () => {
+  // 1 MB of one name: 3 s on this 2-core machine, 12 s under a load of 20.
+  it('merges 160,000 mentions of one name without overflowing the stack', { timeout: 60_000 }, () => {
     // Merging once spread the mentions as arguments, and thousands of names compared each with every person.
     const text = `The Associated Press said so.\n${'AP and AP and AP and AP.\n'.repeat(40_000)}`;
     const [agency] = extractEntities(text);

@@ -16,7 +16,8 @@ import { trainTopicModel } from './topics/training.js';
 const CONLL_DEV = join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'data', 'conll2003pp', 'dev.txt');
 
 describe('enrichment quality on the dev sets', () => {
-  it('entities: exact-span micro F1 of PER, ORG and LOC on CoNLL-2003 dev is at least 0.88', () => {
+  // Tags all of CoNLL-2003 dev: 4 s on this 2-core machine, 14 s under a load of 20.
+  it('entities: exact-span micro F1 of PER, ORG and LOC on CoNLL-2003 dev is at least 0.88', { timeout: 90_000 }, () => {
     expect(existsSync(CONLL_DEV), `${CONLL_DEV} (../shared/data) is needed`).toBe(true);
     const { f1 } = prf(scoreTexts(readConll(CONLL_DEV).map(goldText)).micro);
     expect(f1).toBeGreaterThanOrEqual(0.88);
@@ -27,7 +28,8 @@ describe('enrichment quality on the dev sets', () => {
     expect(f1).toBeGreaterThanOrEqual(0.85);
   });
 
-  it('topics: level-1 accuracy in 2-fold cross-validation on BBC News dev is at least 0.96', { timeout: 60_000 }, () => {
+  // Trains two topic models: 11 s on this 2-core machine, 40 s under a load of 20.
+  it('topics: level-1 accuracy in 2-fold cross-validation on BBC News dev is at least 0.96', { timeout: 180_000 }, () => {
     // Two folds, not eval:topics' five, to keep the suite quick: each model sees only half the articles.
     const documents = readBbc(BBC_DEV);
     const vocabulary = iptcVocabulary();
