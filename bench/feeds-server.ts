@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectRedis, Keyring } from '@syndicate/config';
-import { FeedStore } from '@syndicate/feeds';
+import { FeedStore } from '@syndicate/feed-store';
 import autocannon from 'autocannon';
 import { benchItems } from './fixtures.js';
 import { fixed, median, table } from './support.js';

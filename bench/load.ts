@@ -173,7 +173,7 @@ async function startStack(brokers: string) {
     let waiting = [...ids];
     return async () => {
       const pipeline = redis.pipeline();
-      for (const articleId of waiting) pipeline.hget(`${id}:feeds:item:${articleId}`, 'version');
+      for (const articleId of waiting) pipeline.hget(`${id}:{feeds}:item:${articleId}`, 'version');
       const found = (await pipeline.exec()) ?? [];
       waiting = waiting.filter((_, i) => found[i]?.[1] === null);
       return waiting.length === 0;

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Keyring } from '@syndicate/config';
 import { topicNames } from '@syndicate/contracts';
-import { FeedStore } from '@syndicate/feeds';
+import { FeedStore } from '@syndicate/feed-store';
 import { createKafka, ensureTopics } from '@syndicate/kafka-runtime';
 import { Supervisor } from '@syndicate/lifecycle/supervisor';
 import { createLogger } from '@syndicate/observability';

@@ -1,11 +1,19 @@
 import type { EnrichedArticle } from '@syndicate/contracts';
-import type { Tombstone } from './feed-store.js';
+
+/** The feed every public article is in, whatever subscriptions match it. */
+export const ALL_FEED = 'all';
 
 /**
  * An item as the feed store returns it: the enriched article plus its body already as HTML (made once per
  * version when stored, since a feed is rendered far more often than an article changes).
  */
 export type FeedItem = EnrichedArticle & { bodyHtml?: string };
+
+/** An article withdrawn from a feed, remembered there for a while (Atom's deleted-entry). */
+export interface Tombstone {
+  id: string;
+  withdrawnAt: string;
+}
 
 /** Everything a renderer needs; the same document renders as RSS, Atom or JSON Feed. */
 export interface FeedDocument {

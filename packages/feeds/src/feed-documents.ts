@@ -1,6 +1,23 @@
-import { type FeedDocument, lastUpdated, tagIds } from './document.js';
-import type { FeedStore } from './feed-store.js';
+import { type FeedDocument, type FeedItem, lastUpdated, type Tombstone, tagIds } from './document.js';
 import { FEED_FORMATS, type FeedFormat, renderBounded } from './formats.js';
+
+export interface FeedPage {
+  items: FeedItem[];
+  /** Recently withdrawn articles of this feed, newest first. */
+  tombstones: Tombstone[];
+  /** Publication time (ms) of the oldest item on the page, when older items exist: the next archive page. */
+  olderThan?: number;
+}
+
+/** Where documents are made from: the feed store (@syndicate/feed-store), or a test's own. */
+export interface FeedSource {
+  /** One page of a feed, newest first: the current page, or with `olderThan` (ms) an archive page. */
+  page(slug: string, options: { limit: number; olderThan?: number }): Promise<FeedPage>;
+  /** Forgets a feed's items and tombstones (a feed deleted, or its slug taken again). */
+  removeFeed(slug: string): Promise<void>;
+  /** The archive page boundary that serves `before`, or null when no item is that new. */
+  archiveBoundary(slug: string, before: number): Promise<number | null>;
+}
 
 export interface FeedSite {
   /** How readers reach the API, e.g. https://feeds.example.com (a function: known only once listening). */
@@ -26,7 +43,7 @@ export class FeedDocuments {
   private readonly ids;
 
   constructor(
-    private readonly store: FeedStore,
+    private readonly store: FeedSource,
     readonly site: FeedSite,
   ) {
     this.ids = tagIds(site.tagAuthority, site.tagDate);
@@ -40,12 +57,12 @@ export class FeedDocuments {
     return `${this.site.baseUrl()}/feeds/${slug}.${format}${olderThan === undefined ? '' : `?before=${olderThan}`}`;
   }
 
-  /** See FeedStore.removeFeed. */
+  /** See FeedSource.removeFeed. */
   removeFeed(slug: string): Promise<void> {
     return this.store.removeFeed(slug);
   }
 
-  /** See FeedStore.archiveBoundary. */
+  /** See FeedSource.archiveBoundary. */
   archiveBoundary(slug: string, before: number): Promise<number | null> {
     return this.store.archiveBoundary(slug, before);
   }

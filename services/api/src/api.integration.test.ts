@@ -5,7 +5,7 @@
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { parseConfig } from '@syndicate/config';
 import type { EnrichedArticle } from '@syndicate/contracts';
-import { announceFeedChanges, FeedStore } from '@syndicate/feeds';
+import { announceFeedChanges, FeedStore } from '@syndicate/feed-store';
 import { cleanRedis, eventually, isolation, testLogger, testRedis } from '@syndicate/test-support';
 import Parser from 'rss-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,6 +1,7 @@
 import type { Keyring } from '@syndicate/config';
 import type { TopicNames } from '@syndicate/contracts';
-import type { FeedCache, FeedDocuments } from '@syndicate/feeds';
+import type { FeedCache } from '@syndicate/feed-store';
+import type { FeedDocuments } from '@syndicate/feeds';
 import type { KeyedProducer } from '@syndicate/kafka-runtime';
 import type { Counter, Readiness, Registry } from '@syndicate/observability';
 import type { Queue, Redis } from '@syndicate/redis-runtime';

@@ -6,7 +6,7 @@
  */
 import { request as httpRequest } from 'node:http';
 import { parseConfig } from '@syndicate/config';
-import { FeedStore } from '@syndicate/feeds';
+import { FeedStore } from '@syndicate/feed-store';
 import { cleanRedis, enrichedArticle, isolation, testLogger, testRedis } from '@syndicate/test-support';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -4,7 +4,7 @@
  * render each, and an `all` feed that can be closed to the public.
  */
 import { parseConfig } from '@syndicate/config';
-import { FeedStore } from '@syndicate/feeds';
+import { FeedStore } from '@syndicate/feed-store';
 import { cleanRedis, enrichedArticle, isolation, testLogger, testRedis } from '@syndicate/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiService } from './api-service.js';

@@ -13,7 +13,7 @@ import {
   type WebhookSubscription,
 } from '@syndicate/contracts';
 import { iptcVocabulary } from '@syndicate/enrichment/iptc';
-import { announceFeedChanges, FeedStore } from '@syndicate/feeds';
+import { announceFeedChanges, FeedStore } from '@syndicate/feed-store';
 import type { KafkaMessage } from '@syndicate/kafka-runtime';
 import {
   ConsumerLoop,

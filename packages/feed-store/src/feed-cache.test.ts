@@ -1,5 +1,5 @@
 import { gunzipSync } from 'node:zlib';
-import type { Redis } from 'ioredis';
+import type { Redis } from '@syndicate/redis-runtime';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FeedCache } from './feed-cache.js';
 

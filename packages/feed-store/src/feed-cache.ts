@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { brotliCompress, gzip, constants as zlib } from 'node:zlib';
-import type { Redis } from 'ioredis';
-import type { RenderedFeed } from './feed-documents.js';
+import type { RenderedFeed } from '@syndicate/feeds';
+import type { Redis } from '@syndicate/redis-runtime';
 
 /** The channel on which feed changes are announced; every API instance drops its cached copies. */
 export const feedChangesChannel = (keyPrefix: string) => `${keyPrefix}feeds:changed`;

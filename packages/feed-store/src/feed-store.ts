@@ -1,77 +1,14 @@
 import { EmbargoBreachError, type EnrichedArticle, underEmbargo } from '@syndicate/contracts';
-import type { Redis } from 'ioredis';
-import type { FeedItem } from './document.js';
-import { paragraphsToHtml } from './xml-text.js';
+import { ALL_FEED, type FeedItem, type FeedPage, type FeedSource, paragraphsToHtml, type Tombstone } from '@syndicate/feeds';
+import { luaScript, type Redis } from '@syndicate/redis-runtime';
 
-export const ALL_FEED = 'all';
+/** The scripts say what each does; false from UPSERT or WITHDRAW: memberships changed since read, read again. */
+const UPSERT = luaScript<string[] | null>('@syndicate/feed-store/lua/feed-upsert.lua');
+const WITHDRAW = luaScript<string[] | null>('@syndicate/feed-store/lua/feed-withdraw.lua');
+const FILE = luaScript<number>('@syndicate/feed-store/lua/feed-file.lua');
 
-/**
- * Stores an article version unless the store already holds that version or a newer one, then files it in
- * the given feeds, takes it out of feeds it no longer belongs to, and clears any tombstone it left there.
- * One script, so a racing older version can never overwrite a newer one. Returns the slugs of every feed
- * that changed (none when the version was stale).
- * KEYS: item, memberships. ARGV: version, json, score, max items, key prefix, id, body HTML, slugs...
- */
-const UPSERT = `
-local current = redis.call('HGET', KEYS[1], 'version')
-if current and tonumber(current) >= tonumber(ARGV[1]) then return {} end
-redis.call('HSET', KEYS[1], 'version', ARGV[1], 'json', ARGV[2], 'html', ARGV[7], 'withdrawn', '0')
-local prefix, id, max = ARGV[5], ARGV[6], tonumber(ARGV[4])
-local wanted, changed = {}, {}
-for i = 8, #ARGV do wanted[ARGV[i]] = true end
-for _, slug in ipairs(redis.call('SMEMBERS', KEYS[2])) do
-  if not wanted[slug] then
-    redis.call('ZREM', prefix .. 'feed:' .. slug, id)
-    table.insert(changed, slug)
-  end
-end
-redis.call('DEL', KEYS[2])
-for i = 8, #ARGV do
-  local slug = ARGV[i]
-  local feed = prefix .. 'feed:' .. slug
-  redis.call('ZADD', feed, ARGV[3], id)
-  redis.call('ZREMRANGEBYRANK', feed, 0, -(max + 1))
-  redis.call('ZREM', prefix .. 'tomb:' .. slug, id)
-  redis.call('SADD', KEYS[2], slug)
-  table.insert(changed, slug)
-end
-return changed
-`;
-
-/**
- * Marks an article withdrawn (unless a newer version is stored), takes it out of every feed and leaves a
- * tombstone there (for Atom's deleted-entry). Returns the slugs of the feeds that changed.
- * KEYS: item, memberships. ARGV: version, key prefix, id, withdrawn-at (ms), max tombstones.
- */
-const WITHDRAW = `
-local current = redis.call('HGET', KEYS[1], 'version')
-if current and tonumber(current) > tonumber(ARGV[1]) then return {} end
-redis.call('HSET', KEYS[1], 'version', ARGV[1], 'withdrawn', '1', 'withdrawnAt', ARGV[4])
-local prefix, id = ARGV[2], ARGV[3]
-local changed = redis.call('SMEMBERS', KEYS[2])
-for _, slug in ipairs(changed) do
-  redis.call('ZREM', prefix .. 'feed:' .. slug, id)
-  local tombs = prefix .. 'tomb:' .. slug
-  redis.call('ZADD', tombs, ARGV[4], id)
-  redis.call('ZREMRANGEBYRANK', tombs, 0, -(tonumber(ARGV[5]) + 1))
-end
-redis.call('DEL', KEYS[2])
-return changed
-`;
-
-/**
- * Files the stored version of an article into one more feed (a backfill), unless the store holds a newer
- * version or a withdrawal. KEYS: item, memberships. ARGV: version, key prefix, id, score, max items, slug.
- */
-const FILE = `
-local current = redis.call('HGET', KEYS[1], 'version')
-if not current or tonumber(current) ~= tonumber(ARGV[1]) or redis.call('HGET', KEYS[1], 'withdrawn') == '1' then return 0 end
-local feed = ARGV[2] .. 'feed:' .. ARGV[6]
-redis.call('ZADD', feed, ARGV[4], ARGV[3])
-redis.call('ZREMRANGEBYRANK', feed, 0, -(tonumber(ARGV[5]) + 1))
-redis.call('SADD', KEYS[2], ARGV[6])
-return 1
-`;
+/** How often a write reads an article's memberships again because another write changed them meanwhile. */
+const MAX_MEMBERSHIP_READS = 10;
 
 export interface FeedStoreOptions {
   redis: Redis;
@@ -80,33 +17,51 @@ export interface FeedStoreOptions {
   maxItemsPerFeed?: number;
 }
 
-export interface Tombstone {
-  id: string;
-  withdrawnAt: string;
-}
-
-export interface FeedPage {
-  items: FeedItem[];
-  /** Recently withdrawn articles of this feed, newest first. */
-  tombstones: Tombstone[];
-  /** Publication time (ms) of the oldest item on the page, when older items exist: the next archive page. */
-  olderThan?: number;
-}
-
-/** Feed contents in Redis: one hash per article (latest version) and one sorted set per feed, newest first. */
-export class FeedStore {
+/**
+ * Feed contents in Redis: one hash per article (latest version) and one sorted set per feed, newest first. Every
+ * key of the store shares one hash tag ({feeds}): a write touches an article and the feeds it is in at once, in
+ * one script, so on a Redis Cluster the store is one slot.
+ */
+export class FeedStore implements FeedSource {
   private readonly redis: Redis;
   private readonly prefix: string;
   private readonly maxItems: number;
 
   constructor(options: FeedStoreOptions) {
     this.redis = options.redis;
-    this.prefix = `${options.keyPrefix}feeds:`;
+    this.prefix = `${options.keyPrefix}{feeds}:`;
     this.maxItems = options.maxItemsPerFeed ?? 500;
   }
 
   private itemKey = (id: string) => `${this.prefix}item:${id}`;
   private membershipKey = (id: string) => `${this.prefix}in:${id}`;
+  private feedKey = (slug: string) => `${this.prefix}feed:${slug}`;
+  private tombKey = (slug: string) => `${this.prefix}tomb:${slug}`;
+
+  /**
+   * Runs a script that takes an article's item and memberships keys and, for each feed, its two keys and
+   * arguments, over the feeds the article is in now (read first: a script is given every key it touches) and
+   * those `wanted`; again if another write changed its memberships between the read and the script.
+   */
+  private async withMemberships(
+    id: string,
+    wanted: string[],
+    run: (keys: string[], feeds: Array<{ slug: string; wanted: boolean }>) => Promise<string[] | null>,
+  ): Promise<string[]> {
+    for (let read = 1; ; read++) {
+      const current = await this.redis.smembers(this.membershipKey(id));
+      const want = new Set(wanted);
+      // Feeds it leaves first, then those it is filed in: the order the changes are reported in.
+      const feeds = [
+        ...current.filter((slug) => !want.has(slug)).map((slug) => ({ slug, wanted: false })),
+        ...[...want].map((slug) => ({ slug, wanted: true })),
+      ];
+      const keys = [this.itemKey(id), this.membershipKey(id), ...feeds.flatMap(({ slug }) => [this.feedKey(slug), this.tombKey(slug)])];
+      const changed = await run(keys, feeds);
+      if (changed !== null) return changed;
+      if (read >= MAX_MEMBERSHIP_READS) throw new Error(`the feeds of article ${id} kept changing under ${read} writes`);
+    }
+  }
 
   /**
    * Stores the article in the given feeds and, unless `inAll` is false (an article only partner-only feeds
@@ -116,20 +71,18 @@ export class FeedStore {
   async put(record: EnrichedArticle, feedSlugs: string[], { inAll = true } = {}): Promise<string[]> {
     const { article } = record;
     if (underEmbargo(article)) throw new EmbargoBreachError(article.id, 'feeds', article.embargoUntil);
-    return (await this.redis.eval(
-      UPSERT,
-      2,
-      this.itemKey(article.id),
-      this.membershipKey(article.id),
-      article.version,
-      JSON.stringify(record),
-      Date.parse(article.publishedAt),
-      this.maxItems,
-      this.prefix,
-      article.id,
-      paragraphsToHtml(article.body),
-      ...new Set(inAll ? [ALL_FEED, ...feedSlugs] : feedSlugs),
-    )) as string[];
+    const html = paragraphsToHtml(article.body);
+    return this.withMemberships(article.id, inAll ? [ALL_FEED, ...feedSlugs] : feedSlugs, (keys, feeds) =>
+      UPSERT.run(this.redis, keys, [
+        article.version,
+        JSON.stringify(record),
+        Date.parse(article.publishedAt),
+        this.maxItems,
+        article.id,
+        html,
+        ...feeds.flatMap(({ slug, wanted }) => [slug, wanted ? 1 : 0]),
+      ]),
+    );
   }
 
   /**
@@ -140,17 +93,10 @@ export class FeedStore {
   async file(record: EnrichedArticle, slug: string): Promise<boolean> {
     const { article } = record;
     if (underEmbargo(article)) throw new EmbargoBreachError(article.id, 'feeds', article.embargoUntil);
-    const filed = await this.redis.eval(
-      FILE,
-      2,
-      this.itemKey(article.id),
-      this.membershipKey(article.id),
-      article.version,
-      this.prefix,
-      article.id,
-      Date.parse(article.publishedAt),
-      this.maxItems,
-      slug,
+    const filed = await FILE.run(
+      this.redis,
+      [this.itemKey(article.id), this.membershipKey(article.id), this.feedKey(slug)],
+      [article.version, article.id, Date.parse(article.publishedAt), this.maxItems, slug],
     );
     return filed === 1;
   }
@@ -161,27 +107,19 @@ export class FeedStore {
    * exclusives under a public feed of the same name).
    */
   async removeFeed(slug: string): Promise<void> {
-    const feedKey = `${this.prefix}feed:${slug}`;
+    const feedKey = this.feedKey(slug);
     const ids = await this.redis.zrange(feedKey, 0, -1);
     const pipeline = this.redis.pipeline();
     for (const id of ids) pipeline.srem(this.membershipKey(id), slug);
-    pipeline.del(feedKey, `${this.prefix}tomb:${slug}`);
+    pipeline.del(feedKey, this.tombKey(slug));
     await pipeline.exec();
   }
 
   /** Returns the feeds that changed; none if a newer version is stored. */
   async withdraw(id: string, version: number, withdrawnAt = new Date()): Promise<string[]> {
-    return (await this.redis.eval(
-      WITHDRAW,
-      2,
-      this.itemKey(id),
-      this.membershipKey(id),
-      version,
-      this.prefix,
-      id,
-      withdrawnAt.getTime(),
-      this.maxItems,
-    )) as string[];
+    return this.withMemberships(id, [], (keys, feeds) =>
+      WITHDRAW.run(this.redis, keys, [version, withdrawnAt.getTime(), this.maxItems, id, ...feeds.map(({ slug }) => slug)]),
+    );
   }
 
   /** Just the stored version number (a withdrawal counts), or null: cheap enough for every delivery. */
@@ -207,11 +145,11 @@ export class FeedStore {
    * items published before that time.
    */
   async page(slug: string, { limit, olderThan }: { limit: number; olderThan?: number }): Promise<FeedPage> {
-    const feedKey = `${this.prefix}feed:${slug}`;
+    const feedKey = this.feedKey(slug);
     const max = olderThan === undefined ? '+inf' : `(${olderThan}`;
     const [rows, tombRows] = await Promise.all([
       this.redis.zrevrangebyscore(feedKey, max, '-inf', 'WITHSCORES', 'LIMIT', 0, limit + 1),
-      olderThan === undefined ? this.redis.zrevrange(`${this.prefix}tomb:${slug}`, 0, limit - 1, 'WITHSCORES') : Promise.resolve([]),
+      olderThan === undefined ? this.redis.zrevrange(this.tombKey(slug), 0, limit - 1, 'WITHSCORES') : Promise.resolve([]),
     ]);
     const ids: string[] = [];
     const scores: number[] = [];
@@ -236,7 +174,7 @@ export class FeedStore {
    * make a render (and a cache entry) each.
    */
   async archiveBoundary(slug: string, before: number): Promise<number | null> {
-    const [, score] = await this.redis.zrangebyscore(`${this.prefix}feed:${slug}`, before, '+inf', 'WITHSCORES', 'LIMIT', 0, 1);
+    const [, score] = await this.redis.zrangebyscore(this.feedKey(slug), before, '+inf', 'WITHSCORES', 'LIMIT', 0, 1);
     return score === undefined ? null : Number(score);
   }
 

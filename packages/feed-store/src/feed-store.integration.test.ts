@@ -1,5 +1,5 @@
 import { cleanRedis, enrichedArticle, isolation, testRedis } from '@syndicate/test-support';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { FeedStore } from './feed-store.js';
 
 const redis = testRedis();
@@ -59,5 +59,22 @@ describe('FeedStore on a real Redis', () => {
     expect((await store.page('sport', { limit: 10 })).tombstones).toEqual([]);
     await store.put(record('e', 5, '2026-04-01T00:00:00Z'), []);
     expect(await store.withdraw('e', 4)).toEqual([]);
+  });
+
+  it('reads an article’s feeds again when another write changed them between its read and its script', async () => {
+    await store.put(record('f', 1, '2026-06-01T00:00:00Z'), ['sport']);
+    // The first read is from before 'f' went into sport: the script finds a feed it was not given, and refuses.
+    const smembers = vi.spyOn(redis, 'smembers').mockResolvedValueOnce([]);
+    expect((await store.put(record('f', 2, '2026-06-01T00:00:00Z'), ['culture'])).sort()).toEqual(['all', 'culture', 'sport']);
+    expect(smembers).toHaveBeenCalledTimes(2);
+    smembers.mockRestore();
+    expect((await store.list('sport')).map((r) => r.article.id)).not.toContain('f');
+    expect((await store.list('culture')).map((r) => r.article.id)).toContain('f');
+  });
+
+  it('keeps every key under the store’s hash tag', async () => {
+    const keys = await redis.keys(`${iso.redisKeyPrefix}*`);
+    expect(keys.length).toBeGreaterThan(0);
+    expect(keys.filter((key) => !key.startsWith(`${iso.redisKeyPrefix}{feeds}:`) && !key.includes(':archive:'))).toEqual([]);
   });
 });

@@ -1,0 +1,2 @@
+export * from './feed-cache.js';
+export * from './feed-store.js';
