@@ -20,7 +20,12 @@ export { Keyring, KeyringError } from './keyring.js';
 /** Where the shared infrastructure is. Every service's own config schema extends this one. */
 export const InfraConfig = z.object({
   KAFKA_BROKERS: z.string().default('127.0.0.1:9092'), // comma-separated host:port
-  REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  // A managed Kafka: TLS and/or SASL. A private CA for Kafka or Redis: NODE_EXTRA_CA_CERTS=/path/ca.pem.
+  KAFKA_SSL: z.stringbool().default(false), // TLS to the brokers
+  KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(), // with KAFKA_SASL_USERNAME and _PASSWORD
+  KAFKA_SASL_USERNAME: z.string().optional(),
+  KAFKA_SASL_PASSWORD: z.string().optional(),
+  REDIS_URL: z.string().default('redis://127.0.0.1:6379'), // rediss://… for TLS (user:password@ for AUTH)
   TOPIC_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9._-]*$/)

@@ -2,6 +2,7 @@ import { deadLetterTopic } from '@syndicate/contracts';
 import type { Logger } from '@syndicate/observability';
 import kafkajs, { type Admin, type ITopicConfig, Kafka, logLevel as KafkaLogLevel, type LogEntry, type RetryOptions } from 'kafkajs';
 import { succeeded } from './results.js';
+import type { KafkaSecurity } from './security.js';
 
 // The kafkajs names other packages need, so that kafkajs is imported here only.
 export type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs';
@@ -64,6 +65,8 @@ export interface CreateKafkaOptions {
   requestTimeoutMs?: number;
   /** How long connecting to a broker may take (kafkajs default 1 s). */
   connectionTimeoutMs?: number;
+  /** TLS and SASL for a secured cluster: `kafkaSecurity(config)`. */
+  security?: KafkaSecurity;
 }
 
 /** A kafkajs client whose logs go through our JSON logger instead of its own console output. */
@@ -81,6 +84,7 @@ export function createKafka(options: CreateKafkaOptions): Kafka {
         kafkaLogger[levelOf(level, message, rest.error)]({ ...rest, namespace: log.namespace }, message);
       },
     retry: options.retry ?? KAFKA_RETRY,
+    ...options.security,
     ...(options.requestTimeoutMs !== undefined ? { requestTimeout: options.requestTimeoutMs } : {}),
     ...(options.connectionTimeoutMs !== undefined ? { connectionTimeout: options.connectionTimeoutMs } : {}),
   });

@@ -5,3 +5,4 @@ export * from './key-waves.js';
 export * from './producer.js';
 export * from './read-to-end.js';
 export * from './results.js';
+export * from './security.js';
