@@ -2,7 +2,7 @@ import { parseConfig } from '@syndicate/config';
 import type { ArticleEvent } from '@syndicate/contracts';
 import type { KeyedProducer } from '@syndicate/kafka-runtime';
 import { createLogger } from '@syndicate/observability';
-import { describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { EnricherConfig } from './config.js';
 import { EnricherService } from './enricher-service.js';
 
@@ -21,9 +21,15 @@ const article = (id: string) => ({
 });
 
 describe('EnricherService', () => {
+  let service: EnricherService;
+  // The constructor loads the models (tagger, place index, topic classifier): 2.5 s on this 2-core machine,
+  // past vitest's 5 s under load. Constructed only: nothing connects.
+  beforeAll(() => {
+    service = new EnricherService(parseConfig(EnricherConfig, {}), createLogger('test', 'silent'));
+  }, 60_000);
+
   it("writes a batch's enriched records in one send, in the order of the events", async () => {
-    const service = new EnricherService(parseConfig(EnricherConfig, {}), createLogger('test', 'silent'));
-    // Private parts, reached by a cast to check the batching alone (constructed only: nothing connects).
+    // Private parts, reached by a cast to check the batching alone.
     const { producer, handleMany } = service as unknown as {
       producer: KeyedProducer;
       handleMany: (events: ArticleEvent[]) => Promise<Array<{ kind: string }>>;
