@@ -1,13 +1,10 @@
 import type { EnrichedArticle } from '@syndicate/contracts';
 import { EnrichedRecord } from '@syndicate/contracts';
-import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
-
-export const EMBARGO_QUEUE = 'embargo-releases';
+import type { Queue, Redis } from '@syndicate/redis-runtime';
 
 /**
- * Embargoed articles wait here: the latest held version in Redis, and a BullMQ delayed job per version that
- * fires at the release time. A withdrawal or newer version makes an older job's release a no-op.
+ * Embargoed articles wait here: the latest held version in Redis, and a BullMQ delayed job per version (on
+ * EMBARGO_QUEUE) that fires at the release time. A withdrawal or newer version makes an older job's release a no-op.
  */
 export class EmbargoHold {
   constructor(

@@ -8,6 +8,7 @@
 import { parseConfig } from '@syndicate/config';
 import { type EnrichedRecord, newEventAttributes, type Subscription, toKafkaRecord, topicNames } from '@syndicate/contracts';
 import { coreTopicSpecs, ensureTopics } from '@syndicate/kafka-runtime';
+import { openQueue, WEBHOOK_BATCH_QUEUE } from '@syndicate/redis-runtime';
 import { SubscriptionWriter } from '@syndicate/subscriptions';
 import {
   cleanRedis,
@@ -20,8 +21,7 @@ import {
   testProducer,
   testRedis,
 } from '@syndicate/test-support';
-import { WEBHOOK_BATCH_QUEUE, type WebhookBatchJob } from '@syndicate/webhooks';
-import { Queue } from 'bullmq';
+import type { WebhookBatchJob } from '@syndicate/webhooks';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { FanoutConfig } from './config.js';
 import { FanoutService } from './fanout-service.js';
@@ -49,7 +49,7 @@ const fanout = new FanoutService(
   parseConfig(FanoutConfig, { ...iso.env, FANOUT_GROUP_ID: `fanout-${iso.id}`, FANOUT_BATCH_SIZE: '100' }),
   testLogger('fanout'),
 );
-const batchQueue = new Queue<WebhookBatchJob>(WEBHOOK_BATCH_QUEUE, { connection: redis, prefix: `${iso.redisKeyPrefix}bull` });
+const batchQueue = openQueue<WebhookBatchJob>(WEBHOOK_BATCH_QUEUE, { connection: redis, keyPrefix: iso.redisKeyPrefix });
 
 const withdrawal = (id: string, version: number): EnrichedRecord => ({
   type: 'article.withdrawn',

@@ -1,6 +1,5 @@
-import { brokerList, checkRedisDurability, connectRedis, redisCheck, redisReady, WORKER_RECOVERY } from '@syndicate/config';
+import { brokerList } from '@syndicate/config';
 import {
-  BACKFILL_QUEUE,
   BackfillJob,
   type BackfillProgress,
   EmbargoBreachError,
@@ -30,24 +29,32 @@ import {
 } from '@syndicate/kafka-runtime';
 import { Counter, createMetricsRegistry, type Logger, Readiness, type Registry } from '@syndicate/observability';
 import { partnerMessage } from '@syndicate/partner-formats';
-import { articleKeys, filterAccepts, SubscriptionRegistry } from '@syndicate/subscriptions';
 import {
-  DeliveryTracker,
+  BACKFILL_QUEUE,
+  checkRedisDurability,
+  connectRedis,
+  EMBARGO_QUEUE,
+  type Job,
+  openWorker,
+  type Queue,
+  Queues,
+  type Redis,
+  redisCheck,
+  redisReady,
+  UnrecoverableError,
   WEBHOOK_BATCH_QUEUE,
-  type WebhookBatchJob,
-  webhookBatchJobId,
-  webhookBody,
-  webhookMessageId,
-} from '@syndicate/webhooks';
-import { distributeJob, WEBSUB_QUEUE } from '@syndicate/websub';
-import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+  WEBSUB_QUEUE,
+  type Worker,
+} from '@syndicate/redis-runtime';
+import { articleKeys, filterAccepts, SubscriptionRegistry } from '@syndicate/subscriptions';
+import { DeliveryTracker, type WebhookBatchJob, webhookBatchJobId, webhookBody, webhookMessageId } from '@syndicate/webhooks';
+import { distributeJob } from '@syndicate/websub';
 import { z } from 'zod';
 import { ArticleLocks } from './article-lock.js';
 import { readEnrichedSince } from './backfill.js';
 import { CoalescedSends } from './coalesced-sends.js';
 import type { FanoutConfig } from './config.js';
-import { EMBARGO_QUEUE, EmbargoHold } from './embargo.js';
+import { EmbargoHold } from './embargo.js';
 
 export function decodeEnrichedRecord(message: KafkaMessage): EnrichedRecord {
   const { data } = fromKafkaRecord(message.headers, message.value);
@@ -78,8 +85,11 @@ export class FanoutService {
   private readonly pipelined: Redis;
   /** Each article event's webhook deliveries, one job for all its endpoints. */
   private readonly batchQueue: Queue<WebhookBatchJob>;
-  /** Queues whose jobs a newer version may cancel (the batches, and endpoints' own), made on first use. */
-  private readonly webhookQueues = new Map<string, Queue>();
+  /**
+   * The queues it adds to, on `pipelined`: the batches, the hub's, the embargoes', and endpoints' own (whose jobs a
+   * newer version may cancel), each made on first use.
+   */
+  private readonly queues: Queues;
   private readonly hubQueue: Queue;
   private readonly embargoQueue: Queue;
   private embargoWorker?: Worker;
@@ -118,11 +128,11 @@ export class FanoutService {
     this.pipelined = connectRedis(config.REDIS_URL, { enableAutoPipelining: true });
     const redis = this.pipelined;
     this.feeds = new FeedStore({ redis, keyPrefix: config.REDIS_KEY_PREFIX, maxItemsPerFeed: config.FEED_MAX_ITEMS });
-    const bullPrefix = `${config.REDIS_KEY_PREFIX}bull`;
-    this.hubQueue = new Queue(WEBSUB_QUEUE, { connection: redis, prefix: bullPrefix });
-    this.embargoQueue = new Queue(EMBARGO_QUEUE, { connection: redis, prefix: bullPrefix });
+    this.queues = new Queues({ connection: redis, keyPrefix: config.REDIS_KEY_PREFIX });
+    this.hubQueue = this.queues.get(WEBSUB_QUEUE);
+    this.embargoQueue = this.queues.get(EMBARGO_QUEUE);
     this.embargoes = new EmbargoHold(redis, this.embargoQueue, config.REDIS_KEY_PREFIX);
-    this.batchQueue = new Queue(WEBHOOK_BATCH_QUEUE, { connection: redis, prefix: bullPrefix });
+    this.batchQueue = this.queues.get(WEBHOOK_BATCH_QUEUE);
     this.deliveries = new DeliveryTracker(redis, config.REDIS_KEY_PREFIX);
     this.locks = new ArticleLocks(redis, config.REDIS_KEY_PREFIX);
     this.registry = new SubscriptionRegistry({ kafka: this.kafka, topic: this.topics.subscriptions, logger });
@@ -192,7 +202,7 @@ export class FanoutService {
     } else if (record.type === 'article.withdrawn') {
       await this.embargoes.cancel(id); // withdrawn before release: it never leaves
     }
-    await this.deliveries.supersede(id, version, (queueName) => this.webhookQueue(queueName));
+    await this.deliveries.supersede(id, version, (queueName) => this.queues.get(queueName));
 
     // A withdrawal reaches whoever the article last matched; an article matches by its own content.
     const matchedOn = record.type !== 'article.withdrawn' ? record : stored && !stored.withdrawn ? stored.record : null;
@@ -264,16 +274,6 @@ export class FanoutService {
     return progress;
   }
 
-  private webhookQueue(queueName: string): Queue {
-    if (queueName === WEBHOOK_BATCH_QUEUE) return this.batchQueue;
-    let queue = this.webhookQueues.get(queueName);
-    if (!queue) {
-      queue = new Queue(queueName, { connection: this.pipelined, prefix: `${this.config.REDIS_KEY_PREFIX}bull` });
-      this.webhookQueues.set(queueName, queue);
-    }
-    return queue;
-  }
-
   /** Feed servers drop their cached copies of these feeds, and the WebSub hub pushes them to subscribers. */
   private async feedsChanged(slugs: string[]) {
     if (slugs.length === 0) return;
@@ -338,23 +338,18 @@ export class FanoutService {
     await this.registry.start();
     await this.producer.start();
     await this.loop.start();
-    this.embargoWorker = new Worker<{ articleId: string; version: number }>(
+    // The workers block on Redis: they use `redis`, not `pipelined`.
+    const workerConnection = { connection: this.redis, keyPrefix: this.config.REDIS_KEY_PREFIX };
+    this.embargoWorker = openWorker<{ articleId: string; version: number }, string>(
       EMBARGO_QUEUE,
       (job) => this.release(job.data.articleId, job.data.version),
-      {
-        connection: this.redis,
-        prefix: `${this.config.REDIS_KEY_PREFIX}bull`,
-        concurrency: 8,
-        ...WORKER_RECOVERY,
-      },
+      workerConnection,
+      { concurrency: 8 },
     );
     this.embargoWorker.on('error', (error) => this.logger.error({ err: error }, 'embargo worker error'));
-    this.backfillWorker = new Worker(BACKFILL_QUEUE, (job) => this.backfill(job), {
-      connection: this.redis,
-      prefix: `${this.config.REDIS_KEY_PREFIX}bull`,
+    this.backfillWorker = openWorker(BACKFILL_QUEUE, (job) => this.backfill(job), workerConnection, {
       concurrency: 1,
       lockDuration: 120_000, // a long backfill must not be taken for a stalled one
-      ...WORKER_RECOVERY,
     });
     this.backfillWorker.on('error', (error) => this.logger.error({ err: error }, 'backfill worker error'));
     await Promise.all([this.embargoWorker.waitUntilReady(), this.backfillWorker.waitUntilReady()]);
@@ -366,15 +361,7 @@ export class FanoutService {
   async stop(): Promise<void> {
     this.readiness.stop();
     await Promise.all([this.loop.stop(), this.embargoWorker?.close(), this.backfillWorker?.close()]);
-    await Promise.allSettled([
-      this.embargoQueue.close(),
-      this.registry.stop(),
-      this.producer.stop(),
-      this.batchQueue.close(),
-      ...[...this.webhookQueues.values()].map((q) => q.close()),
-      this.hubQueue.close(),
-      this.probe.stop(),
-    ]);
+    await Promise.allSettled([this.queues.close(), this.registry.stop(), this.producer.stop(), this.probe.stop()]);
     this.redis.disconnect();
     this.pipelined.disconnect();
   }
