@@ -6,3 +6,4 @@ export * from './producer.js';
 export * from './read-to-end.js';
 export * from './results.js';
 export * from './security.js';
+export * from './topic-offsets.js';
