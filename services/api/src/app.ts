@@ -3,12 +3,13 @@ import rateLimit from '@fastify/rate-limit';
 import type { Logger } from '@syndicate/observability';
 import { Histogram } from '@syndicate/observability';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { serializerCompiler } from 'fastify-type-provider-zod';
 import { hasBearer, requireBearer } from './auth.js';
 import type { ApiDeps } from './deps.js';
-import { HttpError, installErrorHandling } from './errors.js';
+import { HttpError, installErrorHandling, zodValidatorCompiler } from './errors.js';
 import { FeedServer } from './feed-server.js';
 import { idempotencyKeys } from './idempotency.js';
-import { openApiDocument } from './openapi.js';
+import { openApiDocument, serveOpenApi } from './openapi.js';
 import { mountOpsBoard } from './ops-board.js';
 import { proxyTrust } from './proxy-trust.js';
 import { clientKey, sharedRateLimitStore } from './rate-limiter.js';
@@ -18,6 +19,7 @@ import { backfillRoutes } from './routes/backfills.js';
 import { endpointRoutes } from './routes/endpoints.js';
 import { healthRoutes } from './routes/health.js';
 import { opsRoutes } from './routes/ops.js';
+import { requiresAdminToken } from './routes/schemas.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
 import { websubRoutes } from './routes/websub.js';
 
@@ -36,6 +38,10 @@ export function buildApp(deps: ApiDeps, logger: Logger): FastifyInstance {
     trustProxy: proxyTrust(deps.config.TRUST_PROXY),
   });
   installErrorHandling(app);
+  // Route schemas are zod: they validate requests, serialise answers and are the OpenAPI document (openapi.ts).
+  app.setValidatorCompiler(zodValidatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  openApiDocument(app, deps.publicBaseUrl);
 
   // Every route but the feeds (limited in FeedServer) counts requests per client; the admin token is exempt.
   const isAdmin = hasBearer(deps.config.SYNDICATE_ADMIN_TOKEN);
@@ -53,6 +59,10 @@ export function buildApp(deps: ApiDeps, logger: Logger): FastifyInstance {
   // Only the admin routes pay for the token check; feeds, health and metrics are public and hot.
   const auth = requireBearer(deps.config.SYNDICATE_ADMIN_TOKEN);
   app.register(async (admin) => {
+    // Documented as needing the token, with its 401 (hidden routes, bull-board's, are not documented at all).
+    admin.addHook('onRoute', (route) => {
+      if (!route.schema?.hide) route.schema = requiresAdminToken(route.schema);
+    });
     // preParsing, not onRequest: the rate limit (a route hook on onRequest) counts token guesses first.
     admin.addHook('preParsing', async (request, reply, payload) => (await auth(request, reply)) ?? payload);
     idempotencyKeys(admin, { redis: deps.redis, keyPrefix: deps.config.REDIS_KEY_PREFIX, keyring: deps.keyring }); // POSTs may carry an Idempotency-Key
@@ -90,12 +100,7 @@ export function buildApp(deps: ApiDeps, logger: Logger): FastifyInstance {
   app.register(async (open) => {
     healthRoutes(open, deps);
     websubRoutes(open, deps);
-    // Built on first request: the base URL is known only once the server listens.
-    let openapi: ReturnType<typeof openApiDocument> | undefined;
-    open.get('/openapi.json', async () => {
-      openapi ??= openApiDocument(deps.publicBaseUrl());
-      return openapi;
-    });
+    serveOpenApi(open);
   });
   return app;
 }

@@ -1,6 +1,6 @@
 import { isRedisUnavailableError, StoreUnavailableError } from '@syndicate/config';
 import { BusUnavailableError } from '@syndicate/kafka-runtime';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifySchemaCompiler } from 'fastify';
 import { ZodError, z } from 'zod';
 
 /** A request the client must change: answered with its status and message, never logged as our fault. */
@@ -97,6 +97,19 @@ export function installErrorHandling(app: FastifyInstance): void {
     reply.code(404).send({ error: 'not_found', message: `no route for ${request.method} ${request.url}` }),
   );
 }
+
+/**
+ * Validates a route's zod schemas (body, params, querystring) and hands the request the parsed values. A failure is
+ * the ZodError itself, so that it is answered like every other invalid input (400 invalid_request with the issues)
+ * rather than in Fastify's own validation error shape.
+ */
+export const zodValidatorCompiler: FastifySchemaCompiler<z.ZodType> =
+  ({ schema, httpPart }) =>
+  (data) => {
+    // Fastify passes an absent body as null: a route whose body is optional (or has defaults) takes it as none.
+    const result = schema.safeParse(httpPart === 'body' && data === null ? undefined : data);
+    return result.success ? { value: result.data } : { error: result.error };
+  };
 
 /**
  * A dependency that is down, as the client is told: `bus_unavailable` (Kafka: nothing was accepted) or

@@ -1,25 +1,38 @@
 import { deriveArticleId } from '@syndicate/article-parser';
 import {
   ArticleData,
+  type ArticleEventType,
   ArticleId,
-  ArticleSubmission,
+  type ArticleSubmission,
   countControlChars,
   newEventAttributes,
   toKafkaRecord,
   WithdrawalData,
 } from '@syndicate/contracts';
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { PublishInFlightError, StaleVersionError } from '../article-versions.js';
 import { contentDigest } from '../content-digest.js';
 import type { ApiDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
+import {
+  ArticleSubmissionBody,
+  ArticleUnchangedAnswer,
+  ArticleVersionAnswer,
+  errorAnswer,
+  INVALID_JSON,
+  jsonAnswer,
+  Tag,
+  unavailable,
+} from './schemas.js';
 
 // What a withdrawal's "content" is to the version store: withdrawing twice is one withdrawal.
 const WITHDRAWN = 'withdrawn';
 
 /** An article event with its version assigned, ready to go to `article-events`. */
 export interface VersionedEvent {
-  type: string;
+  type: ArticleEventType;
   id: string;
   digest: string;
   version: number;
@@ -50,15 +63,16 @@ export async function publishEvents(deps: ApiDeps, events: VersionedEvent[], log
   for (const e of events) deps.articlesAccepted.inc({ type: e.type });
 }
 
+/** A submitted article once validated and cleaned by the ArticleSubmission schema. */
+export type SubmittedArticle = z.output<typeof ArticleSubmission>;
+
 /**
- * A submitted article as ingest sees it: validated and cleaned (throws the ZodError), its id (given, or derived
- * from the URL or source and headline), the version the client asked for, and the digest of its content. Removed
- * control characters are counted and logged.
+ * A submitted article as ingest sees it: its id (given, or derived from the URL or source and headline), the
+ * version the client asked for, and the digest of its content. The control characters cleaning removed (`removed`,
+ * counted in what was sent) are counted and logged.
  */
-export function prepareSubmission(deps: ApiDeps, body: unknown, log: FastifyBaseLogger) {
-  const submission = ArticleSubmission.parse(body);
+export function prepareSubmission(deps: ApiDeps, submission: SubmittedArticle, removed: number, log: FastifyBaseLogger) {
   const id = submission.id ?? deriveArticleId({ url: submission.url, source: submission.source, headline: submission.headline });
-  const removed = countControlChars(body);
   if (removed > 0) {
     deps.controlCharsRemoved.inc(removed);
     log.warn({ articleId: id, removed }, 'control characters removed from article text');
@@ -72,7 +86,8 @@ export function prepareSubmission(deps: ApiDeps, body: unknown, log: FastifyBase
 export type PreparedSubmission = ReturnType<typeof prepareSubmission>;
 
 /** The event type of an assigned version: the first of an article is published, later ones updated. */
-export const eventTypeOf = (version: number, isNew: boolean) => (version === 1 || isNew ? 'article.published' : 'article.updated');
+export const eventTypeOf = (version: number, isNew: boolean): ArticleEventType =>
+  version === 1 || isNew ? 'article.published' : 'article.updated';
 
 /** The event data of an assigned version: the cleaned submission with its id, version and publication time. */
 export const articleDataOf = ({ submission, id }: PreparedSubmission, version: number) =>
@@ -84,11 +99,34 @@ export const articleDataOf = ({ submission, id }: PreparedSubmission, version: n
  * client may retry freely. Many articles at once: routes/article-batch.ts.
  */
 export function articleRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  const publish = (type: string, id: string, digest: string, version: number, data: unknown, log: FastifyBaseLogger) =>
+  const publish = (type: ArticleEventType, id: string, digest: string, version: number, data: unknown, log: FastifyBaseLogger) =>
     publishEvents(deps, [{ type, id, digest, version, data }], log);
+  // Counted in the body as sent: validation hands the handler the cleaned one.
+  const controlChars = new WeakMap<FastifyRequest, number>();
+  const routes = app.withTypeProvider<ZodTypeProvider>();
 
-  app.post('/v1/articles', async (request, reply) => {
-    const prepared = prepareSubmission(deps, request.body, request.log);
+  const publishSchema = {
+    tags: [Tag.articles],
+    summary: 'Publish or update an article',
+    description:
+      'Control characters in text are removed, not refused (vertical tab, form feed and NEL become line breaks, spaces in ' +
+      'single-line fields; tab, LF and CR stay). The same content as the latest version (everything sent but the version) ' +
+      'is answered 200 with that version and publishes nothing. Many articles at once: POST /v1/articles/batch.',
+    body: ArticleSubmissionBody,
+    response: {
+      202: jsonAnswer(ArticleVersionAnswer, 'accepted: this version is published (article.published for version 1, else article.updated)'),
+      200: jsonAnswer(ArticleUnchangedAnswer, 'unchanged: the latest version already has this content'),
+      400: errorAnswer(INVALID_JSON),
+      409: errorAnswer('stale_version (details.latest: a version at least this one exists) or publish_in_progress'),
+      413: errorAnswer('the body is larger than MAX_BODY_BYTES'),
+      503: unavailable,
+    },
+  };
+  const countControlCharsSent = async (request: FastifyRequest) => {
+    controlChars.set(request, countControlChars(request.body));
+  };
+  routes.post('/v1/articles', { schema: publishSchema, preValidation: countControlCharsSent }, async (request, reply) => {
+    const prepared = prepareSubmission(deps, request.body, controlChars.get(request) ?? 0, request.log);
     const { id, digest, requested } = prepared;
     const { version, isNew, unchanged } = await assignVersion(deps, id, digest, requested);
     const type = eventTypeOf(version, isNew);
@@ -97,13 +135,28 @@ export function articleRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return reply.code(202).send({ id, version, type });
   });
 
-  app.delete<{ Params: { id: string }; Body: { reason?: string } | undefined }>('/v1/articles/:id', async (request, reply) => {
-    const id = ArticleId.parse(request.params.id);
+  const withdrawSchema = {
+    tags: [Tag.articles],
+    summary: 'Withdraw (kill) an article everywhere',
+    description: 'No body needed, whatever the content-type. Withdrawing again answers 200 with the same version.',
+    params: z.object({ id: ArticleId.describe('the article id') }),
+    body: z.object({ reason: z.string().optional().describe('why; the first 1,000 characters are kept') }).optional(),
+    response: {
+      202: jsonAnswer(ArticleVersionAnswer, 'accepted: the withdrawal is published as this version (article.withdrawn)'),
+      200: jsonAnswer(ArticleUnchangedAnswer, 'already withdrawn: the same version'),
+      400: errorAnswer(INVALID_JSON),
+      404: errorAnswer('not_found: no article of this id was ever published here'),
+      409: errorAnswer('publish_in_progress'),
+      503: unavailable,
+    },
+  };
+  routes.delete('/v1/articles/:id', { schema: withdrawSchema }, async (request, reply) => {
+    const { id } = request.params;
     if ((await deps.versions.latest(id)) === 0) throw new HttpError(404, 'not_found', `no article ${id} was ever published here`);
     const { version, unchanged } = await assignVersion(deps, id, WITHDRAWN);
     const type = 'article.withdrawn';
     if (unchanged) return reply.code(200).send({ id, version, type, unchanged: true });
-    const reason = typeof request.body?.reason === 'string' ? request.body.reason.slice(0, 1_000) : undefined;
+    const reason = request.body?.reason?.slice(0, 1_000);
     const data = WithdrawalData.parse({ id, version, withdrawnAt: new Date().toISOString(), ...(reason ? { reason } : {}) });
     await publish(type, id, WITHDRAWN, version, data, request.log);
     return reply.code(202).send({ id, version, type });

@@ -1,47 +1,98 @@
+import { isDeepStrictEqual } from 'node:util';
 import { Subscription, SubscriptionFilter, underEmbargo, type WebhookSubscription } from '@syndicate/contracts';
 import { checkWebhookUrl, generateSecret, WebhookUrlError } from '@syndicate/webhooks';
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ApiDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
-import { withoutSecret } from './subscriptions.js';
+import { EndpointHealth, errorAnswer, INVALID_JSON, jsonAnswer, SubscriptionId, Tag, unavailable, WebhookEndpoint } from './schemas.js';
+import { webhookView } from './subscriptions.js';
 
+// What is given changes; no body (or {}) changes nothing.
 const WebhookUpdate = z
   .object({
     url: z.url({ protocol: /^https?$/ }).max(2048),
     filter: SubscriptionFilter,
     eventTypes: z.array(z.enum(['article.published', 'article.updated', 'article.withdrawn'])).min(1),
     maxConcurrency: z.number().int().min(1).max(100),
-    rateLimitPerSecond: z.number().int().min(1).max(10_000).nullable(),
-    /** true pauses deliveries (they wait), false resumes them. */
-    paused: z.boolean(),
-    /** true re-enables an endpoint we disabled (410, or failing too long). */
-    enabled: z.literal(true),
+    rateLimitPerSecond: z.number().int().min(1).max(10_000).nullable().describe('null: unlimited'),
+    paused: z.boolean().describe('true pauses deliveries (they wait), false resumes them'),
+    enabled: z.literal(true).describe('true re-enables an endpoint we disabled (410, or failing too long)'),
   })
   .partial()
-  .strict();
+  .strict()
+  .prefault({});
+
+const RotateSecret = z
+  .object({
+    graceSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(30 * 24 * 3600)
+      .default(24 * 3600)
+      .describe('how long the old secret keeps signing beside the new one'),
+  })
+  .strict()
+  .prefault({});
 
 const Replay = z.union([
-  z.object({ messageId: z.string().startsWith('msg_') }).strict(),
-  z.object({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) }).strict(),
+  z.object({ messageId: z.string().startsWith('msg_').describe('one dead letter, by its webhook-id') }).strict(),
+  z
+    .object({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) })
+    .strict()
+    .describe('every delivery that failed for good in this time range'),
 ]);
+
+const Attempt = z.object({
+  at: z.string().describe('when (ISO 8601)'),
+  messageId: z.string(),
+  attempt: z.number().int().describe('1 for the first attempt'),
+  status: z.number().int().nullable().describe('the HTTP status; null when no answer came'),
+  latencyMs: z.number(),
+  ok: z.boolean(),
+  error: z.string().optional(),
+  response: z.string().optional().describe('the first 2 KB of the answer'),
+});
+
+const noEndpoint = errorAnswer('not_found: no webhook endpoint of this id');
 
 /** Webhook endpoints beyond create/list/delete: update, pause and resume, secret rotation, attempts, replay. */
 export function endpointRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  const routes = app.withTypeProvider<ZodTypeProvider>();
   const webhook = (id: string): WebhookSubscription => {
     const found = deps.registry.get(id);
     if (found?.type !== 'webhook') throw new HttpError(404, 'not_found', `no webhook endpoint ${id}`);
     return found;
   };
 
+  // Answered once this instance's registry holds this very write (not just the endpoint): a change right after it
+  // starts from it, instead of from the state before and undoing it.
   const save = async (next: WebhookSubscription) => {
-    await deps.subscriptions.put(Subscription.parse(next));
-    await deps.registry.waitFor(next.id);
+    const written = Subscription.parse(next);
+    await deps.subscriptions.put(written);
+    await deps.registry.waitFor(next.id, 10_000, (seen) => isDeepStrictEqual(seen, written));
   };
 
-  app.patch<{ Params: { id: string } }>('/v1/subscriptions/:id', async (request) => {
+  const update = {
+    tags: [Tag.webhooks],
+    summary: 'Update a webhook endpoint',
+    description:
+      'Any of url, filter, eventTypes, maxConcurrency, rateLimitPerSecond (null: unlimited), paused (true holds deliveries, ' +
+      'false resumes them) and enabled (true re-enables an endpoint we disabled).',
+    params: SubscriptionId,
+    body: WebhookUpdate,
+    response: {
+      200: jsonAnswer(WebhookEndpoint, 'updated'),
+      400: errorAnswer(`${INVALID_JSON}; invalid_webhook_url`),
+      404: noEndpoint,
+      503: unavailable,
+    },
+  };
+  routes.patch('/v1/subscriptions/:id', { schema: update }, async (request) => {
     const endpoint = webhook(request.params.id);
-    const { enabled, rateLimitPerSecond, ...change } = WebhookUpdate.parse(request.body ?? {});
+    const { enabled, rateLimitPerSecond, ...change } = request.body;
     if (change.url) {
       try {
         checkWebhookUrl(change.url, deps.urlPolicy);
@@ -58,22 +109,32 @@ export function endpointRoutes(app: FastifyInstance, deps: ApiDeps): void {
     if (change.paused === true) await deps.webhookQueue(endpoint.id).pause();
     if (change.paused === false) await deps.webhookQueue(endpoint.id).resume();
     await save(next);
-    return withoutSecret(next);
+    return webhookView(next);
   });
 
-  app.post<{ Params: { id: string } }>('/v1/subscriptions/:id/rotate-secret', async (request) => {
+  const rotateSecret = {
+    tags: [Tag.webhooks],
+    summary: 'A new webhook secret, shown this once',
+    description: 'The old secret keeps signing beside the new one for graceSeconds (default 86400), so receivers can switch.',
+    params: SubscriptionId,
+    body: RotateSecret,
+    response: {
+      200: jsonAnswer(
+        z.object({
+          id: z.string(),
+          secret: z.string().describe('whsec_…'),
+          previousSecretExpiresAt: z.string().nullable().describe('until when the old secret signs too; null with graceSeconds 0'),
+        }),
+        'the new secret',
+      ),
+      400: errorAnswer(INVALID_JSON),
+      404: noEndpoint,
+      503: unavailable,
+    },
+  };
+  routes.post('/v1/subscriptions/:id/rotate-secret', { schema: rotateSecret }, async (request) => {
     const endpoint = webhook(request.params.id);
-    const { graceSeconds } = z
-      .object({
-        graceSeconds: z
-          .number()
-          .int()
-          .min(0)
-          .max(30 * 24 * 3600)
-          .default(24 * 3600),
-      })
-      .strict()
-      .parse(request.body ?? {});
+    const { graceSeconds } = request.body;
     const now = Date.now();
     const secret = generateSecret();
     const previousSecrets = [
@@ -85,16 +146,52 @@ export function endpointRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return { id: endpoint.id, secret, previousSecretExpiresAt: previousSecrets[0]?.expiresAt ?? null };
   });
 
-  app.get<{ Params: { id: string }; Querystring: { limit?: string } }>('/v1/subscriptions/:id/attempts', async (request) => {
+  const attempts = {
+    tags: [Tag.webhooks],
+    summary: 'What happened to my webhook: the last attempts and health',
+    params: SubscriptionId,
+    querystring: z.object({
+      limit: z.coerce.number().int().min(1).max(100).default(50).describe('how many attempts, newest first'),
+    }),
+    response: {
+      200: jsonAnswer(
+        z.object({ id: z.string(), health: EndpointHealth, attempts: z.array(Attempt) }),
+        'the last attempts (first 2 KB of each answer) and the health over the last 100',
+      ),
+      400: errorAnswer('invalid_request: a limit that is not 1 to 100'),
+      404: noEndpoint,
+      503: unavailable,
+    },
+  };
+  routes.get('/v1/subscriptions/:id/attempts', { schema: attempts }, async (request) => {
     const endpoint = webhook(request.params.id);
-    const limit = Math.min(100, Math.max(1, Number(request.query.limit ?? 50) || 50));
+    const { limit } = request.query;
     return { id: endpoint.id, health: await deps.attempts.health(endpoint.id), attempts: await deps.attempts.list(endpoint.id, limit) };
   });
 
   /** Sends dead letters again: one message by its webhook-id, or every failed one that failed in a time range. */
-  app.post<{ Params: { id: string } }>('/v1/subscriptions/:id/replay', async (request) => {
+  const replay = {
+    tags: [Tag.webhooks],
+    summary: 'Send dead letters again',
+    description: 'One by its webhook-id, or every delivery that failed in a time range. An embargoed article is held, not sent.',
+    params: SubscriptionId,
+    body: Replay,
+    response: {
+      200: jsonAnswer(
+        z.object({
+          replayed: z.number().int().describe('deliveries queued again'),
+          held: z.number().int().optional().describe('dead letters of articles still under embargo, not sent'),
+        }),
+        'queued again',
+      ),
+      400: errorAnswer(INVALID_JSON),
+      404: errorAnswer('not_found: no webhook endpoint of this id, or no failed delivery of this messageId'),
+      503: unavailable,
+    },
+  };
+  routes.post('/v1/subscriptions/:id/replay', { schema: replay }, async (request) => {
     const endpoint = webhook(request.params.id);
-    const which = Replay.parse(request.body);
+    const which = request.body;
     const failed = await deps.webhookQueue(endpoint.id).getFailed(0, 10_000);
     const chosen = failed.filter((job) =>
       'messageId' in which

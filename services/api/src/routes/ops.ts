@@ -1,5 +1,19 @@
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { ApiDeps } from '../deps.js';
+import { EndpointHealth, jsonAnswer, Tag, unavailable } from './schemas.js';
+
+const JobCounts = z.record(z.string(), z.number().int()).describe('jobs by state');
+
+const OpsView = z.object({
+  webhookEndpoints: z.array(z.object({ id: z.string(), url: z.string(), queue: JobCounts, health: EndpointHealth })),
+  webhookBatches: JobCounts,
+  websub: JobCounts,
+  backfills: JobCounts,
+  deadLetters: z.record(z.string(), z.number().int()).describe('dead-lettered events by dead-letter topic'),
+  subscriptions: z.record(z.string(), z.number().int()).describe('subscriptions by type'),
+});
 
 /**
  * The operators' view as JSON: per webhook endpoint its queue (retries and hand-overs from batches: waiting,
@@ -8,7 +22,13 @@ import type { ApiDeps } from '../deps.js';
  * dead-lettered events per topic, and subscriptions by type.
  */
 export function opsRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  app.get('/ops', async () => {
+  const schema = {
+    tags: [Tag.operations],
+    summary: "The operators' view: queues, dead letters, subscriptions",
+    description: 'The queues themselves, job by job: the bull-board UI at /ops/queues (not described here).',
+    response: { 200: jsonAnswer(OpsView, 'the view'), 503: unavailable },
+  };
+  app.withTypeProvider<ZodTypeProvider>().get('/ops', { schema }, async () => {
     const endpoints = deps.registry.ofType('webhook');
     const [webhookEndpoints, webhookBatches, websub, backfills, deadLetters] = await Promise.all([
       Promise.all(

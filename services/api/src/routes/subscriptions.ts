@@ -1,17 +1,30 @@
 import { randomUUID } from 'node:crypto';
-import { type FeedSubscription, type Subscription, SubscriptionRequest } from '@syndicate/contracts';
+import type { FeedSubscription, Subscription, WebhookSubscription } from '@syndicate/contracts';
 import { feedTokenHash, generateFeedToken } from '@syndicate/subscriptions';
 import { checkWebhookUrl, generateSecret, WebhookUrlError } from '@syndicate/webhooks';
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { ApiDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
+import {
+  CreatedSubscription,
+  errorAnswer,
+  INVALID_JSON,
+  jsonAnswer,
+  SubscriptionId,
+  SubscriptionRequestBody,
+  SubscriptionView,
+  Tag,
+  unavailable,
+} from './schemas.js';
+
+/** A webhook endpoint without its secrets (the current and the still-signing previous ones). */
+export const webhookView = ({ secret: _secret, previousSecrets: _previous, ...rest }: WebhookSubscription) => rest;
 
 /** Secrets (current and still-signing previous ones) and feed tokens are shown once, when made; token hashes never. */
 export const withoutSecret = (s: Subscription) => {
-  if (s.type === 'webhook') {
-    const { secret: _secret, previousSecrets: _previous, ...rest } = s;
-    return rest;
-  }
+  if (s.type === 'webhook') return webhookView(s);
   if (s.type === 'feed') {
     const { tokenHash: _hash, ...rest } = s;
     return rest;
@@ -19,9 +32,24 @@ export const withoutSecret = (s: Subscription) => {
   return s;
 };
 
+const notFound = errorAnswer('not_found: no subscription of this id');
+
 export function subscriptionRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  app.post('/v1/subscriptions', async (request, reply) => {
-    const body = SubscriptionRequest.parse(request.body);
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+  const create = {
+    tags: [Tag.subscriptions],
+    summary: 'Create a webhook, feed or partner-queue subscription',
+    description: 'A webhook secret, or a partner-only feed token, is shown only in this answer (and when rotated).',
+    body: SubscriptionRequestBody,
+    response: {
+      201: jsonAnswer(CreatedSubscription, 'created; this instance serves it from now on'),
+      400: errorAnswer(`${INVALID_JSON}; invalid_webhook_url: a webhook URL that is refused (a private address, say)`),
+      409: errorAnswer('slug_taken: a feed with this slug exists already'),
+      503: unavailable,
+    },
+  };
+  routes.post('/v1/subscriptions', { schema: create }, async (request, reply) => {
+    const body = request.body;
     const base = { id: `sub_${randomUUID().replaceAll('-', '')}`, createdAt: new Date().toISOString() };
     let subscription: Subscription;
     /** A partner-only feed's token: answered once, here; only its hash is stored. */
@@ -59,9 +87,20 @@ export function subscriptionRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return reply.code(201).send(token ? { ...withoutSecret(subscription), token } : subscription);
   });
 
-  app.get('/v1/subscriptions', async () => ({ subscriptions: deps.registry.all().map(withoutSecret) }));
+  const list = {
+    tags: [Tag.subscriptions],
+    summary: 'List subscriptions (without secrets or tokens)',
+    response: { 200: jsonAnswer(z.object({ subscriptions: z.array(SubscriptionView) }), 'every subscription') },
+  };
+  routes.get('/v1/subscriptions', { schema: list }, async () => ({ subscriptions: deps.registry.all().map(withoutSecret) }));
 
-  app.get<{ Params: { id: string } }>('/v1/subscriptions/:id', async (request) => {
+  const one = {
+    tags: [Tag.subscriptions],
+    summary: 'One subscription (without secrets or tokens)',
+    params: SubscriptionId,
+    response: { 200: jsonAnswer(SubscriptionView, 'the subscription'), 404: notFound },
+  };
+  routes.get('/v1/subscriptions/:id', { schema: one }, async (request) => {
     const found = deps.registry.get(request.params.id);
     if (!found) throw new HttpError(404, 'not_found', `no subscription ${request.params.id}`);
     return withoutSecret(found);
@@ -71,7 +110,20 @@ export function subscriptionRoutes(app: FastifyInstance, deps: ApiDeps): void {
    * A new token for a partner-only feed, answered once. The old one stops working at once (no grace: a
    * token is rotated because it leaked), for feed reads and for WebSub subscriptions made with it alike.
    */
-  app.post<{ Params: { id: string } }>('/v1/subscriptions/:id/rotate-token', async (request) => {
+  const rotateToken = {
+    tags: [Tag.subscriptions],
+    summary: 'A new token for a partner-only feed, shown this once',
+    description:
+      'The old token stops working at once (no grace: a token is rotated because it leaked), WebSub subscriptions made with it included.',
+    params: SubscriptionId,
+    response: {
+      200: jsonAnswer(z.object({ id: z.string(), token: z.string() }), 'the new token'),
+      404: errorAnswer('not_found: no feed of this id'),
+      409: errorAnswer('public_feed: the feed is public, it has no token'),
+      503: unavailable,
+    },
+  };
+  routes.post('/v1/subscriptions/:id/rotate-token', { schema: rotateToken }, async (request) => {
     const feed = deps.registry.get(request.params.id);
     if (feed?.type !== 'feed') throw new HttpError(404, 'not_found', `no feed ${request.params.id}`);
     if (feed.access !== 'token') throw new HttpError(409, 'public_feed', `feed ${feed.slug} is public: it has no token`);
@@ -83,7 +135,13 @@ export function subscriptionRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return { id: feed.id, token };
   });
 
-  app.delete<{ Params: { id: string } }>('/v1/subscriptions/:id', async (request, reply) => {
+  const remove = {
+    tags: [Tag.subscriptions],
+    summary: 'Delete a subscription',
+    params: SubscriptionId,
+    response: { 204: z.undefined().describe('deleted'), 404: notFound, 503: unavailable },
+  };
+  routes.delete('/v1/subscriptions/:id', { schema: remove }, async (request, reply) => {
     const found = deps.registry.get(request.params.id);
     if (!found) throw new HttpError(404, 'not_found', `no subscription ${request.params.id}`);
     await deps.subscriptions.delete(request.params.id);

@@ -2,16 +2,18 @@ import { feedTokenMatches } from '@syndicate/subscriptions';
 import { WebhookUrlError } from '@syndicate/webhooks';
 import { checkCallback, hubLimitMessage, hubLimits, LEASE_SECONDS, parseTopic, verifyJob } from '@syndicate/websub';
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ApiDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
+import { errorAnswer, Tag, unavailable } from './schemas.js';
 
 const HubRequest = z.object({
   'hub.mode': z.enum(['subscribe', 'unsubscribe']),
-  'hub.topic': z.url(),
+  'hub.topic': z.url().describe("one of this hub's feeds, e.g. {base}/feeds/world.atom; a partner-only feed's with ?token="),
   'hub.callback': z.url({ protocol: /^https?$/ }).max(2048),
-  'hub.lease_seconds': z.coerce.number().int().positive().optional(),
-  'hub.secret': z.string().min(1).max(199).optional(), // WebSub 5.1: less than 200 bytes
+  'hub.lease_seconds': z.coerce.number().int().positive().optional().describe('bounded to the lease the hub allows'),
+  'hub.secret': z.string().min(1).max(199).optional().describe('signs content pushes (X-Hub-Signature)'), // WebSub 5.1: less than 200 bytes
 });
 
 /**
@@ -27,8 +29,26 @@ export function websubRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   // A tighter limit of its own: each request may make a verification request to somebody else's server.
   const rateLimit = { max: deps.config.RATE_LIMIT_WEBSUB, timeWindow: deps.config.RATE_LIMIT_WINDOW_MS };
-  app.post('/websub', { config: { rateLimit } }, async (request, reply) => {
-    const form = HubRequest.parse(request.body);
+  const schema = {
+    tags: [Tag.websub],
+    summary: 'WebSub hub: subscribe to or unsubscribe from a feed',
+    description: 'The intent is verified asynchronously with hub.challenge at the callback; identical requests waiting are one.',
+    consumes: ['application/x-www-form-urlencoded'],
+    body: HubRequest,
+    response: {
+      202: z.undefined().describe('accepted: the callback is asked to confirm'),
+      400: errorAnswer('invalid_request, unknown_topic (not a feed of this hub) or invalid_callback (a refused address)'),
+      403: errorAnswer('forbidden: the all feed is not public here, or a partner-only feed without its token'),
+      404: errorAnswer('unknown_topic: no such feed'),
+      429: errorAnswer(
+        'rate_limited (RATE_LIMIT_WEBSUB), or too_many_subscriptions: the hub holds WEBSUB_MAX_PER_TOPIC per topic, ' +
+          'WEBSUB_MAX_PER_CALLBACK_HOST per callback host and WEBSUB_MAX_TOTAL in all',
+      ),
+      503: unavailable,
+    },
+  };
+  app.withTypeProvider<ZodTypeProvider>().post('/websub', { schema, config: { rateLimit } }, async (request, reply) => {
+    const form = request.body;
     const topic = parseTopic(form['hub.topic'], deps.publicBaseUrl());
     if (!topic)
       throw new HttpError(400, 'unknown_topic', `hub.topic must be one of this hub's feeds, like ${deps.publicBaseUrl()}/feeds/all.atom`);
