@@ -1,16 +1,7 @@
-import {
-  brokerList,
-  checkRedisDurability,
-  connectRedis,
-  failFastRedis,
-  feedSite,
-  Keyring,
-  redisCheck,
-  redisReady,
-  StoreUnavailableError,
-} from '@syndicate/config';
-import { BACKFILL_QUEUE, deadLetterTopic, topicNames } from '@syndicate/contracts';
-import { FeedCache, FeedDocuments, FeedStore, feedChangesChannel } from '@syndicate/feeds';
+import { brokerList, feedSite, Keyring } from '@syndicate/config';
+import { deadLetterTopic, topicNames } from '@syndicate/contracts';
+import { FeedCache, FeedStore, feedChangesChannel } from '@syndicate/feed-store';
+import { FeedDocuments } from '@syndicate/feeds';
 import {
   BusUnavailableError,
   coreTopicSpecs,
@@ -19,15 +10,28 @@ import {
   KAFKA_FAIL_FAST_RETRY,
   KafkaProbe,
   KeyedProducer,
-  retryRetriable,
+  kafkaSecurity,
+  TopicOffsets,
 } from '@syndicate/kafka-runtime';
 import { Counter, createMetricsRegistry, type Logger, Readiness } from '@syndicate/observability';
+import {
+  BACKFILL_QUEUE,
+  checkRedisDurability,
+  connectRedis,
+  failFastRedis,
+  Queues,
+  redisCheck,
+  redisReady,
+  StoreUnavailableError,
+  WEBHOOK_BATCH_QUEUE,
+  WEBSUB_PUSH_QUEUE,
+  WEBSUB_QUEUE,
+  webhookQueueName,
+} from '@syndicate/redis-runtime';
 import { SubscriptionRegistry, SubscriptionWriter } from '@syndicate/subscriptions';
-import { AttemptLog, parseAllowlist, WEBHOOK_BATCH_QUEUE, webhookQueueName } from '@syndicate/webhooks';
-import { SubscriberStore, WEBSUB_PUSH_QUEUE, WEBSUB_QUEUE, websubUrlPolicy } from '@syndicate/websub';
-import { Queue } from 'bullmq';
+import { AttemptLog, parseAllowlist } from '@syndicate/webhooks';
+import { SubscriberStore, websubUrlPolicy } from '@syndicate/websub';
 import type { FastifyInstance } from 'fastify';
-import type { Admin } from 'kafkajs';
 import { buildApp } from './app.js';
 import { ArticleVersions } from './article-versions.js';
 import type { ApiConfig } from './config.js';
@@ -38,13 +42,14 @@ import { SharedRateLimiter } from './rate-limiter.js';
 export class ApiService {
   readonly app: FastifyInstance;
   readonly deps: ApiDeps;
-  private readonly admin: Admin;
+  /** Message counts of the dead-letter topics, for the operators' view. */
+  private readonly topicOffsets: TopicOffsets;
   private readonly kafka;
   /** Kafka and Redis, checked in the background: /readyz, and failing fast while one is down. */
   readonly readiness: Readiness;
   private readonly probe: KafkaProbe;
-  private adminConnected?: Promise<void>;
-  private readonly webhookQueues = new Map<string, Queue>();
+  /** The queues requests add to (webhook retries and replays, backfills, WebSub), each made on first use. */
+  private readonly queues: Queues;
 
   constructor(
     private readonly config: ApiConfig,
@@ -52,8 +57,8 @@ export class ApiService {
   ) {
     const topics = topicNames(config.TOPIC_PREFIX);
     const brokers = brokerList(config.KAFKA_BROKERS);
-    this.kafka = createKafka({ brokers, clientId: 'syndicate-api', logger });
-    this.admin = this.kafka.admin();
+    this.kafka = createKafka({ brokers, clientId: 'syndicate-api', logger, security: kafkaSecurity(config) });
+    this.topicOffsets = new TopicOffsets(this.kafka);
     // Requests wait on this client (their produce) and on the readiness probe: few retries, short timeouts, so a
     // dead broker is an answer within KAFKA_SEND_TIMEOUT_MS rather than a request held for kafkajs' patience.
     const failFast = createKafka({
@@ -62,10 +67,12 @@ export class ApiService {
       logger,
       retry: KAFKA_FAIL_FAST_RETRY,
       requestTimeoutMs: config.KAFKA_SEND_TIMEOUT_MS,
+      security: kafkaSecurity(config),
     });
     this.probe = new KafkaProbe(failFast);
     // Commands fail at once while Redis is away, or after REDIS_COMMAND_TIMEOUT_MS: a request gets 503, not a wait.
     const redis = connectRedis(config.REDIS_URL, failFastRedis(config.REDIS_COMMAND_TIMEOUT_MS));
+    this.queues = new Queues({ connection: redis, keyPrefix: config.REDIS_KEY_PREFIX });
     this.readiness = new Readiness({
       // Read at every run, so a test may swap a check.
       checks: { kafka: () => this.deps.checkKafka(), redis: () => this.deps.checkRedis() },
@@ -102,21 +109,17 @@ export class ApiService {
       }),
       rateLimiter: new SharedRateLimiter({ redis, keyPrefix: config.REDIS_KEY_PREFIX }),
       webhookQueue: (endpointId) => {
-        let queue = this.webhookQueues.get(endpointId);
-        if (!queue) {
-          // A queue made while Redis is away would wait for it, holding the request: answer 503 now instead.
-          if (redis.status !== 'ready') throw new StoreUnavailableError();
-          queue = new Queue(webhookQueueName(endpointId), { connection: redis, prefix: `${config.REDIS_KEY_PREFIX}bull` });
-          this.webhookQueues.set(endpointId, queue);
-        }
-        return queue;
+        const name = webhookQueueName(endpointId);
+        // A queue made while Redis is away would wait for it, holding the request: answer 503 now instead.
+        if (!this.queues.has(name) && redis.status !== 'ready') throw new StoreUnavailableError();
+        return this.queues.get(name);
       },
       attempts: new AttemptLog(redis, config.REDIS_KEY_PREFIX, 100),
-      webhookBatchQueue: new Queue(WEBHOOK_BATCH_QUEUE, { connection: redis, prefix: `${config.REDIS_KEY_PREFIX}bull` }),
-      websubQueue: new Queue(WEBSUB_QUEUE, { connection: redis, prefix: `${config.REDIS_KEY_PREFIX}bull` }),
-      websubPushQueue: new Queue(WEBSUB_PUSH_QUEUE, { connection: redis, prefix: `${config.REDIS_KEY_PREFIX}bull` }),
+      webhookBatchQueue: this.queues.get(WEBHOOK_BATCH_QUEUE),
+      websubQueue: this.queues.get(WEBSUB_QUEUE),
+      websubPushQueue: this.queues.get(WEBSUB_PUSH_QUEUE),
       hubSubscribers: new SubscriberStore(redis, config.REDIS_KEY_PREFIX, keyring),
-      backfillQueue: new Queue(BACKFILL_QUEUE, { connection: redis, prefix: `${config.REDIS_KEY_PREFIX}bull` }),
+      backfillQueue: this.queues.get(BACKFILL_QUEUE),
       urlPolicy: { allowlist: parseAllowlist(config.SYNDICATE_WEBHOOK_ALLOWLIST), requireHttps: config.WEBHOOK_REQUIRE_HTTPS },
       websubUrlPolicy: websubUrlPolicy(config.SYNDICATE_WEBSUB_ALLOWLIST, config.WEBHOOK_REQUIRE_HTTPS),
       articlesAccepted: new Counter({
@@ -135,25 +138,14 @@ export class ApiService {
       checkRedis: redisCheck(redis),
       deadLetterCounts: async () => {
         if (this.readiness.isDown('kafka')) throw new BusUnavailableError('the message bus is down');
-        await this.connectAdmin();
         const counts: Record<string, number> = {};
         for (const topic of [deadLetterTopic(topics.articleEvents), deadLetterTopic(topics.articleEnriched)]) {
-          const offsets = await retryRetriable(() => this.admin.fetchTopicOffsets(topic));
-          counts[topic] = offsets.reduce((sum, p) => sum + Number(BigInt(p.high) - BigInt(p.low)), 0);
+          counts[topic] = await this.topicOffsets.messageCount(topic);
         }
         return counts;
       },
     };
     this.app = buildApp(this.deps, logger);
-  }
-
-  private connectAdmin() {
-    // A failed connection is forgotten, so the next call tries again instead of failing for ever.
-    this.adminConnected ??= this.admin.connect().catch((error: unknown) => {
-      this.adminConnected = undefined;
-      throw error;
-    });
-    return this.adminConnected;
   }
 
   /** The address it listens on (useful with PORT=0). */
@@ -189,13 +181,9 @@ export class ApiService {
     await Promise.allSettled([
       this.deps.registry.stop(),
       this.deps.producer.stop(),
-      ...[...this.webhookQueues.values()].map((q) => q.close()),
-      this.deps.websubQueue.close(),
-      this.deps.websubPushQueue.close(),
-      this.deps.webhookBatchQueue.close(),
-      this.deps.backfillQueue.close(),
+      this.queues.close(),
       this.deps.feedCache.stop(),
-      this.adminConnected && this.admin.disconnect(),
+      this.topicOffsets.stop(),
       this.probe.stop(),
     ]);
     this.deps.redis.disconnect();
