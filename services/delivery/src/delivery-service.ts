@@ -1,7 +1,7 @@
 import { brokerList, checkRedisDurability, connectRedis, Keyring, redisCheck, redisReady, WORKER_RECOVERY } from '@syndicate/config';
 import { topicNames } from '@syndicate/contracts';
 import { FeedStore } from '@syndicate/feeds';
-import { createKafka, ensureTopics, KAFKA_FAIL_FAST_RETRY, KafkaProbe, KeyedProducer } from '@syndicate/kafka-runtime';
+import { createKafka, ensureTopics, KAFKA_FAIL_FAST_RETRY, KafkaProbe, KeyedProducer, kafkaSecurity } from '@syndicate/kafka-runtime';
 import { Counter, createMetricsRegistry, Histogram, type Logger, Readiness, type Registry } from '@syndicate/observability';
 import { SubscriptionRegistry, SubscriptionWriter } from '@syndicate/subscriptions';
 import {
@@ -65,9 +65,20 @@ export class DeliveryService {
     private readonly config: DeliveryConfig,
     private readonly logger: Logger,
   ) {
-    this.kafka = createKafka({ brokers: brokerList(config.KAFKA_BROKERS), clientId: 'syndicate-delivery', logger });
+    this.kafka = createKafka({
+      brokers: brokerList(config.KAFKA_BROKERS),
+      clientId: 'syndicate-delivery',
+      logger,
+      security: kafkaSecurity(config),
+    });
     this.probe = new KafkaProbe(
-      createKafka({ brokers: brokerList(config.KAFKA_BROKERS), clientId: 'syndicate-delivery', logger, retry: KAFKA_FAIL_FAST_RETRY }),
+      createKafka({
+        brokers: brokerList(config.KAFKA_BROKERS),
+        clientId: 'syndicate-delivery',
+        logger,
+        retry: KAFKA_FAIL_FAST_RETRY,
+        security: kafkaSecurity(config),
+      }),
     );
     this.topics = topicNames(config.TOPIC_PREFIX);
     const keyring = Keyring.parse(config.SYNDICATE_SECRET_KEY);

@@ -19,6 +19,7 @@ import {
   type KafkaMessage,
   KafkaProbe,
   KeyedProducer,
+  kafkaSecurity,
   ok,
   type StepResult,
 } from '@syndicate/kafka-runtime';
@@ -55,10 +56,21 @@ export class EnricherService {
     private readonly enricher = new Enricher(undefined, { maxChars: config.ENRICH_MAX_CHARS }),
   ) {
     this.topics = topicNames(config.TOPIC_PREFIX);
-    this.kafka = createKafka({ brokers: brokerList(config.KAFKA_BROKERS), clientId: 'syndicate-enricher', logger });
+    this.kafka = createKafka({
+      brokers: brokerList(config.KAFKA_BROKERS),
+      clientId: 'syndicate-enricher',
+      logger,
+      security: kafkaSecurity(config),
+    });
     this.producer = new KeyedProducer(this.kafka);
     this.probe = new KafkaProbe(
-      createKafka({ brokers: brokerList(config.KAFKA_BROKERS), clientId: 'syndicate-enricher', logger, retry: KAFKA_FAIL_FAST_RETRY }),
+      createKafka({
+        brokers: brokerList(config.KAFKA_BROKERS),
+        clientId: 'syndicate-enricher',
+        logger,
+        retry: KAFKA_FAIL_FAST_RETRY,
+        security: kafkaSecurity(config),
+      }),
     );
     this.readiness = new Readiness({ checks: { kafka: this.probe.check }, intervalMs: config.READINESS_INTERVAL_MS, logger });
     this.metrics = createMetricsRegistry('enricher');

@@ -24,6 +24,7 @@ import {
   KAFKA_FAIL_FAST_RETRY,
   KafkaProbe,
   KeyedProducer,
+  kafkaSecurity,
   ok,
   type StepResult,
 } from '@syndicate/kafka-runtime';
@@ -113,12 +114,23 @@ export class FanoutService {
     private readonly logger: Logger,
   ) {
     this.topics = topicNames(config.TOPIC_PREFIX);
-    this.kafka = createKafka({ brokers: brokerList(config.KAFKA_BROKERS), clientId: 'syndicate-fanout', logger });
+    this.kafka = createKafka({
+      brokers: brokerList(config.KAFKA_BROKERS),
+      clientId: 'syndicate-fanout',
+      logger,
+      security: kafkaSecurity(config),
+    });
     this.producer = new KeyedProducer(this.kafka);
     this.partnerSends = new CoalescedSends(this.producer);
     this.redis = connectRedis(config.REDIS_URL);
     this.probe = new KafkaProbe(
-      createKafka({ brokers: brokerList(config.KAFKA_BROKERS), clientId: 'syndicate-fanout', logger, retry: KAFKA_FAIL_FAST_RETRY }),
+      createKafka({
+        brokers: brokerList(config.KAFKA_BROKERS),
+        clientId: 'syndicate-fanout',
+        logger,
+        retry: KAFKA_FAIL_FAST_RETRY,
+        security: kafkaSecurity(config),
+      }),
     );
     this.readiness = new Readiness({
       checks: { kafka: this.probe.check, redis: redisCheck(this.redis) },
