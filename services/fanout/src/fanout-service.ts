@@ -2,7 +2,6 @@ import { brokerList } from '@syndicate/config';
 import {
   BackfillJob,
   type BackfillProgress,
-  EmbargoBreachError,
   EnrichedRecord,
   embargoEndsAt,
   fromKafkaRecord,
@@ -29,7 +28,6 @@ import {
   type StepResult,
 } from '@syndicate/kafka-runtime';
 import { Counter, createMetricsRegistry, type Logger, Readiness, type Registry } from '@syndicate/observability';
-import { partnerMessage } from '@syndicate/partner-formats';
 import {
   BACKFILL_QUEUE,
   checkRedisDurability,
@@ -47,8 +45,8 @@ import {
   WEBSUB_QUEUE,
   type Worker,
 } from '@syndicate/redis-runtime';
-import { articleKeys, filterAccepts, SubscriptionRegistry } from '@syndicate/subscriptions';
-import { DeliveryTracker, type WebhookBatchJob, webhookBatchJobId, webhookBody, webhookMessageId } from '@syndicate/webhooks';
+import { SubscriptionRegistry } from '@syndicate/subscriptions';
+import { DeliveryTracker, type WebhookBatchJob } from '@syndicate/webhooks';
 import { distributeJob } from '@syndicate/websub';
 import { z } from 'zod';
 import { ArticleLocks } from './article-lock.js';
@@ -56,6 +54,18 @@ import { readEnrichedSince } from './backfill.js';
 import { CoalescedSends } from './coalesced-sends.js';
 import type { FanoutConfig } from './config.js';
 import { EmbargoHold } from './embargo.js';
+import {
+  backfillFor,
+  feedsFor,
+  heldBackBecause,
+  matchedOn,
+  partnerMessages,
+  recordId,
+  recordVersion,
+  staleBecause,
+  webhookBatchJob,
+  webhookEndpoints,
+} from './fanout-steps.js';
 
 export function decodeEnrichedRecord(message: KafkaMessage): EnrichedRecord {
   const { data } = fromKafkaRecord(message.headers, message.value);
@@ -197,14 +207,14 @@ export class FanoutService {
     { releasing = false, changed }: { releasing?: boolean; changed: Set<string> },
   ): Promise<StepResult> {
     const id = recordId(record);
-    const version = record.type === 'article.withdrawn' ? record.version : record.article.version;
+    const version = recordVersion(record);
     const stored = await this.feeds.get(id);
-    if (stored && (stored.version > version || (stored.version === version && record.type !== 'article.withdrawn'))) {
-      return drop(`version ${version} is not newer than stored version ${stored.version}`);
-    }
+    const stale = staleBecause(record, stored);
+    if (stale) return drop(stale);
     if (record.type !== 'article.withdrawn' && !releasing) {
       const held = await this.embargoes.heldVersion(id);
-      if (held !== null && held >= version) return drop(`version ${version} is not newer than embargoed version ${held}`);
+      const heldBack = heldBackBecause(version, held);
+      if (heldBack) return drop(heldBack);
       // A newer version, or a withdrawal, replaces whatever was waiting for its embargo to end.
       await this.embargoes.cancel(id, held);
       if (underEmbargo(record.article)) {
@@ -216,11 +226,10 @@ export class FanoutService {
     }
     await this.deliveries.supersede(id, version, (queueName) => this.queues.get(queueName));
 
-    // A withdrawal reaches whoever the article last matched; an article matches by its own content.
-    const matchedOn = record.type !== 'article.withdrawn' ? record : stored && !stored.withdrawn ? stored.record : null;
-    const subscribers = matchedOn ? this.registry.match(matchedOn, this.broaderOf) : [];
+    const matched = matchedOn(record, stored);
+    const subscribers = matched ? this.registry.match(matched, this.broaderOf) : [];
 
-    await this.enqueueWebhooks(record, id, version, subscribers.filter(isWebhookFor(record.type)));
+    await this.enqueueWebhooks(record, webhookEndpoints(record.type, subscribers));
     await this.sendToPartners(record, subscribers);
     const changedFeeds =
       record.type === 'article.withdrawn'
@@ -261,15 +270,11 @@ export class FanoutService {
       void job.updateProgress({ ...progress });
     });
     const changed = new Set<string>();
-    for (const record of records) {
-      if (record.type === 'article.withdrawn' || !filterAccepts(subscription.filter, articleKeys(record, this.broaderOf))) continue;
-      // Still held: live fan-out releases it at its time to every subscriber it matches then, this one included.
-      if (underEmbargo(record.article)) continue;
-      const { id, version } = record.article;
-      await this.locks.with(id, async () => {
+    for (const record of backfillFor(records, subscription, this.broaderOf)) {
+      await this.locks.with(record.article.id, async () => {
         switch (subscription.type) {
           case 'webhook':
-            if (isWebhookFor(record.type)(subscription)) await this.enqueueWebhooks(record, id, version, [subscription]);
+            await this.enqueueWebhooks(record, webhookEndpoints(record.type, [subscription]));
             break;
           case 'partner-queue':
             await this.sendToPartners(record, [subscription]);
@@ -293,24 +298,11 @@ export class FanoutService {
     await announceFeedChanges(this.pipelined, this.config.REDIS_KEY_PREFIX, slugs);
   }
 
-  private async enqueueWebhooks(record: EnrichedRecord, articleId: string, version: number, endpoints: WebhookSubscription[]) {
+  private async enqueueWebhooks(record: EnrichedRecord, endpoints: WebhookSubscription[]) {
     if (endpoints.length === 0) return;
-    refuseEmbargoed(record, 'webhooks');
-    const data = record.type === 'article.withdrawn' ? record : { ...record.article, enrichment: record.enrichment };
-    const batch: WebhookBatchJob = {
-      type: record.type,
-      articleId,
-      version,
-      body: webhookBody(record.type, data),
-      attempts: this.config.WEBHOOK_ATTEMPTS,
-      endpoints: endpoints.map((endpoint) => ({
-        subscriptionId: endpoint.id,
-        messageId: webhookMessageId({ endpointId: endpoint.id, articleId, version, type: record.type }),
-      })),
-    };
-    // Enqueuing the same batch twice (redoing a message after a crash) adds it once.
-    const jobId = webhookBatchJobId({ articleId, version, type: record.type, endpointIds: endpoints.map((e) => e.id) });
-    await this.batchQueue.add(record.type, batch, {
+    // Enqueuing the same batch twice (redoing a message after a crash) adds it once: its id is the same.
+    const { jobId, data } = webhookBatchJob(record, endpoints, this.config.WEBHOOK_ATTEMPTS);
+    await this.batchQueue.add(record.type, data, {
       jobId,
       // Retried only if handing its deliveries over failed (Redis was away); the deliveries retry on their own.
       attempts: 5,
@@ -318,18 +310,14 @@ export class FanoutService {
       removeOnComplete: { age: 3600, count: 10_000 },
       removeOnFail: { age: 7 * 24 * 3600 },
     });
-    await this.deliveries.track(articleId, version, [{ queueName: WEBHOOK_BATCH_QUEUE, jobId }]);
+    await this.deliveries.track(data.articleId, data.version, [{ queueName: WEBHOOK_BATCH_QUEUE, jobId }]);
     this.fannedOut.inc({ channel: 'webhook' }, endpoints.length);
   }
 
-  /** One message per partner and format, keyed by article id, in the partner's format. */
+  /** One message per partner and format, keyed by article id, in the partner's format (see partnerMessages). */
   private async sendToPartners(record: EnrichedRecord, subscribers: Subscription[]) {
-    const targets = new Map<string, { partnerId: string; format: 'ninjs' | 'native' }>();
-    for (const s of subscribers)
-      if (s.type === 'partner-queue') targets.set(`${s.partnerId}\n${s.format}`, { partnerId: s.partnerId, format: s.format });
-    if (targets.size > 0) refuseEmbargoed(record, 'partner queues');
-    for (const { partnerId, format } of targets.values()) {
-      const topic = this.topics.partner(partnerId);
+    const messages = partnerMessages(record, subscribers, (partnerId) => this.topics.partner(partnerId));
+    for (const { topic, message } of messages) {
       // Clusters often refuse to auto-create topics: make each partner's once, on first use.
       let made = this.partnerTopics.get(topic);
       if (!made) {
@@ -338,9 +326,9 @@ export class FanoutService {
         made.catch(() => this.partnerTopics.delete(topic)); // tried again by the next article
       }
       await made;
-      await this.partnerSends.send(topic, [partnerMessage(record, format)]);
+      await this.partnerSends.send(topic, [message]);
     }
-    this.fannedOut.inc({ channel: 'partner' }, targets.size);
+    this.fannedOut.inc({ channel: 'partner' }, messages.length);
   }
 
   async start(): Promise<void> {
@@ -378,26 +366,3 @@ export class FanoutService {
     this.pipelined.disconnect();
   }
 }
-
-/** The last line of defence: every exit checks the embargo itself, whatever path led there. */
-function refuseEmbargoed(record: EnrichedRecord, exit: string) {
-  if (record.type !== 'article.withdrawn' && underEmbargo(record.article))
-    throw new EmbargoBreachError(record.article.id, exit, record.article.embargoUntil);
-}
-
-/**
- * The feeds an article goes into: those it matches and `all`, unless only partner-only feeds match it:
- * an exclusive for partners must not be readable in the public `all` feed or its WebSub topic.
- */
-export function feedsFor(subscribers: Subscription[]): [string[], { inAll: boolean }] {
-  const feeds = subscribers.filter((s) => s.type === 'feed');
-  const partnerOnly = feeds.length > 0 && feeds.every((f) => f.access === 'token');
-  return [feeds.map((f) => f.slug), { inAll: !partnerOnly }];
-}
-
-const recordId = (record: EnrichedRecord) => (record.type === 'article.withdrawn' ? record.id : record.article.id);
-
-const isWebhookFor =
-  (type: EnrichedRecord['type']) =>
-  (s: Subscription): s is WebhookSubscription =>
-    s.type === 'webhook' && !s.disabled && (!s.eventTypes || s.eventTypes.includes(type));
