@@ -13,7 +13,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { connectRedis } from '@syndicate/config';
+import { connectRedis } from '@syndicate/redis-runtime';
 import { freePort } from '@syndicate/test-support';
 import { Agent, request } from 'undici';
 import { fixed, median, stackEnv, table } from './support.js';

@@ -26,10 +26,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArticleInput } from '@syndicate/article-parser';
 import { publishArticles } from '@syndicate/cli';
-import { connectRedis } from '@syndicate/config';
 import { type ArticleData, newEventAttributes, toKafkaRecord, topicNames } from '@syndicate/contracts';
 import { createKafka, KeyedProducer } from '@syndicate/kafka-runtime';
 import { createLogger } from '@syndicate/observability';
+import { connectRedis } from '@syndicate/redis-runtime';
 import { freePort, ownKafka } from '@syndicate/test-support';
 import { fixed, median, stackEnv, table } from './support.js';
 

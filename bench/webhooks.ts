@@ -17,13 +17,13 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { connectRedis, Keyring } from '@syndicate/config';
+import { Keyring } from '@syndicate/config';
 import { newEventAttributes, toKafkaRecord, topicNames } from '@syndicate/contracts';
 import { createKafka, ensureTopics, KeyedProducer } from '@syndicate/kafka-runtime';
 import { createLogger } from '@syndicate/observability';
+import { bullPrefix, connectRedis, openQueue, WEBHOOK_BATCH_QUEUE, Worker, webhookQueueName } from '@syndicate/redis-runtime';
 import { SubscriptionWriter } from '@syndicate/subscriptions';
-import { generateSecret, WEBHOOK_BATCH_QUEUE, type WebhookBatchJob, webhookBody, webhookQueueName } from '@syndicate/webhooks';
-import { Queue, Worker } from 'bullmq';
+import { generateSecret, type WebhookBatchJob, webhookBody } from '@syndicate/webhooks';
 import { Agent, request } from 'undici';
 import { fixed, median, table } from './support.js';
 
@@ -109,9 +109,9 @@ try {
   // the other senders.
   for (let n = 0; n < ENDPOINTS; n++) await writer.put(endpoint(n));
   const body = webhookBody('article.published', { id: 'bench', headline: 'Throughput', body: ['x'.repeat(2_000)] });
-  const bullPrefix = `${env.REDIS_KEY_PREFIX}bull`;
-  const batches = new Queue<WebhookBatchJob>(WEBHOOK_BATCH_QUEUE, { connection: redis, prefix: bullPrefix });
-  const endpointQueue = new Queue(webhookQueueName('ep0'), { connection: redis, prefix: bullPrefix });
+  const bull = { connection: redis, keyPrefix: env.REDIS_KEY_PREFIX };
+  const batches = openQueue<WebhookBatchJob>(WEBHOOK_BATCH_QUEUE, bull);
+  const endpointQueue = openQueue(webhookQueueName('ep0'), bull);
   const rounds: Array<{ ours: number; oneEndpoint: number; loop: number; bullmqOnly: number }> = [];
   spawnService('services/delivery/src/main.ts', env);
   await new Promise((r) => setTimeout(r, 3_000)); // the service loads the subscriptions
@@ -174,7 +174,7 @@ try {
     const oneEndpoint = await timed('the endpoint queue', () => endpointQueue.resume());
 
     // BullMQ and undici alone: a job per delivery, the same concurrency, a processor that only POSTs.
-    const floorQueue = new Queue(`bench-floor-${round}`, { connection: redis, prefix: bullPrefix });
+    const floorQueue = openQueue(`bench-floor-${round}`, bull);
     await floorQueue.addBulk(
       Array.from({ length: THROUGHPUT_JOBS }, (_, n) => ({
         name: 'post',
@@ -187,7 +187,7 @@ try {
     const bullmqOnly = await timed('the BullMQ-only deliveries', async () => {
       floorWorker = new Worker(floorQueue.name, (job) => post(job.data.n as number, job.data.body as string), {
         connection: floorConnection,
-        prefix: bullPrefix,
+        prefix: bullPrefix(env.REDIS_KEY_PREFIX), // a bare Worker on purpose: BullMQ's own floor
         concurrency: CONCURRENCY,
       });
     });

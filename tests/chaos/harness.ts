@@ -15,8 +15,8 @@ import { FeedStore } from '@syndicate/feed-store';
 import { createKafka, ensureTopics } from '@syndicate/kafka-runtime';
 import { Supervisor } from '@syndicate/lifecycle/supervisor';
 import { createLogger } from '@syndicate/observability';
+import { Redis } from '@syndicate/redis-runtime';
 import { cleanRedis, collectTopic, eventually, freePort, isolation, REDIS_URL, startWebhookReceiver } from '@syndicate/test-support';
-import { Redis } from 'ioredis';
 
 const root = join(import.meta.dirname, '..', '..');
 const TOKEN = `chaos-admin-${randomBytes(8).toString('hex')}`;

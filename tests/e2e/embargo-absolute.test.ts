@@ -4,16 +4,10 @@
  * article that only partner-only (token) feeds match stays out of the public `all` feed.
  */
 import { parseConfig } from '@syndicate/config';
-import {
-  BACKFILL_QUEUE,
-  type EnrichedArticle,
-  newEventAttributes,
-  type Subscription,
-  toKafkaRecord,
-  topicNames,
-} from '@syndicate/contracts';
+import { type EnrichedArticle, newEventAttributes, type Subscription, toKafkaRecord, topicNames } from '@syndicate/contracts';
 import { FanoutConfig, FanoutService } from '@syndicate/fanout';
 import { ensureTopics, KeyedProducer } from '@syndicate/kafka-runtime';
+import { BACKFILL_QUEUE, openQueue, openQueueEvents, WEBHOOK_BATCH_QUEUE } from '@syndicate/redis-runtime';
 import { SubscriptionWriter } from '@syndicate/subscriptions';
 import {
   cleanRedis,
@@ -25,8 +19,7 @@ import {
   testLogger,
   testRedis,
 } from '@syndicate/test-support';
-import { WEBHOOK_BATCH_QUEUE } from '@syndicate/webhooks';
-import { Queue, QueueEvents } from 'bullmq';
+import type { WebhookBatchJob } from '@syndicate/webhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const iso = isolation();
@@ -37,10 +30,10 @@ const redis = testRedis();
 const producer = new KeyedProducer(kafka);
 const fanout = new FanoutService(parseConfig(FanoutConfig, { ...iso.env, FANOUT_GROUP_ID: `fanout-${iso.id}` }), logger);
 const subscriptions = new SubscriptionWriter(producer, topics.subscriptions);
-const bull = { connection: redis, prefix: `${iso.redisKeyPrefix}bull` };
-const batches = new Queue(WEBHOOK_BATCH_QUEUE, bull);
-const backfills = new Queue(BACKFILL_QUEUE, bull);
-const backfillEvents = new QueueEvents(BACKFILL_QUEUE, { ...bull, connection: testRedis() });
+const bull = { connection: redis, keyPrefix: iso.redisKeyPrefix };
+const batches = openQueue<WebhookBatchJob>(WEBHOOK_BATCH_QUEUE, bull);
+const backfills = openQueue(BACKFILL_QUEUE, bull);
+const backfillEvents = openQueueEvents(BACKFILL_QUEUE, { ...bull, connection: testRedis() });
 
 const subscription = (s: Record<string, unknown>) => ({ createdAt: new Date().toISOString(), filter: {}, ...s }) as Subscription;
 const send = (record: EnrichedArticle) =>

@@ -12,11 +12,12 @@
  * disabled (managed Redis) the service says it cannot check and starts.
  */
 import { ApiConfig, ApiService } from '@syndicate/api';
-import { checkRedisDurability, connectRedis, parseConfig, RedisDurabilityError } from '@syndicate/config';
+import { parseConfig } from '@syndicate/config';
 import { type EnrichedRecord, newEventAttributes, toKafkaRecord, topicNames } from '@syndicate/contracts';
 import { FanoutConfig, FanoutService } from '@syndicate/fanout';
 import { KeyedProducer } from '@syndicate/kafka-runtime';
 import { createLogger, type Logger, serveMetrics } from '@syndicate/observability';
+import { checkRedisDurability, connectRedis, RedisDurabilityError } from '@syndicate/redis-runtime';
 import { enrichedArticle, eventually, isolation, ownRedis, testKafka } from '@syndicate/test-support';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -7,10 +7,10 @@ import { parseConfig } from '@syndicate/config';
 import { topicNames } from '@syndicate/contracts';
 import { DeliveryConfig, DeliveryService } from '@syndicate/delivery';
 import { coreTopicSpecs, ensureTopics, KeyedProducer } from '@syndicate/kafka-runtime';
+import { openQueue, WEBHOOK_BATCH_QUEUE, webhookQueueName } from '@syndicate/redis-runtime';
 import { SubscriptionWriter } from '@syndicate/subscriptions';
 import { cleanRedis, eventually, isolation, startWebhookReceiver, testKafka, testLogger, testRedis } from '@syndicate/test-support';
-import { generateSecret, WEBHOOK_BATCH_QUEUE, webhookBody, webhookMessageId, webhookQueueName } from '@syndicate/webhooks';
-import { Queue } from 'bullmq';
+import { generateSecret, webhookBody, webhookMessageId } from '@syndicate/webhooks';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -27,9 +27,9 @@ const delivery = new DeliveryService(
 );
 const receivers = await Promise.all(Array.from({ length: ENDPOINTS }, () => startWebhookReceiver()));
 const secrets = receivers.map(() => generateSecret());
-const prefix = `${iso.redisKeyPrefix}bull`;
-const batches = new Queue(WEBHOOK_BATCH_QUEUE, { connection: redis, prefix });
-const endpointQueues = receivers.map((_, n) => new Queue(webhookQueueName(`bound-${n}`), { connection: redis, prefix }));
+const bull = { connection: redis, keyPrefix: iso.redisKeyPrefix };
+const batches = openQueue(WEBHOOK_BATCH_QUEUE, bull);
+const endpointQueues = receivers.map((_, n) => openQueue(webhookQueueName(`bound-${n}`), bull));
 
 beforeAll(async () => {
   await ensureTopics(kafka, coreTopicSpecs(topicNames(iso.topicPrefix)));

@@ -9,9 +9,9 @@
 import { ApiConfig, ApiService } from '@syndicate/api';
 import { parseConfig } from '@syndicate/config';
 import { DeliveryConfig, DeliveryService } from '@syndicate/delivery';
+import { openQueue, WEBSUB_PUSH_QUEUE, WEBSUB_QUEUE } from '@syndicate/redis-runtime';
 import { cleanRedis, eventually, isolation, testLogger, testRedis } from '@syndicate/test-support';
-import { distributeJob, SubscriberStore, verifyJob, WEBSUB_PUSH_QUEUE, WEBSUB_QUEUE } from '@syndicate/websub';
-import { Queue } from 'bullmq';
+import { distributeJob, SubscriberStore, verifyJob } from '@syndicate/websub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWebSubSubscriber } from '../support/websub-subscriber.js';
 
@@ -32,9 +32,9 @@ const api = new ApiService(
 );
 let delivery: DeliveryService;
 const store = new SubscriberStore(redis, iso.redisKeyPrefix, iso.keyring);
-const bull = { connection: redis, prefix: `${iso.redisKeyPrefix}bull` };
-const hubQueue = new Queue(WEBSUB_QUEUE, bull);
-const pushQueue = new Queue(WEBSUB_PUSH_QUEUE, bull);
+const bull = { connection: redis, keyPrefix: iso.redisKeyPrefix };
+const hubQueue = openQueue(WEBSUB_QUEUE, bull);
+const pushQueue = openQueue(WEBSUB_PUSH_QUEUE, bull);
 
 const subscriberAt = (host: string) => startWebSubSubscriber({ host });
 const racers = await Promise.all(['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5', '127.0.0.6'].map(subscriberAt));

@@ -1,8 +1,6 @@
 import { z } from 'zod';
 
-/** The BullMQ queue backfills wait in: the API adds jobs, the fanout runs them and reports progress. */
-export const BACKFILL_QUEUE = 'backfills';
-
+/** A backfill's job (on redis-runtime's BACKFILL_QUEUE): the API adds it, the fanout runs it and reports progress. */
 export const BackfillJob = z.object({ subscriptionId: z.string(), sinceMs: z.number().int().nonnegative() });
 export type BackfillJob = z.infer<typeof BackfillJob>;
 
