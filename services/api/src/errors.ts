@@ -1,5 +1,5 @@
-import { isRedisUnavailableError, StoreUnavailableError } from '@syndicate/config';
 import { BusUnavailableError } from '@syndicate/kafka-runtime';
+import { isRedisUnavailableError, StoreUnavailableError } from '@syndicate/redis-runtime';
 import type { FastifyError, FastifyInstance, FastifySchemaCompiler } from 'fastify';
 import { ZodError, z } from 'zod';
 

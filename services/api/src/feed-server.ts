@@ -1,11 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { isRedisUnavailableError, StoreUnavailableError } from '@syndicate/config';
 import type { FeedSubscription } from '@syndicate/contracts';
 import { type CachedFeed, FeedCache } from '@syndicate/feed-store';
 import { ALL_FEED, isFeedFormat } from '@syndicate/feeds';
 import type { Logger } from '@syndicate/observability';
 import { Counter, Histogram } from '@syndicate/observability';
+import { isRedisUnavailableError, StoreUnavailableError } from '@syndicate/redis-runtime';
 import { hasBearer } from './auth.js';
 import type { ApiDeps } from './deps.js';
 import { dependencyUnavailable, HttpError } from './errors.js';
