@@ -161,10 +161,16 @@ describe('readTopicToEnd', () => {
     expect(read.error).toMatchObject({ message: 'boom' });
   });
 
-  it('reads nothing, and makes no group, when every partition is empty from its start', async () => {
-    const { kafka, calls } = standIn([{ partition: 0, low: '7', high: '7' }]);
+  it('reads nothing, and makes no group, when every partition is empty from its start; gives the ends in partition order', async () => {
+    const { kafka, calls } = standIn([
+      { partition: 1, low: '7', high: '7' },
+      { partition: 0, low: '3', high: '3' },
+    ]);
     expect(await readTopicToEnd(kafka, 't', () => expect.fail('nothing to read'))).toEqual({
-      ends: [{ partition: 0, offset: '7' }],
+      ends: [
+        { partition: 0, offset: '3' },
+        { partition: 1, offset: '7' },
+      ],
       read: 0,
       total: 0,
     });

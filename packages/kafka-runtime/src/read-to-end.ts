@@ -12,13 +12,14 @@ export interface TopicReadBatch {
   total: number;
 }
 
-/** Where each partition ended when the read began: the offset a consumer following the topic goes on from. */
+/** Where a partition ended when the read began: the offset a consumer following the topic goes on from. */
 export interface PartitionEnd {
   partition: number;
   offset: string;
 }
 
 export interface TopicReadResult {
+  /** Every partition's, in partition order. */
   ends: PartitionEnd[];
   read: number;
   total: number;
@@ -144,13 +145,16 @@ async function offsetRanges(kafka: Kafka, topic: string, sinceMs?: number) {
   try {
     const now = await retryRetriable(() => admin.fetchTopicOffsets(topic));
     const since = sinceMs === undefined ? undefined : await retryRetriable(() => admin.fetchTopicOffsetsByTimestamp(topic, sinceMs));
-    return now.map(({ partition, low, high }) => {
-      const end = BigInt(high);
-      const found = since?.find((s) => s.partition === partition)?.offset;
-      // kafkajs answers a time after every record with the end; a negative offset would mean the same.
-      const start = found === undefined ? BigInt(low) : BigInt(found) < 0n ? end : BigInt(found);
-      return { partition, start, end };
-    });
+    // In partition order: kafkajs answers in the order the brokers did.
+    return [...now]
+      .sort((a, b) => a.partition - b.partition)
+      .map(({ partition, low, high }) => {
+        const end = BigInt(high);
+        const found = since?.find((s) => s.partition === partition)?.offset;
+        // kafkajs answers a time after every record with the end; a negative offset would mean the same.
+        const start = found === undefined ? BigInt(low) : BigInt(found) < 0n ? end : BigInt(found);
+        return { partition, start, end };
+      });
   } finally {
     await admin.disconnect();
   }
