@@ -6,6 +6,7 @@ import { topicNames } from '@syndicate/contracts';
 import { DeliveryConfig } from '@syndicate/delivery';
 import { EnricherConfig } from '@syndicate/enricher';
 import { FanoutConfig } from '@syndicate/fanout';
+import { kafkaSecurity } from '@syndicate/kafka-runtime';
 import { createLogger, createMetricsRegistry, Readiness, serveMetrics } from '@syndicate/observability';
 import { bullPrefix, WEBHOOK_BATCH_QUEUE } from '@syndicate/redis-runtime';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -24,6 +25,12 @@ const overlays = readdirSync(join(k8s, 'overlays'));
 
 /** Each service's config schema: what its process reads from the environment (unknown names are ignored there). */
 const SCHEMAS: Record<string, z.ZodObject> = { api: ApiConfig, enricher: EnricherConfig, fanout: FanoutConfig, delivery: DeliveryConfig };
+
+/** Read by Node itself rather than by a config schema: a private CA for Kafka's and Redis's TLS. */
+const NODE_VARIABLES = ['NODE_EXTRA_CA_CERTS'];
+
+/** KEDA's names for the SASL mechanisms (its kafka trigger's `sasl`). */
+const KEDA_SASL: Record<string, string> = { plain: 'plaintext', 'scram-sha-256': 'scram_sha256', 'scram-sha-512': 'scram_sha512' };
 
 /** What the Kafka consumers read (services/*\/src/*-service.ts), and the setting that names each one's group. */
 const CONSUMERS: Record<
@@ -46,6 +53,7 @@ const MODELS: Record<string, string> = {
   'networking.k8s.io/v1 Ingress': 'kubernetes-models/networking.k8s.io/v1/Ingress',
   'autoscaling/v2 HorizontalPodAutoscaler': 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler',
   'keda.sh/v1alpha1 ScaledObject': '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject',
+  'keda.sh/v1alpha1 TriggerAuthentication': '@kubernetes-models/keda/keda.sh/v1alpha1/TriggerAuthentication',
 };
 
 function modelOf(object: K8sObject): string {
@@ -217,6 +225,8 @@ function configOf(objects: K8sObject[], deployment: K8sObject): Record<string, u
   const parsed = schema.safeParse(input);
   if (!parsed.success)
     throw new Error(`${id(deployment)}: the ${service} service would refuse its configuration:\n${z.prettifyError(parsed.error)}`);
+  // Refused at start too: a SASL mechanism without its credentials.
+  kafkaSecurity(parsed.data as unknown as Parameters<typeof kafkaSecurity>[0]);
   return parsed.data as Record<string, unknown>;
 }
 
@@ -326,7 +336,7 @@ describe.each(overlays)('overlay %s', (overlay) => {
 
   test('every variable set is one the service reads, and its config parses', () => {
     for (const deployment of deployments) {
-      const known = Object.keys((SCHEMAS[serviceOf(deployment)] as z.ZodObject).shape);
+      const known = [...Object.keys((SCHEMAS[serviceOf(deployment)] as z.ZodObject).shape), ...NODE_VARIABLES];
       for (const container of podContainers(deployment)) {
         for (const name of environmentOf(objects, deployment, container).keys()) {
           expect(known, `${id(deployment)} sets ${name}, which the ${serviceOf(deployment)} service does not read`).toContain(name);
@@ -432,6 +442,20 @@ describe.each(overlays)('overlay %s', (overlay) => {
           expect(brokers, `${id(scaled)}: brokers`).toBe(config.KAFKA_BROKERS);
           expect(m.topic, `${id(scaled)}: topic`).toBe(consumer?.topic(topicNames(config.TOPIC_PREFIX as string)));
           expect(m.consumerGroup, `${id(scaled)}: consumer group`).toBe(consumer?.group(config));
+          // KEDA's own client must reach the brokers as the service does.
+          expect(m.tls === 'enable', `${id(scaled)}: tls "enable" exactly when KAFKA_SSL`).toBe(config.KAFKA_SSL);
+          const mechanism = config.KAFKA_SASL_MECHANISM as string | undefined;
+          expect(m.sasl ?? 'none', `${id(scaled)}: sasl`).toBe(mechanism === undefined ? 'none' : KEDA_SASL[mechanism]);
+          if (mechanism !== undefined) {
+            const auth = ofKind(objects, 'TriggerAuthentication').find((a) => a.metadata.name === trigger.authenticationRef?.name);
+            expect(auth, `${id(scaled)}: a TriggerAuthentication with the SASL credentials`).toBeDefined();
+            for (const parameter of ['username', 'password']) {
+              const ref = auth?.spec.secretTargetRef?.find((r: K8sObject) => r.parameter === parameter);
+              // Looked up under the name in the manifest: kustomize does not rewrite it to a generated Secret's.
+              const secret = ref && findObject(objects, 'Secret', ref.name, auth?.metadata.namespace);
+              expect(secret && dataOf(secret)[ref.key], `${id(auth ?? scaled)}: ${parameter} from ${ref?.name}/${ref?.key}`).toBeDefined();
+            }
+          }
         } else if (trigger.type === 'redis') {
           const redis = new URL(config.REDIS_URL as string);
           expect(m.address, `${id(scaled)}: address`).toBe(`${redis.hostname}:${redis.port || 6379}`);
