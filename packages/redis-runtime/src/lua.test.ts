@@ -18,12 +18,15 @@ describe('hashTag', () => {
 describe('LuaScript', () => {
   const fixed = new LuaScript('test:fixed', "-- KEYS: counter digest\n-- ARGV: value\nreturn redis.call('GET', KEYS[1])");
   const repeating = new LuaScript('test:repeating', '-- KEYS: log lists...\nreturn #KEYS');
+  const groups = new LuaScript('test:groups', '-- KEYS: (version digest in-flight)...\nreturn #KEYS');
 
-  it('reads the declared keys, a last one ending in ... repeating', () => {
+  it('reads the declared keys, and what repeats: a last name ending in ..., or a last group in parentheses', () => {
     expect(fixed.keyNames).toEqual(['counter', 'digest']);
-    expect(fixed.repeats).toBe(false);
-    expect(repeating.keyNames).toEqual(['log', 'lists']);
-    expect(repeating.fixedKeys).toBe(1);
+    expect(fixed.repeating).toEqual([]);
+    expect(repeating.keyNames).toEqual(['log']);
+    expect(repeating.repeating).toEqual(['lists']);
+    expect(groups.keyNames).toEqual([]);
+    expect(groups.repeating).toEqual(['version', 'digest', 'in-flight']);
   });
 
   it('refuses a script that declares no keys', () => {
@@ -31,11 +34,13 @@ describe('LuaScript', () => {
   });
 
   it('refuses calls whose keys do not fit the declaration', () => {
-    expect(() => fixed.check(['{a}:1'])).toThrow(/takes 2 keys/);
-    expect(() => fixed.check(['{a}:1', '{a}:2', '{a}:3'])).toThrow(/takes 2 keys/);
-    expect(() => repeating.check([])).toThrow(/at least 1/);
+    expect(() => fixed.check(['{a}:1'])).toThrow(/takes the keys counter digest; given 1/);
+    expect(() => fixed.check(['{a}:1', '{a}:2', '{a}:3'])).toThrow(/given 3/);
+    expect(() => repeating.check([])).toThrow(/log \(lists\)\.\.\./);
     expect(() => repeating.check(['{a}:log'])).not.toThrow();
     expect(() => repeating.check(['{a}:log', '{a}:1', '{a}:2'])).not.toThrow();
+    expect(() => groups.check(['{a}:v', '{a}:d', '{a}:f', '{a}:v2', '{a}:d2', '{a}:f2'])).not.toThrow();
+    expect(() => groups.check(['{a}:v', '{a}:d', '{a}:f', '{a}:v2'])).toThrow(/given 4/);
   });
 
   it('refuses keys in more than one hash slot, so a call that would fail on a cluster fails here too', () => {
@@ -71,7 +76,7 @@ describe('the Lua scripts of the repository', () => {
   it.each(files.map((file) => [file.slice(root.length + 1), file]))('%s declares its keys and reads its keys only from KEYS', (_, file) => {
     const lua = readFileSync(file, 'utf8');
     const script = new LuaScript(file, lua);
-    expect(script.keyNames.length).toBeGreaterThan(0);
+    expect(script.keyNames.length + script.repeating.length).toBeGreaterThan(0);
     // A key made of an argument (`redis.call('GET', ARGV[1] .. …)`) would be invisible to a cluster's routing.
     expect(lua).not.toMatch(/redis\.call\(\s*'[A-Z]+'\s*,\s*ARGV/);
   });

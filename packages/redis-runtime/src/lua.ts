@@ -21,16 +21,18 @@ export function hashTag(key: string): string {
  * calls against:
  *
  *     -- KEYS: item memberships feed...
+ *     -- KEYS: (version digest in-flight)...
  *
- * (a last name ending in `...` may repeat, zero or more times). Every key a script touches comes in KEYS, and all
- * of one call's keys share a hash tag, so the script is whole on one Redis Cluster slot; the script never makes a
- * key name out of ARGV. An `-- ARGV:` line beside it documents the arguments.
+ * (a last name ending in `...` may repeat, zero or more times; a last group in parentheses repeats as a whole).
+ * Every key a script touches comes in KEYS, and all of one call's keys share a hash tag, so the script is whole on
+ * one Redis Cluster slot; the script never makes a key name out of ARGV. An `-- ARGV:` line beside it documents
+ * the arguments.
  */
 export class LuaScript<Result = unknown> {
-  /** The names of the keys, as declared (a repeating one last). */
+  /** The keys every call gives, in order. */
   readonly keyNames: readonly string[];
-  /** Whether the last declared key repeats. */
-  readonly repeats: boolean;
+  /** The keys that repeat after them, as a group (empty: none repeat). */
+  readonly repeating: readonly string[];
   /** What EVALSHA names it by. */
   readonly sha: string;
 
@@ -40,16 +42,14 @@ export class LuaScript<Result = unknown> {
     readonly lua: string,
   ) {
     const declared = /^--\s*KEYS:(.*)$/m.exec(lua)?.[1]?.trim();
-    if (declared === undefined) throw new Error(`Lua script ${name} declares no keys: it must say "-- KEYS: name name…"`);
-    const names = declared.split(/\s+/).filter(Boolean);
-    this.repeats = names.at(-1)?.endsWith('...') ?? false;
-    this.keyNames = this.repeats ? [...names.slice(0, -1), (names.at(-1) as string).slice(0, -3)] : names;
+    if (!declared) throw new Error(`Lua script ${name} declares no keys: it must say "-- KEYS: name name…"`);
+    const group = /^(.*?)\s*\(([^()]+)\)\.\.\.$/.exec(declared);
+    const single = /^(.*?)\s*(\S+)\.\.\.$/.exec(declared);
+    const [fixed, repeating] = group ? [group[1], group[2]] : single ? [single[1], single[2]] : [declared, ''];
+    const names = (text = '') => text.split(/\s+/).filter(Boolean);
+    this.keyNames = names(fixed);
+    this.repeating = names(repeating);
     this.sha = createHash('sha1').update(lua).digest('hex');
-  }
-
-  /** Keys every call gives: all of them, or those before the repeating one. */
-  get fixedKeys(): number {
-    return this.repeats ? this.keyNames.length - 1 : this.keyNames.length;
   }
 
   /**
@@ -71,11 +71,12 @@ export class LuaScript<Result = unknown> {
 
   /** Throws unless `keys` fit the declaration and share one hash tag. */
   check(keys: readonly string[]): void {
-    const fits = this.repeats ? keys.length >= this.fixedKeys : keys.length === this.fixedKeys;
+    const fixed = this.keyNames.length;
+    const group = this.repeating.length;
+    const fits = group === 0 ? keys.length === fixed : keys.length >= fixed && (keys.length - fixed) % group === 0;
     if (!fits) {
-      throw new Error(
-        `Lua script ${this.name} takes ${this.repeats ? 'at least ' : ''}${this.fixedKeys} keys (${this.keyNames.join(' ')}), given ${keys.length}`,
-      );
+      const declared = [...this.keyNames, ...(group === 0 ? [] : [`(${this.repeating.join(' ')})...`])].join(' ');
+      throw new Error(`Lua script ${this.name} takes the keys ${declared}; given ${keys.length}`);
     }
     const tag = keys.length > 0 ? hashTag(keys[0] as string) : '';
     const apart = keys.find((key) => hashTag(key) !== tag);
