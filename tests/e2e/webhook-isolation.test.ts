@@ -21,7 +21,7 @@ import {
   testLogger,
   testRedis,
 } from '@syndicate/test-support';
-import { generateSecret } from '@syndicate/webhooks';
+import { endpointSlotKeys, generateSecret } from '@syndicate/webhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const HEALTHY = 10;
@@ -123,7 +123,7 @@ describe('endpoint isolation', () => {
     expect((await delivery.attempts.list('hanging')).length).toBe(0); // no attempt has finished
     // Still hanging after 2 s (WEBHOOK_SLOW_AFTER_MS), it is kept out of batches: its own queue serves it.
     await eventually(
-      async () => ((await redis.exists(`${iso.redisKeyPrefix}webhooks:slow:hanging`)) === 1 ? true : undefined),
+      async () => ((await redis.exists(endpointSlotKeys(iso.redisKeyPrefix, 'hanging').slow)) === 1 ? true : undefined),
       5_000,
       'the hanging endpoint marked slow',
     );

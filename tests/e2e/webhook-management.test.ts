@@ -304,6 +304,8 @@ describe('endpoint API', () => {
     closers.push(main.close);
     const { id } = await endpoint('pause', main.url);
     expect((await call('PATCH', `/v1/subscriptions/${id}`, { paused: true })).json.paused).toBe(true);
+    // A batch sees the pause in the delivery service's registry (as it sees every change to the endpoint).
+    await delivery.registry.waitFor(id, 10_000, (seen) => seen.type === 'webhook' && seen.paused);
     await publish('pause');
     // The batch handed the delivery to the paused queue instead of sending it: from then on only a resume
     // releases it, so no request has been made, nor will be.

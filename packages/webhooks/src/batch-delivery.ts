@@ -51,8 +51,8 @@ interface FirstAttempt {
 
 /**
  * An article event's batch: every endpoint's first attempt, made at once. The steps: plan (which endpoints
- * get a first attempt now, which their own queue: see planBatch), take a slot at each (one script; an
- * endpoint without a free one, paused or slow is handed over), attempt, wait at most patienceMs, then
+ * get a first attempt now, which their own queue: see planBatch), take a slot at each (sent together; an
+ * endpoint without a free one or marked slow is handed over), attempt, wait at most patienceMs, then
  * settle what was answered (log the attempts and give back the slots together; hand failures over for a
  * retry, see settleFirstAttempt) and leave what was not in the background, guarded (see leaveInBackground).
  * A hanging endpoint thus holds up only the few batches that got its slots, briefly, and never the healthy
@@ -105,7 +105,7 @@ export class BatchDelivery {
 
   /**
    * Takes a slot at every planned endpoint in one round trip and starts the attempts that got one; returns
-   * the lease token and the deliveries whose endpoint had none free (or is paused or slow).
+   * the lease token and the deliveries whose endpoint had none free (or is marked slow).
    */
   private async start(
     planned: BatchPlan['attempt'],

@@ -48,9 +48,10 @@ describe('planBatch', () => {
     });
   });
 
-  it('hands over endpoints not known yet, disabled, rate-limited, or on http when https is required', () => {
+  it('hands over endpoints not known yet, paused, disabled, rate-limited, or on http when https is required', () => {
     const endpointOf = registry(
       webhook('fine'),
+      webhook('paused', { paused: true }),
       webhook('disabled', { disabled: { at: '2026-01-01T00:00:00Z', reason: '410' } }),
       webhook('limited', { rateLimitPerSecond: 5 }),
       webhook('plain', { url: 'http://plain.example/in' }),
@@ -64,12 +65,12 @@ describe('planBatch', () => {
         createdAt: '2026-01-01T00:00:00Z',
       } as Subscription,
     );
-    const plan = planBatch(batch(['fine', 'unknown', 'disabled', 'limited', 'plain', 'feed']), {
+    const plan = planBatch(batch(['fine', 'unknown', 'paused', 'disabled', 'limited', 'plain', 'feed']), {
       endpointOf,
       requireHttps: true,
       room: 10,
     });
-    expect(ids(plan)).toEqual({ attempt: ['fine'], handOver: ['unknown', 'disabled', 'limited', 'plain', 'feed'] });
+    expect(ids(plan)).toEqual({ attempt: ['fine'], handOver: ['unknown', 'paused', 'disabled', 'limited', 'plain', 'feed'] });
     expect(ids(planBatch(batch(['plain']), { endpointOf, requireHttps: false, room: 10 }))).toEqual({ attempt: ['plain'], handOver: [] });
   });
 

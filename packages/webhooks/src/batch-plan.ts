@@ -15,10 +15,11 @@ export interface BatchPlan {
 /**
  * The plan step: which of a batch's endpoints get their first attempt now and which are served from their
  * own queue. The queue takes an endpoint not known here yet (created a moment ago: its worker starts when
- * this process's registry hears of it), a disabled one (its job ends as a dead letter), a rate-limited one
- * (only its queue's limiter keeps the rate), one refused for want of https, and every endpoint past `room`,
- * the first attempts this process may still start (WEBHOOK_BATCH_MAX_IN_FLIGHT: sockets, memory). A paused
- * or slow endpoint is kept out later, when slots are taken: those marks live beside its slots.
+ * this process's registry hears of it), a paused one (the API paused its queue too: the delivery waits there
+ * for a resume), a disabled one (its job ends as a dead letter), a rate-limited one (only its queue's limiter
+ * keeps the rate), one refused for want of https, and every endpoint past `room`, the first attempts this
+ * process may still start (WEBHOOK_BATCH_MAX_IN_FLIGHT: sockets, memory). A slow endpoint is kept out later,
+ * when slots are taken: that mark lives beside its slots.
  */
 export function planBatch(batch: WebhookBatchJob, options: { endpointOf: EndpointLookup; requireHttps: boolean; room: number }): BatchPlan {
   const plan: BatchPlan = { attempt: [], handOver: [] };
@@ -32,7 +33,13 @@ export function planBatch(batch: WebhookBatchJob, options: { endpointOf: Endpoin
       version: batch.version,
       body: batch.body,
     };
-    if (endpoint?.type !== 'webhook' || endpoint.disabled || endpoint.rateLimitPerSecond || httpsRefused(endpoint, options.requireHttps))
+    if (
+      endpoint?.type !== 'webhook' ||
+      endpoint.paused ||
+      endpoint.disabled ||
+      endpoint.rateLimitPerSecond ||
+      httpsRefused(endpoint, options.requireHttps)
+    )
       plan.handOver.push(delivery);
     else plan.attempt.push({ endpoint, delivery });
   }

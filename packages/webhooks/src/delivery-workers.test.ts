@@ -1,7 +1,13 @@
 import type { WebhookSubscription } from '@syndicate/contracts';
-import { DelayedError, UnrecoverableError, type WorkerOptions } from 'bullmq';
+import { DelayedError, UnrecoverableError } from '@syndicate/redis-runtime';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { batchJobProcessor, type EndpointWorker, EndpointWorkers, settleQueuedJob } from './delivery-workers.js';
+import {
+  batchJobProcessor,
+  type EndpointWorker,
+  type EndpointWorkerOptions,
+  EndpointWorkers,
+  settleQueuedJob,
+} from './delivery-workers.js';
 import { DeliveryFailedError } from './retry.js';
 
 const webhook = (fields: Partial<WebhookSubscription> = {}): WebhookSubscription => ({
@@ -63,11 +69,12 @@ describe('batchJobProcessor', () => {
 
 describe('EndpointWorkers', () => {
   function harness() {
-    const started: Array<{ name: string; options: WorkerOptions; closed: boolean }> = [];
+    const started: Array<{ name: string; options: EndpointWorkerOptions; closed: boolean }> = [];
     const concurrency: string[] = [];
     const backoffStrategy = () => 1;
     const workers = new EndpointWorkers({
-      workerOptions: { connection: {} as never, prefix: 'p:bull', lockDuration: 20_000 },
+      connection: undefined as never, // never used: the fake factory makes every worker
+      workerOptions: { lockDuration: 20_000 },
       process: async () => undefined,
       retry: { backoffStrategy },
       queues: { setConcurrency: async (id, n) => void concurrency.push(`${id} ${n}`) },
@@ -92,7 +99,7 @@ describe('EndpointWorkers', () => {
     workers.sync('e1', webhook({ maxConcurrency: 3 }));
     expect(started).toHaveLength(1);
     expect(started[0]?.name).toBe('webhooks.e1');
-    expect(started[0]?.options).toMatchObject({ prefix: 'p:bull', lockDuration: 20_000, concurrency: 3, settings: { backoffStrategy } });
+    expect(started[0]?.options).toMatchObject({ lockDuration: 20_000, concurrency: 3, settings: { backoffStrategy } });
     expect(started[0]?.options.limiter).toBeUndefined();
     expect(concurrency).toEqual(['e1 3']);
   });

@@ -1,10 +1,18 @@
 import type { WebhookSubscription } from '@syndicate/contracts';
-import { DelayedError, type Job, UnrecoverableError, Worker, type WorkerOptions } from 'bullmq';
+import {
+  DelayedError,
+  type Job,
+  openWorker,
+  type QueueConnection,
+  UnrecoverableError,
+  type WorkerOptions,
+  webhookQueueName,
+} from '@syndicate/redis-runtime';
 import { z } from 'zod';
 import type { BatchDelivery, BatchReport } from './batch-delivery.js';
 import type { DeliveryLogger } from './delivery-ports.js';
 import type { EndpointQueues } from './endpoint-queues.js';
-import { WebhookBatchJob, type WebhookJob, webhookQueueName } from './jobs.js';
+import { WebhookBatchJob, type WebhookJob } from './jobs.js';
 import type { QueuedDelivery, QueuedResult } from './queued-delivery.js';
 import { DeliveryFailedError, type RetryPolicy } from './retry.js';
 
@@ -50,7 +58,7 @@ export const queuedJobProcessor =
   async (job: Job<WebhookJob>, token?: string): Promise<{ status: number; superseded?: number }> =>
     settleQueuedJob(await queued.deliver(job), job, token);
 
-/** The processor of the batch queue (WEBHOOK_BATCH_QUEUE); a malformed batch fails for good. */
+/** The processor of the batch queue (WEBHOOK_BATCH_QUEUE in redis-runtime's catalogue); a malformed batch fails for good. */
 export const batchJobProcessor =
   (batches: Pick<BatchDelivery, 'deliver'>) =>
   async (job: Pick<Job, 'data'>): Promise<BatchReport> => {
@@ -66,16 +74,21 @@ export interface EndpointWorker {
   on(event: 'error', listener: (error: Error) => void): unknown;
 }
 
+/** A worker's options but its connection and prefix (the factory's, from a QueueConnection). */
+export type EndpointWorkerOptions = Omit<WorkerOptions, 'connection' | 'prefix'>;
+
 export interface EndpointWorkersOptions {
-  /** What every endpoint's worker shares: connection, key prefix, recovery after Redis trouble, stall recovery. */
-  workerOptions: WorkerOptions;
+  /** The connection the workers block on (connectRedis' default, never fail-fast) and the deployment's key prefix. */
+  connection: QueueConnection;
+  /** What every endpoint's worker shares beyond the factory's recovery after Redis trouble: stall recovery. */
+  workerOptions: EndpointWorkerOptions;
   /** Works one job of an endpoint's queue (see queuedJobProcessor). */
   process: (job: Job<WebhookJob>, token?: string) => Promise<unknown>;
   retry: Pick<RetryPolicy, 'backoffStrategy'>;
   queues: Pick<EndpointQueues, 'setConcurrency'>;
   logger: DeliveryLogger;
-  /** Makes an endpoint's worker: BullMQ's by default, a fake in tests. */
-  createWorker?: (queueName: string, options: WorkerOptions) => EndpointWorker;
+  /** Makes an endpoint's worker: redis-runtime's openWorker by default, a fake in tests. */
+  createWorker?: (queueName: string, options: EndpointWorkerOptions) => EndpointWorker;
 }
 
 /**
@@ -87,10 +100,11 @@ export class EndpointWorkers {
   /** Workers being replaced or removed: close() waits for them too. */
   private readonly closing = new Set<Promise<void>>();
   private closed = false;
-  private readonly createWorker: (queueName: string, options: WorkerOptions) => EndpointWorker;
+  private readonly createWorker: (queueName: string, options: EndpointWorkerOptions) => EndpointWorker;
 
   constructor(private readonly options: EndpointWorkersOptions) {
-    this.createWorker = options.createWorker ?? ((name, workerOptions) => new Worker<WebhookJob>(name, options.process, workerOptions));
+    this.createWorker =
+      options.createWorker ?? ((name, workerOptions) => openWorker<WebhookJob>(name, options.process, options.connection, workerOptions));
   }
 
   /** Starts, replaces or closes the worker of endpoint `id` to match its subscription (undefined: deleted). */

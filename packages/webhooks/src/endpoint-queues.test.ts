@@ -17,22 +17,22 @@ function harness() {
   const added: Array<{ queue: string; name: string; data: WebhookJob; options: unknown }> = [];
   const tracked: unknown[] = [];
   const queues = new EndpointQueues({
-    connection: undefined as never, // never used: the fake factory makes every queue
-    prefix: 'p:bull',
     tracker: { track: async (...args) => void tracked.push(args) },
-    createQueue: (name) => {
-      calls.push(`create ${name}`);
-      const queue = {
-        name,
-        add: async (jobName: string, data: WebhookJob, options: unknown) => void added.push({ queue: name, name: jobName, data, options }),
-        remove: async (id: string) => {
-          calls.push(`remove ${name} ${id}`);
-          return 1;
-        },
-        setGlobalConcurrency: async (n: number) => void calls.push(`concurrency ${name} ${n}`),
-        close: async () => void calls.push(`close ${name}`),
-      };
-      return queue as unknown as EndpointQueue;
+    queues: {
+      get: (name) => {
+        calls.push(`get ${name}`);
+        const queue = {
+          name,
+          add: async (jobName: string, data: WebhookJob, options: unknown) =>
+            void added.push({ queue: name, name: jobName, data, options }),
+          remove: async (id: string) => {
+            calls.push(`remove ${name} ${id}`);
+            return 1;
+          },
+          setGlobalConcurrency: async (n: number) => void calls.push(`concurrency ${name} ${n}`),
+        };
+        return queue as unknown as EndpointQueue;
+      },
     },
   });
   return { queues, calls, added, tracked };
@@ -53,20 +53,10 @@ describe('EndpointQueues', () => {
     expect(tracked).toEqual([['a1', 2, [{ queueName: 'webhooks.e1', jobId: 'msg_e1' }]]]);
   });
 
-  it('makes each endpoint’s queue once, and closes them all', async () => {
+  it('takes back a guard job and sets the global concurrency on the endpoint’s own queue', async () => {
     const { queues, calls } = harness();
-    await queues.handOver({ delivery: delivery('e1'), attempts: 1 });
     await queues.takeBack('e1', 'msg_e1');
     await queues.setConcurrency('e2', 3);
-    await queues.close();
-    await queues.close();
-    expect(calls).toEqual([
-      'create webhooks.e1',
-      'remove webhooks.e1 msg_e1',
-      'create webhooks.e2',
-      'concurrency webhooks.e2 3',
-      'close webhooks.e1',
-      'close webhooks.e2',
-    ]);
+    expect(calls).toEqual(['get webhooks.e1', 'remove webhooks.e1 msg_e1', 'get webhooks.e2', 'concurrency webhooks.e2 3']);
   });
 });

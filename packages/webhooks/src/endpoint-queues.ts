@@ -1,39 +1,24 @@
-import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { type Queue, webhookQueueName } from '@syndicate/redis-runtime';
 import type { DeliveryTracker } from './delivery-tracker.js';
-import { type WebhookJob, webhookJobOptions, webhookQueueName } from './jobs.js';
+import { type WebhookJob, webhookJobOptions } from './jobs.js';
 import type { HandOver } from './settle.js';
 
 /** What the delivery steps do with an endpoint's queue (a BullMQ Queue). */
-export type EndpointQueue = Pick<Queue<WebhookJob>, 'name' | 'add' | 'remove' | 'setGlobalConcurrency' | 'close'>;
+export type EndpointQueue = Pick<Queue<WebhookJob>, 'name' | 'add' | 'remove' | 'setGlobalConcurrency'>;
 
 export interface EndpointQueuesOptions {
-  connection: Redis;
-  /** BullMQ's key prefix. */
-  prefix: string;
+  /** The process's queues (redis-runtime's Queues: each made once, closed together by the process); a fake in tests. */
+  queues: { get(name: string): EndpointQueue };
   /** Where hand-overs are noted per article version, for a newer version to cancel. */
   tracker: Pick<DeliveryTracker, 'track'>;
-  /** Makes an endpoint's queue: BullMQ's by default, a fake in tests. */
-  createQueue?: (name: string) => EndpointQueue;
 }
 
-/** Each endpoint's own queue (see webhookQueueName), made on first use. */
+/** Each endpoint's own queue (see webhookQueueName in redis-runtime's catalogue), and what the steps do with it. */
 export class EndpointQueues {
-  private readonly queues = new Map<string, EndpointQueue>();
-  private readonly createQueue: (name: string) => EndpointQueue;
-
-  constructor(private readonly options: EndpointQueuesOptions) {
-    this.createQueue =
-      options.createQueue ?? ((name) => new Queue<WebhookJob>(name, { connection: options.connection, prefix: options.prefix }));
-  }
+  constructor(private readonly options: EndpointQueuesOptions) {}
 
   queue(endpointId: string): EndpointQueue {
-    let queue = this.queues.get(endpointId);
-    if (!queue) {
-      queue = this.createQueue(webhookQueueName(endpointId));
-      this.queues.set(endpointId, queue);
-    }
-    return queue;
+    return this.options.queues.get(webhookQueueName(endpointId));
   }
 
   /**
@@ -57,11 +42,5 @@ export class EndpointQueues {
    */
   async setConcurrency(endpointId: string, maxConcurrency: number): Promise<void> {
     await this.queue(endpointId).setGlobalConcurrency(maxConcurrency);
-  }
-
-  async close(): Promise<void> {
-    const queues = [...this.queues.values()];
-    this.queues.clear();
-    await Promise.allSettled(queues.map((q) => q.close()));
   }
 }

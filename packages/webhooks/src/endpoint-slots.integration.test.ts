@@ -1,11 +1,10 @@
 import { cleanRedis, isolation, testRedis } from '@syndicate/test-support';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { EndpointSlots } from './endpoint-slots.js';
+import { EndpointSlots, endpointSlotKeys } from './endpoint-slots.js';
 
 const iso = isolation();
 const redis = testRedis();
-const metaKey = (endpointId: string) => `${iso.redisKeyPrefix}bull:webhooks.${endpointId}:meta`;
-const slots = (leaseMs = 10_000) => new EndpointSlots(redis, iso.redisKeyPrefix, metaKey, leaseMs);
+const slots = (leaseMs = 10_000) => new EndpointSlots(redis, iso.redisKeyPrefix, leaseMs);
 
 afterAll(async () => {
   await cleanRedis(redis, iso.redisKeyPrefix);
@@ -43,14 +42,21 @@ describe('EndpointSlots', () => {
     }
   });
 
-  it('keeps paused and slow endpoints out of batches, but not their own queues', async () => {
+  it('keeps slow endpoints out of batches, but not their own queues', async () => {
     const s = slots();
-    const paused = { id: 'paused', maxConcurrency: 5 };
     const slow = { id: 'slow', maxConcurrency: 5 };
-    await redis.hset(metaKey('paused'), 'paused', 1); // as BullMQ marks a paused queue
     await s.markSlow('slow', 10_000);
-    expect((await s.takeForBatch([paused, slow, { id: 'fine', maxConcurrency: 1 }])).granted).toEqual([false, false, true]);
-    expect(await s.takeOne(paused)).not.toBeNull();
+    expect((await s.takeForBatch([slow, { id: 'fine', maxConcurrency: 1 }])).granted).toEqual([false, true]);
     expect(await s.takeOne(slow)).not.toBeNull();
+  });
+
+  it('keeps an endpoint’s keys under a hash tag of its own (one cluster slot per endpoint)', async () => {
+    const s = slots();
+    const own = endpointSlotKeys(iso.redisKeyPrefix, 'tagged');
+    const { token } = await s.takeForBatch([{ id: 'tagged', maxConcurrency: 2 }]);
+    await s.markSlow('tagged', 10_000);
+    expect((await redis.keys(`${iso.redisKeyPrefix}*tagged*`)).sort()).toEqual([own.slots, own.slow].sort());
+    expect([own.slots, own.slow].every((key) => key.includes('{webhooks:tagged}'))).toBe(true);
+    expect(await redis.zrange(own.slots, 0, -1)).toEqual([token]);
   });
 });

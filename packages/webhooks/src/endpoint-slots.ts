@@ -1,42 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { luaScript, type Redis } from '@syndicate/redis-runtime';
 
-// Per endpoint (three keys each): its slots (a sorted set of leases scored by expiry), its slow mark and its
-// BullMQ queue's meta hash (where BullMQ marks a paused queue). ARGV: now, lease length, token, whether to
-// refuse paused or slow endpoints, then each endpoint's concurrency. Returns 1 (a slot leased) or 0 each.
-// Leases expire, so the slots of a killed process come back on their own.
-const TAKE_SLOTS = `
-local now = tonumber(ARGV[1])
-local expires = now + tonumber(ARGV[2])
-local gated = ARGV[4] == '1'
-local granted = {}
-for i = 1, #KEYS / 3 do
-  local slots, slow, meta = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
-  granted[i] = 0
-  if not gated or (redis.call('EXISTS', slow) == 0 and redis.call('HEXISTS', meta, 'paused') == 0) then
-    local max, taken = tonumber(ARGV[4 + i]), redis.call('ZCARD', slots)
-    if taken >= max then -- full: unless some leases have expired
-      redis.call('ZREMRANGEBYSCORE', slots, '-inf', now)
-      taken = redis.call('ZCARD', slots)
-    end
-    if taken < max then
-      redis.call('ZADD', slots, expires, ARGV[3])
-      redis.call('PEXPIRE', slots, ARGV[2])
-      granted[i] = 1
-    end
-  end
-end
-return granted`;
+const TAKE = luaScript<0 | 1>('@syndicate/webhooks/lua/endpoint-slot-take.lua');
 
-// The slots (KEYS) that one lease token (ARGV[1]) holds, given back: one command for a whole batch.
-const GIVE_BACK_SLOTS = `
-for i = 1, #KEYS do redis.call('ZREM', KEYS[i], ARGV[1]) end
-return #KEYS`;
-
-type WithSlotScripts = Redis & {
-  syndicateTakeSlots(keys: number, ...args: Array<string | number>): Promise<number[]>;
-  syndicateGiveBackSlots(keys: number, ...args: string[]): Promise<number>;
-};
+/**
+ * An endpoint's keys, under a hash tag of its own: one endpoint's slots and slow mark go to one Redis Cluster slot
+ * (a script touches both), and different endpoints spread over the cluster rather than all sharing one node.
+ */
+export const endpointSlotKeys = (keyPrefix: string, endpointId: string) => ({
+  /** Leases of its slots: a sorted set of tokens scored by expiry. */
+  slots: `${keyPrefix}{webhooks:${endpointId}}:slots`,
+  /** Set while it is kept out of batches (see markSlow). */
+  slow: `${keyPrefix}{webhooks:${endpointId}}:slow`,
+});
 
 /** An endpoint (a webhook subscription will do). */
 export interface SlotRequest {
@@ -47,61 +23,61 @@ export interface SlotRequest {
 /**
  * Each endpoint's concurrency, held across every delivery process and both ways a delivery is made (from an
  * article's batch or from the endpoint's own queue): a request to an endpoint needs one of its
- * `maxConcurrency` slots. Slots are leases in Redis that expire after the longest a request can take.
+ * `maxConcurrency` slots. Slots are leases in Redis that expire after the longest a request can take. The limit
+ * is the caller's (the subscription's, as this process knows it), passed with every take: nothing else is read to
+ * learn it. Whether an operator paused the endpoint is the batch plan's to see, from the subscription too.
  */
 export class EndpointSlots {
   constructor(
     private readonly redis: Redis,
     private readonly keyPrefix: string,
-    /** BullMQ's key prefix and the endpoint's queue name, to see whether an operator paused it. */
-    private readonly queueMetaKey: (endpointId: string) => string,
     private readonly leaseMs: number,
-  ) {
-    if (!('syndicateTakeSlots' in redis)) redis.defineCommand('syndicateTakeSlots', { lua: TAKE_SLOTS });
-    if (!('syndicateGiveBackSlots' in redis)) redis.defineCommand('syndicateGiveBackSlots', { lua: GIVE_BACK_SLOTS });
-  }
-
-  private slotsKey = (endpointId: string) => `${this.keyPrefix}webhooks:slots:${endpointId}`;
-  private slowKey = (endpointId: string) => `${this.keyPrefix}webhooks:slow:${endpointId}`;
+  ) {}
 
   /**
-   * For a batch: a slot at each endpoint that has one free and is neither paused nor marked slow, in one
-   * round trip. Returns the lease token and which requests got a slot.
+   * For a batch: a slot at each endpoint that has one free and is not marked slow. One script call per endpoint
+   * (each on its endpoint's hash slot), sent together: on an auto-pipelining connection, one write. Returns the
+   * lease token and which requests got a slot.
    */
   async takeForBatch(requests: SlotRequest[]): Promise<{ token: string; granted: boolean[] }> {
     return this.take(requests, true);
   }
 
-  /** For an endpoint's own queue (which pauses itself): a slot, or none if all are taken. */
+  /** For an endpoint's own queue (which serves it while it is slow): a slot, or none if all are taken. */
   async takeOne(request: SlotRequest): Promise<string | null> {
     const { token, granted } = await this.take([request], false);
     return granted[0] ? token : null;
   }
 
-  private async take(requests: SlotRequest[], gated: boolean): Promise<{ token: string; granted: boolean[] }> {
+  private async take(requests: SlotRequest[], refuseSlow: boolean): Promise<{ token: string; granted: boolean[] }> {
     const token = randomUUID();
-    if (requests.length === 0) return { token, granted: [] };
-    const keys = requests.flatMap((r) => [this.slotsKey(r.id), this.slowKey(r.id), this.queueMetaKey(r.id)]);
-    const granted = await (this.redis as WithSlotScripts).syndicateTakeSlots(
-      keys.length,
-      ...keys,
-      Date.now(),
-      this.leaseMs,
-      token,
-      gated ? '1' : '0',
-      ...requests.map((r) => r.maxConcurrency),
+    const now = Date.now();
+    const results = await Promise.allSettled(
+      requests.map(async ({ id, maxConcurrency }) => {
+        const { slots, slow } = endpointSlotKeys(this.keyPrefix, id);
+        return (await TAKE.run(this.redis, [slots, slow], [now, this.leaseMs, token, refuseSlow ? '1' : '0', maxConcurrency])) === 1;
+      }),
     );
-    return { token, granted: granted.map((g) => g === 1) };
+    const granted = results.map((r) => r.status === 'fulfilled' && r.value);
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) {
+      // The calls are apart, so some may have leased a slot: given back now (failing that, they expire).
+      await this.release(
+        token,
+        requests.filter((_, i) => granted[i]).map((r) => r.id),
+      ).catch(() => undefined);
+      throw failed.reason;
+    }
+    return { token, granted };
   }
 
-  /** Gives back the slots a token holds at these endpoints (a batch's, or one). */
+  /** Gives back the slots a token holds at these endpoints (a batch's, or one), sent together. */
   async release(token: string, endpointIds: string[]): Promise<void> {
-    if (endpointIds.length === 0) return;
-    await (this.redis as WithSlotScripts).syndicateGiveBackSlots(endpointIds.length, ...endpointIds.map(this.slotsKey), token);
+    await Promise.all(endpointIds.map((id) => this.redis.zrem(endpointSlotKeys(this.keyPrefix, id).slots, token)));
   }
 
   /** Keeps an endpoint that did not answer in time out of batches for a while: its own queue serves it. */
   async markSlow(endpointId: string, forMs: number): Promise<void> {
-    await this.redis.set(this.slowKey(endpointId), String(Date.now()), 'PX', forMs);
+    await this.redis.set(endpointSlotKeys(this.keyPrefix, endpointId).slow, String(Date.now()), 'PX', forMs);
   }
 }

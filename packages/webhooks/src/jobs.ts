@@ -2,22 +2,20 @@ import { createHash } from 'node:crypto';
 import { ArticleEventType } from '@syndicate/contracts';
 import { z } from 'zod';
 
-/**
- * Each endpoint has a BullMQ queue of its own, worked by a worker of its own with that endpoint's
- * concurrency and rate limit: a slow, hanging or failing endpoint fills only its own queue and slots, and
- * never delays deliveries to the others. Retries, dead letters and endpoints that cannot take a delivery
- * at once are served from it; first attempts usually come from a batch (below).
+/*
+ * The queues are named in redis-runtime's catalogue. Each endpoint has a BullMQ queue of its own
+ * (webhookQueueName), worked by a worker of its own with that endpoint's concurrency and rate limit: a slow,
+ * hanging or failing endpoint fills only its own queue and slots, and never delays deliveries to the others.
+ * Retries, dead letters and endpoints that cannot take a delivery at once are served from it; first attempts
+ * usually come from a batch.
  */
-export const webhookQueueName = (endpointId: string) => `webhooks.${endpointId}`;
 
 /**
- * One job per article event for all its endpoints: the delivery service makes every endpoint's first
- * attempt straight from it, and hands an endpoint its own job (the queue above) when the endpoint is at its
- * concurrency limit, rate-limited, paused, slow or failing. A BullMQ job per delivery costs more than the
- * delivery itself; one per article does not.
+ * One job per article event for all its endpoints (on WEBHOOK_BATCH_QUEUE): the delivery service makes every
+ * endpoint's first attempt straight from it, and hands an endpoint its own job (a WebhookJob, below) when the
+ * endpoint is at its concurrency limit, rate-limited, paused, slow or failing. A BullMQ job per delivery costs
+ * more than the delivery itself; one per article does not.
  */
-export const WEBHOOK_BATCH_QUEUE = 'webhook-batches';
-
 export const WebhookBatchJob = z.object({
   type: ArticleEventType,
   articleId: z.string(),

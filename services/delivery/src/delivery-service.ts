@@ -1,8 +1,20 @@
-import { brokerList, checkRedisDurability, connectRedis, Keyring, redisCheck, redisReady, WORKER_RECOVERY } from '@syndicate/config';
+import { brokerList, Keyring } from '@syndicate/config';
 import { topicNames } from '@syndicate/contracts';
-import { FeedStore } from '@syndicate/feeds';
+import { FeedStore } from '@syndicate/feed-store';
 import { createKafka, ensureTopics, KAFKA_FAIL_FAST_RETRY, KafkaProbe, KeyedProducer, kafkaSecurity } from '@syndicate/kafka-runtime';
 import { Counter, createMetricsRegistry, Histogram, type Logger, Readiness, type Registry } from '@syndicate/observability';
+import {
+  checkRedisDurability,
+  connectRedis,
+  openWorker,
+  type QueueConnection,
+  Queues,
+  type Redis,
+  redisCheck,
+  redisReady,
+  WEBHOOK_BATCH_QUEUE,
+  type Worker,
+} from '@syndicate/redis-runtime';
 import { SubscriptionRegistry, SubscriptionWriter } from '@syndicate/subscriptions';
 import {
   AttemptLog,
@@ -19,14 +31,9 @@ import {
   queuedJobProcessor,
   RetryPolicy,
   stallRecovery,
-  WEBHOOK_BATCH_QUEUE,
   type WebhookBatchJob,
   WebhookSender,
-  webhookQueueName,
 } from '@syndicate/webhooks';
-import { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
-
 import type { DeliveryConfig } from './config.js';
 import { WebSubHub } from './websub-hub.js';
 
@@ -51,11 +58,13 @@ export class DeliveryService {
   private readonly kafka;
   private readonly topics: ReturnType<typeof topicNames>;
   private readonly producer: KeyedProducer;
-  /** BullMQ's key prefix, under the instance's own. */
-  private readonly bullPrefix: string;
+  /** What BullMQ uses: `redis` (workers block on it) and the deployment's key prefix. */
+  private readonly bull: QueueConnection;
+  /** The queues it adds to (the endpoints' own, the hub's pushes), each made once and closed together. */
+  private readonly queues: Queues;
   /** How long a job's lock, an endpoint slot's lease and a guard job's delay last. */
   private readonly lockMs: number;
-  private readonly queues: EndpointQueues;
+  private readonly endpointQueues: EndpointQueues;
   private readonly batches: BatchDelivery;
   private readonly endpointWorkers: EndpointWorkers;
   private batchWorker?: Worker<WebhookBatchJob>;
@@ -95,16 +104,12 @@ export class DeliveryService {
     });
     this.attempts = new AttemptLog(this.pipelined, config.REDIS_KEY_PREFIX, config.ATTEMPT_LOG_LENGTH);
     this.sender = new WebhookSender({ allowlist: parseAllowlist(config.SYNDICATE_WEBHOOK_ALLOWLIST) }, config.DELIVERY_TIMEOUT_MS);
-    this.bullPrefix = `${config.REDIS_KEY_PREFIX}bull`;
+    this.bull = { connection: this.redis, keyPrefix: config.REDIS_KEY_PREFIX };
+    this.queues = new Queues(this.bull);
     this.lockMs = deliveryLockMs(this.sender.longestRequestMs);
     this.metrics = createMetricsRegistry('delivery');
     const feedStore = new FeedStore({ redis: this.pipelined, keyPrefix: config.REDIS_KEY_PREFIX });
-    const slots = new EndpointSlots(
-      this.pipelined,
-      config.REDIS_KEY_PREFIX,
-      (endpointId) => `${this.bullPrefix}:${webhookQueueName(endpointId)}:meta`,
-      this.lockMs,
-    );
+    const slots = new EndpointSlots(this.pipelined, config.REDIS_KEY_PREFIX, this.lockMs);
     const caller = new EndpointCaller({
       sender: this.sender,
       redis: this.redis,
@@ -131,18 +136,14 @@ export class DeliveryService {
     });
     const retry = new RetryPolicy(config.WEBHOOK_RETRY_SCHEDULE_MS, config.WEBHOOK_RETRY_JITTER);
     const endpointOf = (id: string) => this.registry.get(id);
-    this.queues = new EndpointQueues({
-      connection: this.redis,
-      prefix: this.bullPrefix,
-      tracker: new DeliveryTracker(this.redis, config.REDIS_KEY_PREFIX),
-    });
+    this.endpointQueues = new EndpointQueues({ queues: this.queues, tracker: new DeliveryTracker(this.redis, config.REDIS_KEY_PREFIX) });
     this.batches = new BatchDelivery({
       endpointOf,
       versions: feedStore,
       slots,
       caller,
       attemptLog: this.attempts,
-      queues: this.queues,
+      queues: this.endpointQueues,
       retry,
       logger,
       requireHttps: config.WEBHOOK_REQUIRE_HTTPS,
@@ -161,16 +162,17 @@ export class DeliveryService {
       requireHttps: config.WEBHOOK_REQUIRE_HTTPS,
     });
     this.endpointWorkers = new EndpointWorkers({
-      workerOptions: { connection: this.redis, prefix: this.bullPrefix, ...WORKER_RECOVERY, ...stallRecovery(this.lockMs) },
+      connection: this.bull,
+      workerOptions: stallRecovery(this.lockMs),
       process: queuedJobProcessor(queued),
       retry,
-      queues: this.queues,
+      queues: this.endpointQueues,
       logger,
     });
     this.hub = new WebSubHub({
       config,
       redis: this.redis,
-      prefix: this.bullPrefix,
+      queues: this.queues,
       registry: this.registry,
       feedStore,
       keyring,
@@ -192,11 +194,8 @@ export class DeliveryService {
     await ensureTopics(this.kafka, [{ topic: this.topics.operations }]);
     await this.producer.start();
     await this.registry.start();
-    this.batchWorker = new Worker<WebhookBatchJob>(WEBHOOK_BATCH_QUEUE, batchJobProcessor(this.batches), {
-      connection: this.redis,
-      prefix: this.bullPrefix,
+    this.batchWorker = openWorker<WebhookBatchJob>(WEBHOOK_BATCH_QUEUE, batchJobProcessor(this.batches), this.bull, {
       concurrency: this.config.WEBHOOK_BATCH_CONCURRENCY,
-      ...WORKER_RECOVERY,
       ...stallRecovery(this.lockMs),
     });
     this.batchWorker.on('error', (error) => this.logger.error({ err: error }, 'batch worker error'));

@@ -1,20 +1,20 @@
-import { feedSite, type Keyring, WORKER_RECOVERY } from '@syndicate/config';
-import { FeedDocuments, type FeedStore } from '@syndicate/feeds';
+import { feedSite, type Keyring } from '@syndicate/config';
+import type { FeedStore } from '@syndicate/feed-store';
+import { FeedDocuments } from '@syndicate/feeds';
 import type { Logger, Registry } from '@syndicate/observability';
+import { openWorker, type Queue, type Queues, type Redis, WEBSUB_PUSH_QUEUE, WEBSUB_QUEUE, type Worker } from '@syndicate/redis-runtime';
 import type { SubscriptionRegistry } from '@syndicate/subscriptions';
 import { WebhookSender } from '@syndicate/webhooks';
-import { hubLimits, RenderedDocuments, SubscriberStore, WEBSUB_PUSH_QUEUE, WEBSUB_QUEUE, websubUrlPolicy } from '@syndicate/websub';
-import { Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { hubLimits, RenderedDocuments, SubscriberStore, websubUrlPolicy } from '@syndicate/websub';
 import type { DeliveryConfig } from './config.js';
 import { WebSubWorker } from './websub-worker.js';
 
 export interface WebSubHubOptions {
   config: DeliveryConfig;
-  /** For BullMQ (which blocks on its connection) and the hub's subscriber store. */
+  /** For the workers (which block on their connection) and the hub's subscriber store. */
   redis: Redis;
-  /** BullMQ's key prefix. */
-  prefix: string;
+  /** The process's queues, where the push queue is made (and closed, by the process). */
+  queues: Pick<Queues, 'get'>;
   registry: SubscriptionRegistry;
   /** The feeds whose documents are pushed. */
   feedStore: FeedStore;
@@ -36,11 +36,11 @@ export class WebSubHub {
   private workers: Worker[] = [];
 
   constructor(private readonly options: WebSubHubOptions) {
-    const { config, redis, prefix, keyring } = options;
+    const { config, redis, keyring } = options;
     const policy = websubUrlPolicy(config.SYNDICATE_WEBSUB_ALLOWLIST, config.WEBHOOK_REQUIRE_HTTPS);
     this.sender = new WebhookSender(policy, config.DELIVERY_TIMEOUT_MS);
     this.subscribers = new SubscriberStore(redis, config.REDIS_KEY_PREFIX, keyring);
-    this.pushQueue = new Queue(WEBSUB_PUSH_QUEUE, { connection: redis, prefix });
+    this.pushQueue = options.queues.get(WEBSUB_PUSH_QUEUE);
     this.processor = new WebSubWorker({
       pushQueue: this.pushQueue,
       subscribers: this.subscribers,
@@ -83,23 +83,22 @@ export class WebSubHub {
       .catch((error) => logger.error({ err: error, slug }, 'could not end the websub subscriptions of a deleted feed'));
   }
 
-  /** The workers first (jobs in flight finish), then the push queue and the HTTP agent. Idempotent. */
+  /** The workers first (jobs in flight finish), then the HTTP agent; the push queue is the process's to close. Idempotent. */
   async stop(): Promise<void> {
     const workers = this.workers;
     this.workers = [];
     await Promise.all(workers.map((w) => w.close()));
-    await Promise.allSettled([this.pushQueue.close(), this.sender.close()]);
+    await this.sender.close().catch(() => undefined); // a second stop finds the agent closed already, and says so
   }
 
   private worker(queueName: string, concurrency: number, errorMessage: string): Worker {
-    const { redis, prefix, logger } = this.options;
-    const worker = new Worker(queueName, (job) => this.processor.process(job), {
-      connection: redis,
-      prefix,
-      concurrency,
-      ...WORKER_RECOVERY,
-      stalledInterval: 5_000,
-    });
+    const { redis, config, logger } = this.options;
+    const worker = openWorker(
+      queueName,
+      (job) => this.processor.process(job),
+      { connection: redis, keyPrefix: config.REDIS_KEY_PREFIX },
+      { concurrency, stalledInterval: 5_000 },
+    );
     worker.on('error', (error) => logger.error({ err: error }, errorMessage));
     return worker;
   }

@@ -3,6 +3,7 @@ import { type Keyring, KeyringError } from '@syndicate/config';
 import type { FeedSubscription } from '@syndicate/contracts';
 import type { FeedDocuments, FeedFormat } from '@syndicate/feeds';
 import { Counter, Gauge, type Logger, type Registry } from '@syndicate/observability';
+import { type Job, type Queue, UnrecoverableError } from '@syndicate/redis-runtime';
 import { feedTokenMatches, type SubscriptionRegistry } from '@syndicate/subscriptions';
 import { AddressRefusedError, type UrlPolicy, type WebhookSender, WebhookUrlError } from '@syndicate/webhooks';
 import {
@@ -20,7 +21,6 @@ import {
   VerifyJob,
   type VerifyRequest,
 } from '@syndicate/websub';
-import { type Job, type Queue, UnrecoverableError } from 'bullmq';
 
 /** What a WebSub callback answered that was not a success; BullMQ retries on its backoff. */
 export class HubDeliveryError extends Error {}
