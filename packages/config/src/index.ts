@@ -1,20 +1,6 @@
 import { z } from 'zod';
 import { Keyring, KeyringError } from './keyring.js';
 
-// Moved to @syndicate/redis-runtime: re-exported only until services/delivery imports them from there. Then delete
-// these lines and the dependency, and config holds settings alone.
-export {
-  checkRedisDurability,
-  connectRedis,
-  failFastRedis,
-  isRedisUnavailableError,
-  REDIS_RECONNECT_MAX_MS,
-  RedisDurabilityError,
-  redisCheck,
-  redisReady,
-  StoreUnavailableError,
-  WORKER_RECOVERY,
-} from '@syndicate/redis-runtime';
 export { Keyring, KeyringError } from './keyring.js';
 
 /** Where the shared infrastructure is. Every service's own config schema extends this one. */
