@@ -12,7 +12,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['packages/*/src/**/*.test.ts', 'services/*/src/**/*.test.ts'],
+          include: ['packages/*/src/**/*.test.ts', 'services/*/src/**/*.test.ts', 'tests/k8s/**/*.test.ts'],
           exclude: ['**/*.integration.test.ts', '**/node_modules/**'],
           globalSetup: ['tests/support/build.ts'],
         },
