@@ -50,13 +50,24 @@ describe('EndpointSlots', () => {
     expect(await s.takeOne(slow)).not.toBeNull();
   });
 
-  it('keeps an endpoint’s keys under a hash tag of its own (one cluster slot per endpoint)', async () => {
+  it('keeps every endpoint’s keys under one hash tag, so a batch’s take and give-back are one call on a Redis Cluster', async () => {
     const s = slots();
-    const own = endpointSlotKeys(iso.redisKeyPrefix, 'tagged');
-    const { token } = await s.takeForBatch([{ id: 'tagged', maxConcurrency: 2 }]);
-    await s.markSlow('tagged', 10_000);
-    expect((await redis.keys(`${iso.redisKeyPrefix}*tagged*`)).sort()).toEqual([own.slots, own.slow].sort());
-    expect([own.slots, own.slow].every((key) => key.includes('{webhooks:tagged}'))).toBe(true);
-    expect(await redis.zrange(own.slots, 0, -1)).toEqual([token]);
+    const { token, granted } = await s.takeForBatch([
+      { id: 'tag-a', maxConcurrency: 2 },
+      { id: 'tag-b', maxConcurrency: 2 },
+    ]);
+    expect(granted).toEqual([true, true]);
+    await s.markSlow('tag-a', 10_000);
+    const written = await redis.keys(`${iso.redisKeyPrefix}*tag-*`);
+    expect(written.sort()).toEqual(
+      [
+        endpointSlotKeys(iso.redisKeyPrefix, 'tag-a').slots,
+        endpointSlotKeys(iso.redisKeyPrefix, 'tag-a').slow,
+        endpointSlotKeys(iso.redisKeyPrefix, 'tag-b').slots,
+      ].sort(),
+    );
+    expect(written.every((key) => key.startsWith(`${iso.redisKeyPrefix}{webhooks}:`))).toBe(true);
+    await s.release(token, ['tag-a', 'tag-b']);
+    expect(await redis.exists(endpointSlotKeys(iso.redisKeyPrefix, 'tag-b').slots)).toBe(0); // its one lease given back
   });
 });

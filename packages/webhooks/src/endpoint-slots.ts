@@ -1,17 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { luaScript, type Redis } from '@syndicate/redis-runtime';
 
-const TAKE = luaScript<0 | 1>('@syndicate/webhooks/lua/endpoint-slot-take.lua');
+const TAKE = luaScript<Array<0 | 1>>('@syndicate/webhooks/lua/endpoint-slots-take.lua');
+const GIVE_BACK = luaScript<number>('@syndicate/webhooks/lua/endpoint-slots-give-back.lua');
 
 /**
- * An endpoint's keys, under a hash tag of its own: one endpoint's slots and slow mark go to one Redis Cluster slot
- * (a script touches both), and different endpoints spread over the cluster rather than all sharing one node.
+ * An endpoint's keys. Every endpoint's are under one hash tag, `{webhooks}` (the attempt log's too): a batch takes
+ * and gives back the slots of all its endpoints in one script call, which a Redis Cluster runs only when the keys
+ * share a slot.
  */
 export const endpointSlotKeys = (keyPrefix: string, endpointId: string) => ({
   /** Leases of its slots: a sorted set of tokens scored by expiry. */
-  slots: `${keyPrefix}{webhooks:${endpointId}}:slots`,
+  slots: `${keyPrefix}{webhooks}:slots:${endpointId}`,
   /** Set while it is kept out of batches (see markSlow). */
-  slow: `${keyPrefix}{webhooks:${endpointId}}:slow`,
+  slow: `${keyPrefix}{webhooks}:slow:${endpointId}`,
 });
 
 /** An endpoint (a webhook subscription will do). */
@@ -35,8 +37,7 @@ export class EndpointSlots {
   ) {}
 
   /**
-   * For a batch: a slot at each endpoint that has one free and is not marked slow. One script call per endpoint
-   * (each on its endpoint's hash slot), sent together: on an auto-pipelining connection, one write. Returns the
+   * For a batch: a slot at each endpoint that has one free and is not marked slow, in one round trip. Returns the
    * lease token and which requests got a slot.
    */
   async takeForBatch(requests: SlotRequest[]): Promise<{ token: string; granted: boolean[] }> {
@@ -51,29 +52,29 @@ export class EndpointSlots {
 
   private async take(requests: SlotRequest[], refuseSlow: boolean): Promise<{ token: string; granted: boolean[] }> {
     const token = randomUUID();
-    const now = Date.now();
-    const results = await Promise.allSettled(
-      requests.map(async ({ id, maxConcurrency }) => {
-        const { slots, slow } = endpointSlotKeys(this.keyPrefix, id);
-        return (await TAKE.run(this.redis, [slots, slow], [now, this.leaseMs, token, refuseSlow ? '1' : '0', maxConcurrency])) === 1;
-      }),
-    );
-    const granted = results.map((r) => r.status === 'fulfilled' && r.value);
-    const failed = results.find((r) => r.status === 'rejected');
-    if (failed) {
-      // The calls are apart, so some may have leased a slot: given back now (failing that, they expire).
-      await this.release(
-        token,
-        requests.filter((_, i) => granted[i]).map((r) => r.id),
-      ).catch(() => undefined);
-      throw failed.reason;
-    }
-    return { token, granted };
+    if (requests.length === 0) return { token, granted: [] };
+    const keys = requests.flatMap((r) => {
+      const { slots, slow } = endpointSlotKeys(this.keyPrefix, r.id);
+      return [slots, slow];
+    });
+    const granted = await TAKE.run(this.redis, keys, [
+      Date.now(),
+      this.leaseMs,
+      token,
+      refuseSlow ? '1' : '0',
+      ...requests.map((r) => r.maxConcurrency),
+    ]);
+    return { token, granted: granted.map((g) => g === 1) };
   }
 
-  /** Gives back the slots a token holds at these endpoints (a batch's, or one), sent together. */
+  /** Gives back the slots a token holds at these endpoints (a batch's, or one). */
   async release(token: string, endpointIds: string[]): Promise<void> {
-    await Promise.all(endpointIds.map((id) => this.redis.zrem(endpointSlotKeys(this.keyPrefix, id).slots, token)));
+    if (endpointIds.length === 0) return;
+    await GIVE_BACK.run(
+      this.redis,
+      endpointIds.map((id) => endpointSlotKeys(this.keyPrefix, id).slots),
+      [token],
+    );
   }
 
   /** Keeps an endpoint that did not answer in time out of batches for a while: its own queue serves it. */
