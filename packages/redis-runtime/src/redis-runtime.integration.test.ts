@@ -1,15 +1,23 @@
-import { cleanRedis, isolation, REDIS_URL, testRedis } from '@syndicate/test-support';
+import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { connectRedis } from './connection.js';
 import { LuaScript } from './lua.js';
 import { bullPrefix, openQueue, Queues } from './queues.js';
 
-const iso = isolation();
-const redis = testRedis();
+// Not @syndicate/test-support: it builds on this package, so importing it back would make a dependency cycle.
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const iso = { redisKeyPrefix: `test:t${Date.now().toString(36)}${randomBytes(3).toString('hex')}:` };
+const redis = connectRedis(REDIS_URL);
 const connection = { connection: redis, keyPrefix: iso.redisKeyPrefix };
 
 afterAll(async () => {
-  await cleanRedis(redis, iso.redisKeyPrefix);
+  // This run's keys only: Redis is shared with other runs.
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${iso.redisKeyPrefix}*`, 'COUNT', 500);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== '0');
   redis.disconnect();
 });
 
