@@ -23,7 +23,8 @@ export default defineConfig({
           name: 'integration',
           include: ['packages/*/src/**/*.integration.test.ts', 'services/*/src/**/*.integration.test.ts', 'tests/**/*.test.ts'],
           // The slow chaos scenarios (a broker, a cluster node or Redis of their own broken under load): `npm run test:chaos`.
-          exclude: ['tests/chaos/**/*.chaos.test.ts', '**/node_modules/**'],
+          // tests/containers runs against the compose stack (`npm run test:containers`); tests/k8s is unit.
+          exclude: ['tests/chaos/**/*.chaos.test.ts', 'tests/containers/**', 'tests/k8s/**', '**/node_modules/**'],
           globalSetup: ['tests/support/build.ts', 'tests/support/global-infrastructure.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
@@ -39,6 +40,17 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 600_000,
           hookTimeout: 400_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // `npm run test:containers`, against the compose stack it brings up (nothing else running).
+          name: 'containers',
+          include: ['tests/containers/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
         },
       },
     ],

@@ -54,12 +54,7 @@ for ((n = 1; n <= nodes; n++)); do
 done
 ((${#to_start[@]})) || exit 0
 
-if [[ ! -f "$here/lib/.resolved" ]]; then
-  say "resolving the broker's jars from Maven Central (first run only)"
-  mvn -q -B -f "$here/pom.xml" dependency:copy-dependencies \
-    -DincludeScope=runtime -DoutputDirectory="$here/lib" >&2
-  touch "$here/lib/.resolved"
-fi
+bash "$here/resolve-jars.sh"
 cp=("$here/lib/*")
 
 # write_properties N FILE

@@ -8,10 +8,14 @@ export interface ReceivedRequest {
 }
 
 /**
- * A real HTTP endpoint on loopback that records every request. `respond` decides the status of each one
- * (default 204), so tests can make it fail a few times first.
+ * A real HTTP endpoint that records every request, on loopback unless `host` says otherwise (0.0.0.0 for
+ * senders in containers). `respond` decides the status of each one (default 204), so tests can make it fail
+ * a few times first.
  */
-export async function startWebhookReceiver(respond: (request: ReceivedRequest, index: number) => number = () => 204) {
+export async function startWebhookReceiver(
+  respond: (request: ReceivedRequest, index: number) => number = () => 204,
+  { host = '127.0.0.1' }: { host?: string } = {},
+) {
   const received: ReceivedRequest[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -23,10 +27,11 @@ export async function startWebhookReceiver(respond: (request: ReceivedRequest, i
       res.writeHead(request.status).end();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/hooks/syndicate`,
+    port,
     received,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
