@@ -129,7 +129,7 @@ try {
 process.stderr.write(`
   Syndicate is running.
 
-  API           ${apiUrl}            (POST /v1/articles, /v1/subscriptions; OpenAPI at /openapi.json)
+  API           ${apiUrl}            (POST /v1/articles, /v1/subscriptions; OpenAPI at /openapi.json, docs at /docs)
   Feeds         ${apiUrl}/feeds/all.rss  (.atom, .json; WebSub hub at ${apiUrl}/websub)
   Ops           ${apiUrl}/ops              (needs the admin token)
   Health        ${apiUrl}/healthz  ${apiUrl}/readyz  ${apiUrl}/metrics
