@@ -12,7 +12,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['packages/*/src/**/*.test.ts', 'services/*/src/**/*.test.ts', 'tests/k8s/**/*.test.ts'],
+          include: ['packages/*/src/**/*.test.ts', 'services/*/src/**/*.test.ts', 'tests/k8s/**/*.test.ts', 'tests/docs/**/*.test.ts'],
           exclude: ['**/*.integration.test.ts', '**/node_modules/**'],
           globalSetup: ['tests/support/build.ts'],
         },
@@ -23,8 +23,8 @@ export default defineConfig({
           name: 'integration',
           include: ['packages/*/src/**/*.integration.test.ts', 'services/*/src/**/*.integration.test.ts', 'tests/**/*.test.ts'],
           // The slow chaos scenarios (a broker, a cluster node or Redis of their own broken under load): `npm run test:chaos`.
-          // tests/containers runs against the compose stack (`npm run test:containers`); tests/k8s is unit.
-          exclude: ['tests/chaos/**/*.chaos.test.ts', 'tests/containers/**', 'tests/k8s/**', '**/node_modules/**'],
+          // tests/containers runs against the compose stack (`npm run test:containers`); tests/k8s and tests/docs are unit.
+          exclude: ['tests/chaos/**/*.chaos.test.ts', 'tests/containers/**', 'tests/k8s/**', 'tests/docs/**', '**/node_modules/**'],
           globalSetup: ['tests/support/build.ts', 'tests/support/global-infrastructure.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
