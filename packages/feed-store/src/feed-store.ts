@@ -135,6 +135,11 @@ export class FeedStore implements FeedSource {
     return { version: Number(version), record: json ? (JSON.parse(json) as EnrichedArticle) : null, withdrawn: withdrawn === '1' };
   }
 
+  /** The feeds an article is in now (`all` among them unless it is partner-only), for the console's journey. */
+  async feedsOf(id: string): Promise<string[]> {
+    return (await this.redis.smembers(this.membershipKey(id))).sort();
+  }
+
   /** The newest items of a feed, newest first. */
   async list(slug: string, limit = 50): Promise<FeedItem[]> {
     return (await this.page(slug, { limit })).items;

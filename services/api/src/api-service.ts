@@ -144,6 +144,14 @@ export class ApiService {
         }
         return counts;
       },
+      consumerLag: async () => {
+        if (this.readiness.isDown('kafka')) throw new BusUnavailableError('the message bus is down');
+        const groups = config.CONSOLE_CONSUMER_GROUPS.split(',')
+          .map((g) => g.trim())
+          .filter(Boolean);
+        const read = [topics.articleEvents, topics.articleEnriched];
+        return (await Promise.all(groups.map((group) => this.topicOffsets.consumerLag(group, read)))).flat();
+      },
     };
     this.app = buildApp(this.deps, logger);
   }

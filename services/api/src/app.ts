@@ -1,16 +1,19 @@
 import { createServer } from 'node:http';
+import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import type { Logger } from '@syndicate/observability';
 import { Histogram } from '@syndicate/observability';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { serializerCompiler } from 'fastify-type-provider-zod';
 import { hasBearer, requireBearer } from './auth.js';
+import { ConsoleAuth } from './console/console-auth.js';
+import { consoleRoutes } from './console/console-routes.js';
 import type { ApiDeps } from './deps.js';
 import { HttpError, installErrorHandling, zodValidatorCompiler } from './errors.js';
 import { FeedServer } from './feed-server.js';
 import { idempotencyKeys } from './idempotency.js';
 import { openApiDocument, serveOpenApi } from './openapi.js';
-import { mountOpsBoard } from './ops-board.js';
+import { mountOpsBoard, OPS_BOARD_PATH } from './ops-board.js';
 import { proxyTrust } from './proxy-trust.js';
 import { clientKey, sharedRateLimitStore } from './rate-limiter.js';
 import { articleBatchRoutes } from './routes/article-batch.js';
@@ -56,6 +59,10 @@ export function buildApp(deps: ApiDeps, logger: Logger): FastifyInstance {
       new HttpError(429, 'rate_limited', `more than ${context.max} requests in ${context.after}; retry in ${context.ttl} ms`),
   });
 
+  // The operators' console's signed session cookie (console/): read by the console and by bull-board's guard below.
+  const consoleAuth = new ConsoleAuth(deps);
+  app.register(cookie, { secret: consoleAuth.signingKey });
+
   // Only the admin routes pay for the token check; feeds, health and metrics are public and hot.
   const auth = requireBearer(deps.config.SYNDICATE_ADMIN_TOKEN);
   app.register(async (admin) => {
@@ -64,7 +71,10 @@ export function buildApp(deps: ApiDeps, logger: Logger): FastifyInstance {
       if (!route.schema?.hide) route.schema = requiresAdminToken(route.schema);
     });
     // preParsing, not onRequest: the rate limit (a route hook on onRequest) counts token guesses first.
-    admin.addHook('preParsing', async (request, reply, payload) => (await auth(request, reply)) ?? payload);
+    // bull-board also opens with a console session (see ConsoleAuth.allowsOpsBoard), so a browser can reach it.
+    admin.addHook('preParsing', async (request, reply, payload) =>
+      (await consoleAuth.allowsOpsBoard(request, OPS_BOARD_PATH)) ? payload : ((await auth(request, reply)) ?? payload),
+    );
     idempotencyKeys(admin, { redis: deps.redis, keyPrefix: deps.config.REDIS_KEY_PREFIX, keyring: deps.keyring }); // POSTs may carry an Idempotency-Key
     articleRoutes(admin, deps);
     articleBatchRoutes(admin, deps);
@@ -102,5 +112,7 @@ export function buildApp(deps: ApiDeps, logger: Logger): FastifyInstance {
     websubRoutes(open, deps);
     serveOpenApi(open);
   });
+  // Its own context: its url-encoded form parser is not the WebSub hub's.
+  app.register(async (operators) => consoleRoutes(operators, deps, consoleAuth));
   return app;
 }

@@ -26,5 +26,12 @@ export const ApiConfig = Shared.extend({
     .int()
     .positive()
     .default(64 * 1_048_576), // rendered and compressed documents kept in memory
+  CONSOLE_SESSION_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(8 * 3600), // an operators' console sign-in lasts this long
+  CONSOLE_SAMPLE_INTERVAL_MS: z.coerce.number().int().positive().default(10_000), // the console's overview sample; an hour of them is kept
+  CONSOLE_CONSUMER_GROUPS: z.string().default('enricher,fanout'), // comma-separated Kafka groups whose lag the console shows
 });
 export type ApiConfig = z.infer<typeof ApiConfig>;

@@ -36,6 +36,10 @@ api.app.addHook('onRoute', (route) => {
 
 /** Routes deliberately left out of the document. */
 const UNDOCUMENTED: Array<{ route: RegExp; why: string }> = [
+  {
+    route: /^[A-Z]+ \/console(\/|$)/,
+    why: "the operators' console: HTML pages, their assets, server-sent events and the JSON only its pages use, behind its session cookie",
+  },
   { route: /^HEAD /, why: 'Fastify answers HEAD for every GET; the GET is documented' },
   {
     route: /^[A-Z]+ \/ops\/queues(\/|$)/,

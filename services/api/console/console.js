@@ -1,0 +1,368 @@
+// The operators' console pages: plain DOM, uPlot for the charts, server-sent events for live updates.
+(() => {
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const app = document.getElementById('app');
+
+  /** An element with attributes and children (strings become text: nothing the server sends is parsed as HTML). */
+  const el = (tag, attrs = {}, ...children) => {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attrs)) {
+      if (name.startsWith('on')) node.addEventListener(name.slice(2), value);
+      else if (value !== undefined && value !== null && value !== false) node.setAttribute(name, value === true ? '' : String(value));
+    }
+    for (const child of children.flat())
+      if (child !== null && child !== undefined) node.append(child instanceof Node ? child : String(child));
+    return node;
+  };
+  const table = (caption, headings, rows, id) =>
+    el(
+      'table',
+      { id },
+      el('caption', {}, caption),
+      el(
+        'thead',
+        {},
+        el(
+          'tr',
+          {},
+          headings.map((h) => el('th', { scope: 'col' }, h)),
+        ),
+      ),
+      el(
+        'tbody',
+        {},
+        rows.length
+          ? rows.map((cells) =>
+              el(
+                'tr',
+                {},
+                cells.map((c) => el('td', {}, c)),
+              ),
+            )
+          : el('tr', {}, el('td', { colspan: headings.length, class: 'muted' }, 'none')),
+      ),
+    );
+  /** Calls the console's JSON routes; state changes carry the session's CSRF token. */
+  const call = async (method, url, body) => {
+    const response = await fetch(url, {
+      method,
+      credentials: 'same-origin',
+      headers: { 'x-csrf-token': csrf, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (response.status === 401) location.assign('/console/sign-in');
+    return { status: response.status, json: await response.json().catch(() => null) };
+  };
+  const status = el('p', { class: 'status', role: 'status', id: 'status' });
+  const say = (text) => {
+    status.textContent = text;
+  };
+  const when = (iso) => (iso ? new Date(iso).toLocaleTimeString() : '');
+
+  // ---- Overview: charts over the last hour, the newest sample's lag and dead letters.
+  async function overview() {
+    const { json } = await call('GET', '/console/api/overview');
+    const samples = json.samples;
+    const charts = el('div', { class: 'charts' });
+    const tables = el('div', { id: 'overview-tables' });
+    app.append(status, charts, tables);
+    const series = [
+      {
+        title: 'Articles per minute',
+        lines: [
+          ['in (article-events)', (s) => s.articlesInPerMinute, '#0b4f8a'],
+          ['out (enriched, to fanout)', (s) => s.articlesOutPerMinute, '#b35900'],
+        ],
+      },
+      {
+        title: 'Webhook deliveries per minute',
+        lines: [
+          ['delivered', (s) => s.deliveredPerMinute, '#1d6b2f'],
+          ['failed', (s) => s.failedPerMinute, '#a11d1d'],
+        ],
+      },
+      { title: 'Dead letters', lines: [['all dead letters', (s) => Object.values(s.deadLetters).reduce((a, b) => a + b, 0), '#a11d1d']] },
+      { title: 'Consumer lag (messages)', lines: [['all groups', (s) => s.lag.reduce((a, l) => a + l.lag, 0), '#5a2d82']] },
+    ];
+    const plots = series.map(({ title, lines }) => {
+      const holder = el('div', { role: 'img', 'aria-label': `${title}, last hour` });
+      charts.append(el('figure', {}, el('figcaption', {}, title), holder));
+      const plot = new uPlot(
+        {
+          width: 540,
+          height: 200,
+          series: [{}, ...lines.map(([label, , stroke]) => ({ label, stroke, width: 2 }))],
+          axes: [{}, { size: 50 }],
+        },
+        [[]].concat(lines.map(() => [])),
+        holder,
+      );
+      return { plot, lines };
+    });
+    const draw = () => {
+      for (const { plot, lines } of plots) {
+        plot.setData([samples.map((s) => Date.parse(s.at) / 1000), ...lines.map(([, pick]) => samples.map(pick))]);
+      }
+      const last = samples[samples.length - 1];
+      tables.replaceChildren(
+        el(
+          'p',
+          { class: 'muted' },
+          last ? `Last sample ${when(last.at)} · one every ${json.intervalMs / 1000} s, an hour kept` : 'No sample yet.',
+        ),
+        table(
+          'Kafka consumer lag',
+          ['group', 'topic', 'partition', 'committed', 'end', 'lag'],
+          (last?.lag ?? []).map((l) => [l.groupId, l.topic, l.partition, l.committed, l.end, l.lag]),
+          'lag',
+        ),
+        table(
+          'Dead letters',
+          ['where', 'count'],
+          Object.entries(last?.deadLetters ?? {}).map(([k, v]) => [k, v]),
+          'dead-letters',
+        ),
+      );
+    };
+    draw();
+    const events = new EventSource('/console/events');
+    events.addEventListener('sample', (event) => {
+      const sample = JSON.parse(event.data);
+      if (samples.length && samples[samples.length - 1].at === sample.at) return;
+      samples.push(sample);
+      if (samples.length > 360) samples.shift();
+      draw();
+    });
+  }
+
+  // ---- A story's journey: search, then live while the page is open.
+  async function journey() {
+    const input = el('input', { id: 'journey-q', name: 'q', type: 'search', required: true, size: 50 });
+    const result = el('div', { id: 'journey' });
+    let events;
+    const render = (j) => {
+      const s = j.stored;
+      result.replaceChildren(
+        el('h2', {}, s?.headline ?? j.id),
+        el('p', {}, `id ${j.id} · versions numbered: ${j.latestVersion} · stored version: ${s ? s.version : 'none yet'}`),
+        el(
+          'p',
+          { id: 'journey-state' },
+          s?.withdrawn
+            ? el('strong', { class: 'bad' }, 'Withdrawn')
+            : s
+              ? el('strong', { class: 'ok' }, 'Live')
+              : 'Not yet through the pipeline',
+          s?.embargoUntil ? ` · embargo until ${s.embargoUntil}${s.underEmbargo ? ' (held)' : ' (released)'}` : '',
+        ),
+        el('h2', {}, 'Enrichment (stored version)'),
+        el(
+          'p',
+          { class: 'tags', id: 'journey-entities' },
+          'Entities: ',
+          (s?.entities ?? []).map((e) => el('span', {}, `${e.name} (${e.type})`)),
+        ),
+        el(
+          'p',
+          { class: 'tags', id: 'journey-topics' },
+          'Topics: ',
+          (s?.topics ?? []).map((t) => el('span', {}, `${t.label} ${t.score.toFixed(2)}`)),
+        ),
+        table(
+          'Feeds',
+          ['feed'],
+          j.feeds.map((f) => [el('a', { href: `/feeds/${f}.rss` }, f)]),
+          'journey-feeds',
+        ),
+        table(
+          'Webhook deliveries',
+          ['endpoint', 'version', 'event', 'queue', 'attempts (status, latency)'],
+          j.webhooks.flatMap((w) =>
+            w.deliveries.map((d) => [
+              `${w.endpointId}${w.paused ? ' (paused)' : ''}${w.disabled ? ' (disabled)' : ''}`,
+              d.version,
+              d.type,
+              d.queued ?? '—',
+              d.attempts.map((a) => `#${a.attempt} ${a.status ?? a.error ?? 'no answer'} ${Math.round(a.latencyMs)} ms`).join(', ') ||
+                'none yet',
+            ]),
+          ),
+          'journey-webhooks',
+        ),
+        table(
+          'Partner topics (filter matches the stored version)',
+          ['partner', 'topic'],
+          j.partners.map((p) => [p.partnerId, p.topic]),
+          'journey-partners',
+        ),
+      );
+    };
+    const open = async (q) => {
+      const { status: code, json } = await call('GET', `/console/api/journey?q=${encodeURIComponent(q)}`);
+      events?.close();
+      if (code !== 200) {
+        result.replaceChildren();
+        say(json?.message ?? `error ${code}`);
+        return;
+      }
+      say(`Following ${json.id}: updates live.`);
+      history.replaceState(null, '', `?q=${encodeURIComponent(json.id)}`);
+      render(json);
+      events = new EventSource(`/console/events?article=${encodeURIComponent(json.id)}`);
+      events.addEventListener('journey', (event) => render(JSON.parse(event.data)));
+    };
+    const form = el(
+      'form',
+      {
+        role: 'search',
+        onsubmit: (event) => {
+          event.preventDefault();
+          open(input.value);
+        },
+      },
+      el('label', { for: 'journey-q' }, 'Article id or headline words '),
+      input,
+      ' ',
+      el('button', { type: 'submit' }, 'Find'),
+    );
+    app.append(form, status, result);
+    const q = new URLSearchParams(location.search).get('q');
+    if (q) {
+      input.value = q;
+      await open(q);
+    }
+  }
+
+  // ---- Webhooks: health, pause and resume, the attempt log.
+  async function webhooks() {
+    const list = el('div', { id: 'webhooks' });
+    const log = el('div', { id: 'attempts' });
+    app.append(status, list, log);
+    const act = async (id, action) => {
+      const { status: code, json } = await call('POST', `/console/api/webhooks/${encodeURIComponent(id)}/${action}`);
+      say(code === 200 ? `${id}: ${action === 'pause' ? 'paused' : 'resumed'}` : `${action} failed: ${json?.message ?? code}`);
+      await refresh();
+    };
+    const attempts = async (id) => {
+      const { json } = await call('GET', `/console/api/webhooks/${encodeURIComponent(id)}/attempts`);
+      log.replaceChildren(
+        table(
+          `Attempt log of ${id}`,
+          ['at', 'message', 'attempt', 'status', 'latency', 'error'],
+          (json?.attempts ?? []).map((a) => [
+            when(a.at),
+            a.messageId,
+            a.attempt,
+            a.status ?? '—',
+            `${Math.round(a.latencyMs)} ms`,
+            a.error ?? '',
+          ]),
+        ),
+      );
+    };
+    const refresh = async () => {
+      const { json } = await call('GET', '/console/api/webhooks');
+      list.replaceChildren(
+        table(
+          'Webhook endpoints',
+          ['endpoint', 'state', 'success rate', 'last error', 'queue', 'actions'],
+          json.endpoints.map((e) => [
+            el('span', {}, e.id, el('br'), el('span', { class: 'muted' }, e.url)),
+            e.disabled
+              ? el('span', { class: 'bad' }, `disabled: ${e.disabled.reason}`)
+              : e.paused
+                ? el('span', { class: 'bad' }, 'paused')
+                : el('span', { class: 'ok' }, 'active'),
+            e.health.successRate === null ? '—' : `${Math.round(e.health.successRate * 100)} % of ${e.health.attempts}`,
+            e.health.lastError ?? '',
+            Object.entries(e.queue)
+              .filter(([, n]) => n > 0)
+              .map(([k, n]) => `${k} ${n}`)
+              .join(', ') || 'empty',
+            el(
+              'span',
+              {},
+              e.paused
+                ? el('button', { type: 'button', 'aria-label': `Resume ${e.id}`, onclick: () => act(e.id, 'resume') }, 'Resume')
+                : el('button', { type: 'button', 'aria-label': `Pause ${e.id}`, onclick: () => act(e.id, 'pause') }, 'Pause'),
+              ' ',
+              el(
+                'button',
+                { type: 'button', class: 'secondary', 'aria-label': `Attempts of ${e.id}`, onclick: () => attempts(e.id) },
+                'Attempts',
+              ),
+            ),
+          ]),
+          'endpoints',
+        ),
+      );
+    };
+    await refresh();
+    // Each overview sample is a moment to look again.
+    new EventSource('/console/events').addEventListener('sample', () => refresh());
+  }
+
+  // ---- Dead letters: Kafka dead-letter topics (counts) and webhook dead letters, with redrive.
+  async function dlq() {
+    const view = el('div', { id: 'dlq' });
+    app.append(status, view);
+    const redrive = async (endpointId, messageId) => {
+      const { status: code, json } = await call(
+        'POST',
+        `/console/api/dlq/${encodeURIComponent(endpointId)}/redrive`,
+        messageId ? { messageId } : {},
+      );
+      say(
+        code === 200
+          ? `redriven: ${json.replayed}${json.held ? `, held under embargo: ${json.held}` : ''}`
+          : `redrive failed: ${json?.message ?? code}`,
+      );
+      await refresh();
+    };
+    const refresh = async () => {
+      const { json } = await call('GET', '/console/api/dlq');
+      view.replaceChildren(
+        table(
+          'Kafka dead-letter topics',
+          ['topic', 'messages'],
+          Object.entries(json.topics).map(([t, n]) => [t, n]),
+          'dlq-topics',
+        ),
+        ...json.endpoints.map((e) =>
+          el(
+            'section',
+            {},
+            el('h2', {}, `Webhook ${e.endpointId}`),
+            e.deadLetters.length
+              ? el(
+                  'button',
+                  { type: 'button', 'aria-label': `Redrive all of ${e.endpointId}`, onclick: () => redrive(e.endpointId) },
+                  'Redrive all',
+                )
+              : null,
+            table(
+              `Dead letters of ${e.endpointId}`,
+              ['message', 'article', 'reason', 'attempts', 'failed at', 'action'],
+              e.deadLetters.map((d) => [
+                d.messageId,
+                d.articleId ?? '',
+                d.reason ?? '',
+                d.attempts,
+                when(d.failedAt),
+                el(
+                  'button',
+                  { type: 'button', 'aria-label': `Redrive ${d.messageId}`, onclick: () => redrive(e.endpointId, d.messageId) },
+                  'Redrive',
+                ),
+              ]),
+            ),
+          ),
+        ),
+      );
+    };
+    await refresh();
+  }
+
+  const pages = { overview, journey, webhooks, dlq };
+  pages[app.dataset.page]?.().catch((error) => say(`The page failed: ${error.message}`));
+})();

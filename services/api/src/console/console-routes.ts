@@ -1,0 +1,277 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ApiDeps } from '../deps.js';
+import { OPS_BOARD_PATH } from '../ops-board.js';
+import { CONSOLE_COOKIE, ConsoleAuth } from './console-auth.js';
+import { JourneyReader } from './journey.js';
+import { OverviewSampler } from './overview-sampler.js';
+import type { ConsoleSession } from './sessions.js';
+import { sameSecret } from './sessions.js';
+
+const resolve = createRequire(import.meta.url).resolve;
+/** Everything the pages load, from this package and uPlot's: nothing from a CDN (installations are often air-gapped). */
+const ASSETS: Record<string, { file: string; type: string }> = {
+  'console.js': { file: resolve('@syndicate/api/console/console.js'), type: 'text/javascript; charset=utf-8' },
+  'console.css': { file: resolve('@syndicate/api/console/console.css'), type: 'text/css; charset=utf-8' },
+  'uPlot.iife.min.js': { file: resolve('uplot/dist/uPlot.iife.min.js'), type: 'text/javascript; charset=utf-8' },
+  'uPlot.min.css': { file: resolve('uplot/dist/uPlot.min.css'), type: 'text/css; charset=utf-8' },
+};
+const assetBodies = new Map(Object.entries(ASSETS).map(([name, { file, type }]) => [name, { body: readFileSync(file), type }]));
+
+const PAGES = { '': 'Overview', journey: 'Story journey', webhooks: 'Webhooks', dlq: 'Dead letters' } as const;
+type PageName = keyof typeof PAGES;
+
+// Scripts and styles from here only; nothing inline, no framing.
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'";
+const hidden = { schema: { hide: true } };
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function layout(title: string, body: string, head = ''): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)} · Syndicate console</title><link rel="stylesheet" href="/console/assets/console.css">${head}</head>
+<body>${body}</body></html>`;
+}
+
+function signInPage(failed: boolean): string {
+  return layout(
+    'Sign in',
+    `<main class="sign-in"><h1>Syndicate operators' console</h1>
+<form method="post" action="/console/sign-in">
+<label for="token">Admin token</label>
+<input id="token" name="token" type="password" autocomplete="current-password" required>
+${failed ? '<p class="error" role="alert">That token is not the admin token.</p>' : ''}
+<button type="submit">Sign in</button></form></main>`,
+  );
+}
+
+function appPage(page: PageName, csrf: string): string {
+  const nav = Object.entries(PAGES)
+    .map(([path, label]) => `<a href="/console${path ? `/${path}` : ''}"${path === page ? ' aria-current="page"' : ''}>${label}</a>`)
+    .join('');
+  return layout(
+    PAGES[page],
+    `<header><nav aria-label="Console">${nav}<a href="${OPS_BOARD_PATH}">Queues (bull-board)</a></nav>
+<form method="post" action="/console/sign-out" class="sign-out"><input type="hidden" name="_csrf" value="${escapeHtml(csrf)}"><button type="submit">Sign out</button></form></header>
+<main id="app" data-page="${page || 'overview'}"><h1>${PAGES[page]}</h1></main>
+<script src="/console/assets/uPlot.iife.min.js"></script><script src="/console/assets/console.js"></script>`,
+    `<meta name="csrf-token" content="${escapeHtml(csrf)}"><link rel="stylesheet" href="/console/assets/uPlot.min.css">`,
+  );
+}
+
+/**
+ * The operators' console (issue 16): pages, their JSON and live events under /console, signed in with the admin
+ * token once and then a session cookie. Its actions go through the admin API's own routes (asked in-process with
+ * the token), so pausing, resuming and redriving behave exactly as they do for API clients.
+ */
+export function consoleRoutes(app: FastifyInstance, deps: ApiDeps, auth: ConsoleAuth): void {
+  const adminCall = async (method: 'GET' | 'POST' | 'PATCH', url: string, body?: unknown) => {
+    const answer = await app.inject({
+      method,
+      url,
+      headers: {
+        authorization: `Bearer ${deps.config.SYNDICATE_ADMIN_TOKEN}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
+    });
+    return { status: answer.statusCode, json: answer.body ? (JSON.parse(answer.body) as unknown) : null };
+  };
+  const ops = async () => {
+    const answer = await adminCall('GET', '/ops');
+    if (answer.status !== 200) throw new Error(`GET /ops answered ${answer.status}`);
+    return answer.json as { webhookEndpoints: Array<{ id: string; queue: Record<string, number> }>; deadLetters: Record<string, number> };
+  };
+  const sampler = new OverviewSampler(deps, ops, app.log as never);
+  const journeys = new JourneyReader(deps);
+  app.addHook('onReady', async () => sampler.start());
+  // Open event streams would hold the server's close for ever: they end first.
+  const streams = new Set<import('node:http').ServerResponse>();
+  app.addHook('preClose', async () => {
+    for (const res of streams) res.end();
+  });
+  app.addHook('onClose', async () => sampler.stop());
+
+  // A form post (sign-in, sign-out) arrives url-encoded.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 4_096 }, (_request, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(String(body))));
+  });
+
+  const sessions = new WeakMap<FastifyRequest, { id: string; session: ConsoleSession }>();
+  /** No session: pages go to the sign-in page, JSON and events get 401. State changes need the CSRF token: 403. */
+  const signedIn = async (request: FastifyRequest, reply: FastifyReply) => {
+    const found = await auth.session(request);
+    if (!found) {
+      if (request.method === 'GET' && !request.url.startsWith('/console/api/') && !request.url.startsWith('/console/events')) {
+        return reply.redirect('/console/sign-in', 303);
+      }
+      return reply.code(401).send({ error: 'unauthorized', message: 'sign in to the console first' });
+    }
+    if (request.method !== 'GET' && !ConsoleAuth.csrfOk(request, found.session)) {
+      return reply.code(403).send({ error: 'csrf', message: 'the console CSRF token is missing or wrong' });
+    }
+    sessions.set(request, found);
+  };
+  const guarded = { ...hidden, preHandler: signedIn };
+
+  app.get('/console/assets/:name', hidden, async (request, reply) => {
+    const asset = assetBodies.get((request.params as { name: string }).name);
+    if (!asset) return reply.code(404).send({ error: 'not_found', message: 'no such console asset' });
+    return reply.header('content-type', asset.type).header('cache-control', 'no-cache').send(asset.body);
+  });
+
+  app.get('/console/sign-in', hidden, async (request, reply) =>
+    reply
+      .header('content-security-policy', CSP)
+      .type('text/html; charset=utf-8')
+      .send(signInPage('failed' in (request.query as object))),
+  );
+  app.post('/console/sign-in', hidden, async (request, reply) => {
+    const token = (request.body as { token?: unknown } | undefined)?.token;
+    if (!sameSecret(typeof token === 'string' ? token : undefined, deps.config.SYNDICATE_ADMIN_TOKEN)) {
+      return reply.code(401).header('content-security-policy', CSP).type('text/html; charset=utf-8').send(signInPage(true));
+    }
+    const { id } = await auth.sessions.create();
+    return reply
+      .setCookie(CONSOLE_COOKIE, id, {
+        path: '/', // the console and bull-board at /ops/queues
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: request.protocol === 'https',
+        signed: true,
+        maxAge: auth.sessions.ttlSeconds,
+      })
+      .redirect('/console', 303);
+  });
+  app.post('/console/sign-out', guarded, async (request, reply) => {
+    const found = sessions.get(request);
+    if (found) await auth.sessions.revoke(found.id);
+    return reply.clearCookie(CONSOLE_COOKIE, { path: '/' }).redirect('/console/sign-in', 303);
+  });
+
+  for (const page of Object.keys(PAGES) as PageName[]) {
+    app.get(`/console${page ? `/${page}` : ''}`, guarded, async (request, reply) =>
+      reply
+        .header('content-security-policy', CSP)
+        .header('cache-control', 'no-store')
+        .type('text/html; charset=utf-8')
+        .send(appPage(page, sessions.get(request)?.session.csrf ?? '')),
+    );
+  }
+
+  app.get('/console/api/overview', guarded, async () => ({ intervalMs: sampler.intervalMs, samples: await sampler.samples() }));
+
+  app.get('/console/api/journey', guarded, async (request, reply) => {
+    const id = await journeys.resolve(String((request.query as { q?: unknown }).q ?? ''));
+    if (!id) return reply.code(404).send({ error: 'not_found', message: 'no article of this id or headline' });
+    return journeys.read(id);
+  });
+
+  app.get('/console/api/webhooks', guarded, async () => {
+    const view = (await ops()) as unknown as {
+      webhookEndpoints: Array<{ id: string; url: string; queue: Record<string, number>; health: unknown }>;
+    };
+    return {
+      endpoints: view.webhookEndpoints.map((endpoint) => {
+        const subscription = deps.registry.get(endpoint.id);
+        const state = subscription?.type === 'webhook' ? subscription : undefined;
+        return { ...endpoint, paused: state?.paused === true, disabled: state?.disabled ?? null };
+      }),
+    };
+  });
+  app.get('/console/api/webhooks/:id/attempts', guarded, async (request, reply) => {
+    const answer = await adminCall(
+      'GET',
+      `/v1/subscriptions/${encodeURIComponent((request.params as { id: string }).id)}/attempts?limit=50`,
+    );
+    return reply.code(answer.status).send(answer.json);
+  });
+  for (const action of ['pause', 'resume'] as const) {
+    app.post(`/console/api/webhooks/:id/${action}`, guarded, async (request, reply) => {
+      const id = encodeURIComponent((request.params as { id: string }).id);
+      const answer = await adminCall('PATCH', `/v1/subscriptions/${id}`, { paused: action === 'pause' });
+      return reply.code(answer.status).send(answer.json);
+    });
+  }
+
+  app.get('/console/api/dlq', guarded, async () => {
+    const view = await ops();
+    const endpoints = await Promise.all(
+      deps.registry.ofType('webhook').map(async (endpoint) => ({
+        endpointId: endpoint.id,
+        url: endpoint.url,
+        deadLetters: (await deps.webhookQueue(endpoint.id).getFailed(0, 99)).map((job) => ({
+          messageId: job.id ?? '',
+          articleId: typeof job.data?.articleId === 'string' ? job.data.articleId : null,
+          reason: job.failedReason,
+          attempts: job.attemptsMade,
+          failedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : null,
+        })),
+      })),
+    );
+    return { topics: view.deadLetters, endpoints };
+  });
+  app.post('/console/api/dlq/:endpointId/redrive', guarded, async (request, reply) => {
+    const id = encodeURIComponent((request.params as { endpointId: string }).endpointId);
+    const messageId = (request.body as { messageId?: unknown } | undefined)?.messageId;
+    // One dead letter by its webhook-id, or all of them: every delivery that failed for good until now.
+    const which = typeof messageId === 'string' ? { messageId } : { from: new Date(0).toISOString(), to: new Date().toISOString() };
+    const answer = await adminCall('POST', `/v1/subscriptions/${id}/replay`, which);
+    return reply.code(answer.status).send(answer.json);
+  });
+
+  /**
+   * Server-sent events: every overview sample as it is taken ('sample'), and with ?article=<id> that story's journey
+   * whenever it changes ('journey'; re-read every second while the page is open, sent only when different).
+   */
+  app.get('/console/events', guarded, (request, reply) => {
+    const articleId = (request.query as { article?: unknown }).article;
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    res.write(': connected\n\n');
+    const onSample = (sample: unknown) => send('sample', sample);
+    sampler.on('sample', onSample);
+    let lastJourney = '';
+    let reading = false;
+    const journeyTimer =
+      typeof articleId === 'string' && articleId !== ''
+        ? setInterval(async () => {
+            if (reading) return;
+            reading = true;
+            try {
+              const journey = JSON.stringify(await journeys.read(articleId));
+              if (journey !== lastJourney) {
+                lastJourney = journey;
+                res.write(`event: journey\ndata: ${journey}\n\n`);
+              }
+            } catch (error) {
+              request.log.warn({ err: error, articleId }, 'console journey read failed');
+            } finally {
+              reading = false;
+            }
+          }, 1_000)
+        : undefined;
+    // A comment every 15 s keeps proxies from closing an idle stream.
+    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    const close = () => {
+      sampler.off('sample', onSample);
+      clearInterval(journeyTimer);
+      clearInterval(keepAlive);
+    };
+    request.raw.on('close', () => {
+      close();
+      streams.delete(res);
+    });
+    streams.add(res);
+  });
+}

@@ -1,0 +1,260 @@
+/**
+ * The operators' console in a real headless Chromium (Debian's, driven by playwright-core; nothing downloads a
+ * browser) over the whole pipeline on the real Kafka and Redis: without a session it sends you to sign-in; signed
+ * in with the admin token it holds an HttpOnly, SameSite=Strict session cookie; an action without the CSRF token
+ * is refused; the seed's journey fills in live (no reload) as it goes through enrichment, the feeds, the webhooks
+ * and the partner topic; pausing an endpoint holds its delivery until it is resumed; a dead letter is redriven.
+ * Every page is screenshot into test-artifacts/console/ and checked with axe-core: no serious or critical issue.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { ApiConfig, ApiService } from '@syndicate/api';
+import { parseArticleInput } from '@syndicate/article-parser';
+import { parseConfig } from '@syndicate/config';
+import { DeliveryConfig, DeliveryService } from '@syndicate/delivery';
+import { EnricherConfig, EnricherService } from '@syndicate/enricher';
+import { FanoutConfig, FanoutService } from '@syndicate/fanout';
+import { cleanRedis, eventually, isolation, startWebhookReceiver, testLogger, testRedis } from '@syndicate/test-support';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const SEED = join(ROOT, '..', 'shared', 'seeds', '000_6082e137c817fc36.txt');
+const ARTIFACTS = join(ROOT, 'test-artifacts', 'console');
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const TOKEN = `console-${Math.random().toString(36).slice(2)}-token`;
+const STEP_MS = 30_000; // the budget of each thing awaited in the browser
+
+const iso = isolation();
+const infra = iso.env;
+const logger = testLogger('console');
+const groups = { enricher: `enricher-${iso.id}`, fanout: `fanout-${iso.id}` };
+
+const api = new ApiService(
+  parseConfig(ApiConfig, {
+    ...infra,
+    PORT: '0',
+    SYNDICATE_ADMIN_TOKEN: TOKEN,
+    SYNDICATE_WEBHOOK_ALLOWLIST: '127.0.0.0/8',
+    RATE_LIMIT_PUBLIC: '100000', // the console's own requests are counted like any client's
+    CONSOLE_SAMPLE_INTERVAL_MS: '500',
+    CONSOLE_CONSUMER_GROUPS: `${groups.enricher},${groups.fanout}`,
+  }),
+  logger,
+);
+const enricher = new EnricherService(parseConfig(EnricherConfig, { ...infra, ENRICHER_GROUP_ID: groups.enricher }), logger);
+const fanout = new FanoutService(parseConfig(FanoutConfig, { ...infra, FANOUT_GROUP_ID: groups.fanout, WEBHOOK_ATTEMPTS: '2' }), logger);
+const delivery = new DeliveryService(
+  parseConfig(DeliveryConfig, {
+    ...infra,
+    SYNDICATE_WEBHOOK_ALLOWLIST: '127.0.0.0/8',
+    DELIVERY_TIMEOUT_MS: '5000',
+    WEBHOOK_RETRY_SCHEDULE_MS: '200',
+  }),
+  logger,
+);
+const steady = await startWebhookReceiver(() => 204);
+// Fails (so its deliveries end as dead letters) until the test mends it.
+let brokenMended = false;
+const broken = await startWebhookReceiver(() => (brokenMended ? 204 : 500));
+const redis = testRedis();
+let browser: Browser;
+
+const call = async (method: string, path: string, body?: unknown) => {
+  const response = await fetch(`${api.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+};
+
+/** Screenshot, then axe-core in the page: no serious or critical violation. */
+async function checkPage(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+  await page.evaluate(AXE); // evaluated by the browser's debugger, which the page's CSP does not restrict
+  const violations = await page.evaluate(async () => {
+    const result = await (
+      globalThis as unknown as { axe: { run: () => Promise<{ violations: Array<{ id: string; impact: string; nodes: unknown[] }> }> } }
+    ).axe.run();
+    return result.violations.map(({ id, impact, nodes }) => ({ id, impact, nodes: nodes.length }));
+  });
+  expect(
+    violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'),
+    name,
+  ).toEqual([]);
+}
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await api.start();
+  await Promise.all([enricher.start(), fanout.start(), delivery.start()]);
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await Promise.allSettled([api.stop(), enricher.stop(), fanout.stop(), delivery.stop(), steady.close(), broken.close()]);
+  await cleanRedis(redis, iso.redisKeyPrefix);
+  redis.disconnect();
+});
+
+describe("the operators' console", () => {
+  const seed = parseArticleInput(readFileSync(SEED, 'utf8'));
+  const ids = { steady: '', broken: '' };
+  let page: Page;
+
+  it('sends a browser without a session to sign-in, and refuses the wrong token', async () => {
+    const context = await browser.newContext({ baseURL: api.url });
+    page = await context.newPage();
+    await page.goto('/console/webhooks');
+    expect(new URL(page.url()).pathname).toBe('/console/sign-in');
+    expect((await page.request.get('/console/api/overview')).status()).toBe(401);
+    expect((await page.request.get('/ops/queues/api/queues')).status()).toBe(401);
+    await checkPage(page, 'sign-in');
+    await page.getByLabel('Admin token').fill('not-the-admin-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    expect(await page.getByRole('alert').textContent()).toContain('not the admin token');
+    expect(await context.cookies()).toEqual([]);
+  });
+
+  it('signs in once: an HttpOnly, SameSite=Strict, signed session cookie; actions without the CSRF token are refused', async () => {
+    await page.getByLabel('Admin token').fill(TOKEN);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/console$/, { timeout: STEP_MS });
+    const [cookie] = await page.context().cookies();
+    expect(cookie).toMatchObject({ name: 'syndicate_console', httpOnly: true, sameSite: 'Strict', secure: false, path: '/' });
+    expect(cookie?.expires).toBeGreaterThan(Date.now() / 1000);
+
+    const hook = await call('POST', '/v1/subscriptions', { type: 'webhook', url: steady.url });
+    const failing = await call('POST', '/v1/subscriptions', { type: 'webhook', url: broken.url });
+    ids.steady = String(hook.json.id);
+    ids.broken = String(failing.json.id);
+    await call('POST', '/v1/subscriptions', { type: 'feed', slug: 'world', filter: { categories: ['World'] } });
+    await call('POST', '/v1/subscriptions', { type: 'partner-queue', partnerId: 'acme', format: 'native' });
+    const listed = (await call('GET', '/v1/subscriptions')).json.subscriptions as Array<{ id: string }>;
+    await Promise.all(listed.flatMap((s) => [fanout.registry.waitFor(s.id), delivery.registry.waitFor(s.id)]));
+
+    // The session alone is not enough for a state change: the CSRF token must come with it.
+    const pause = `/console/api/webhooks/${ids.steady}/pause`;
+    expect((await page.request.post(pause)).status()).toBe(403);
+    expect((await page.request.post(pause, { headers: { 'x-csrf-token': 'guessed' } })).status()).toBe(403);
+    expect((await page.request.post(`/console/api/dlq/${ids.broken}/redrive`, { data: {} })).status()).toBe(403);
+    expect((await page.request.post('/console/sign-out', { form: { _csrf: 'guessed' } })).status()).toBe(403);
+    expect((await call('GET', `/v1/subscriptions/${ids.steady}`)).json.paused).toBe(false);
+    // bull-board opens with the same session.
+    expect((await page.request.get('/ops/queues/api/queues')).status()).toBe(200);
+  });
+
+  it('follows the seed live: versions, enrichment, feeds, webhooks and the partner topic fill in without a reload', async () => {
+    await page.goto('/console/journey');
+    const accepted = await call('POST', '/v1/articles', seed);
+    expect(accepted.status).toBe(202);
+    await page.getByLabel('Article id or headline words').fill(seed.id ?? '');
+    await page.getByRole('button', { name: 'Find' }).click();
+    await page.locator('#journey').waitFor({ timeout: STEP_MS });
+    await page.evaluate(() => Object.assign(globalThis, { stillTheSamePage: true }));
+    await page.locator('#journey-feeds', { hasText: 'world' }).waitFor({ timeout: STEP_MS });
+    await page.locator('#journey-webhooks tr', { hasText: ids.steady }).filter({ hasText: '204' }).waitFor({ timeout: STEP_MS });
+    await page.locator('#journey-partners', { hasText: 'acme' }).waitFor({ timeout: STEP_MS });
+    expect(await page.locator('#journey-entities span').count()).toBeGreaterThan(0);
+    expect(await page.locator('#journey-topics span').count()).toBeGreaterThan(0);
+    expect(await page.locator('#journey-state').textContent()).toContain('Live');
+    expect(await page.evaluate(() => (globalThis as { stillTheSamePage?: boolean }).stillTheSamePage)).toBe(true);
+    await checkPage(page, 'journey');
+  });
+
+  it('pauses an endpoint: its delivery waits until it is resumed', async () => {
+    const webhooksPage = await page.context().newPage();
+    await webhooksPage.goto('/console/webhooks');
+    await checkPage(webhooksPage, 'webhooks');
+    await webhooksPage.getByRole('button', { name: `Pause ${ids.steady}` }).click();
+    await webhooksPage.getByRole('button', { name: `Resume ${ids.steady}` }).waitFor({ timeout: STEP_MS });
+    await delivery.registry.waitFor(ids.steady, STEP_MS, (s) => s.type === 'webhook' && s.paused);
+
+    const next = await call('POST', '/v1/articles', {
+      headline: 'Ferry service resumes after storm',
+      body: ['Boats sailed again.'],
+      categories: ['World'],
+    });
+    const nextId = String(next.json.id);
+    await page.getByLabel('Article id or headline words').fill(nextId);
+    await page.getByRole('button', { name: 'Find' }).click();
+    // Held on the endpoint's own queue, and not sent.
+    const held = page.locator('#journey-webhooks tr', { hasText: ids.steady }).filter({ hasText: /waiting|paused/ });
+    await held.waitFor({ timeout: STEP_MS });
+    expect(await held.textContent()).toContain('none yet');
+    expect(steady.received.some((r) => r.body.includes(nextId))).toBe(false);
+
+    await webhooksPage.getByRole('button', { name: `Resume ${ids.steady}` }).click();
+    await webhooksPage.getByRole('button', { name: `Pause ${ids.steady}` }).waitFor({ timeout: STEP_MS });
+    await page.locator('#journey-webhooks tr', { hasText: ids.steady }).filter({ hasText: '204' }).waitFor({ timeout: STEP_MS });
+    expect(steady.received.some((r) => r.body.includes(nextId))).toBe(true);
+    await webhooksPage.getByRole('button', { name: `Attempts of ${ids.steady}` }).click();
+    await webhooksPage.locator('#attempts tr', { hasText: '204' }).first().waitFor({ timeout: STEP_MS });
+    await webhooksPage.close();
+  });
+
+  it('shows a dead letter with its reason and redrives it', async () => {
+    await page.goto('/console/dlq');
+    // The failing endpoint's deliveries end as dead letters after their two attempts; the page is read again until one shows.
+    await eventually(
+      async () => {
+        await page.reload();
+        await page.locator('#dlq').waitFor();
+        return (await page.getByRole('button', { name: /^Redrive msg_/ }).count()) > 0 ? true : undefined;
+      },
+      STEP_MS,
+      'a dead letter on the DLQ page',
+    );
+    expect(await page.locator('#dlq').textContent()).toContain('500');
+    await checkPage(page, 'dlq');
+    brokenMended = true;
+    const before = broken.received.length;
+    await page
+      .getByRole('button', { name: /^Redrive msg_/ })
+      .first()
+      .click();
+    await page.getByRole('status').filter({ hasText: 'redriven: 1' }).waitFor({ timeout: STEP_MS });
+    await eventually(
+      () => (broken.received.slice(before).some((r) => r.status === 204) ? true : undefined),
+      STEP_MS,
+      'the redriven delivery',
+    );
+  });
+
+  it('shows the overview: rates, dead letters and per-partition lag, updated by the samples', async () => {
+    await page.goto('/console');
+    await page.locator('#lag tbody tr', { hasText: groups.fanout }).first().waitFor({ timeout: STEP_MS });
+    const first = await page.locator('#overview-tables p').textContent();
+    await page.waitForFunction(
+      (text) =>
+        (globalThis as unknown as { document: { querySelector(s: string): { textContent: string | null } | null } }).document.querySelector(
+          '#overview-tables p',
+        )?.textContent !== text,
+      first,
+      { timeout: STEP_MS },
+    );
+    expect(await page.locator('figure canvas').count()).toBe(4);
+    await checkPage(page, 'overview');
+  });
+
+  it('signs out: the session is revoked', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(/\/console\/sign-in$/, { timeout: STEP_MS });
+    expect((await page.request.get('/console/api/overview')).status()).toBe(401);
+    expect((await page.request.get('/ops/queues/api/queues')).status()).toBe(401);
+  });
+});
