@@ -93,7 +93,7 @@ export function consoleRoutes(app: FastifyInstance, deps: ApiDeps, auth: Console
   app.addHook('preClose', async () => {
     for (const res of streams) res.end();
   });
-  app.addHook('onClose', async () => sampler.stop());
+  app.addHook('preClose', async () => sampler.stop()); // before the server closes: a sample asks the app itself
 
   // A form post (sign-in, sign-out) arrives url-encoded.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 4_096 }, (_request, body, done) => {
