@@ -76,6 +76,8 @@ export const EnrichedRecord = z.discriminatedUnion('type', [
     article: ArticleData,
     enrichment: Enrichment,
     enrichedAt: z.iso.datetime({ offset: true }),
+    /** The CloudEvent `time` of the article event enriched (when it was written to article-events), for stage latencies. */
+    eventTime: z.iso.datetime({ offset: true }).optional(),
   }),
   z.object({
     type: z.literal('article.withdrawn'),

@@ -1,4 +1,5 @@
 import { luaScript, type Redis } from '@syndicate/redis-runtime';
+import type { StageTimes } from './jobs.js';
 
 export interface Attempt {
   at: string;
@@ -9,6 +10,8 @@ export interface Attempt {
   ok: boolean;
   error?: string;
   response?: string;
+  /** With a success: when the event was published, enriched and fanned out (the console's stage latencies). */
+  times?: StageTimes;
 }
 
 /** An attempt to record, and keys to delete in the same round trip (e.g. a failing-since mark). */

@@ -32,6 +32,7 @@ export function planBatch(batch: WebhookBatchJob, options: { endpointOf: Endpoin
       articleId: batch.articleId,
       version: batch.version,
       body: batch.body,
+      ...(batch.times ? { times: batch.times } : {}),
     };
     if (
       endpoint?.type !== 'webhook' ||

@@ -88,6 +88,7 @@ export class EndpointCaller {
           latencyMs: outcome.latencyMs,
           ok: outcome.ok,
           ...(outcome.responseSnippet ? { response: outcome.responseSnippet } : {}),
+          ...(outcome.ok && delivery.times ? { times: delivery.times } : {}),
         }),
         // A success ends a failing streak, in the same round trip.
         alsoDelete: outcome.ok ? [this.failingKey(endpoint.id)] : [],

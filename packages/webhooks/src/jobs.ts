@@ -16,6 +16,18 @@ import { z } from 'zod';
  * endpoint is at its concurrency limit, rate-limited, paused, slow or failing. A BullMQ job per delivery costs
  * more than the delivery itself; one per article does not.
  */
+/**
+ * When the article event went through the stages before delivery (ISO times): written to article-events (its
+ * CloudEvent time, when the producer gave one), enriched, fanned out. The attempt log keeps them with a success,
+ * so the console can tell each stage's latency.
+ */
+export const StageTimes = z.object({
+  publishedAt: z.string().optional(),
+  enrichedAt: z.string().optional(),
+  fannedOutAt: z.string(),
+});
+export type StageTimes = z.infer<typeof StageTimes>;
+
 export const WebhookBatchJob = z.object({
   type: ArticleEventType,
   articleId: z.string(),
@@ -24,6 +36,7 @@ export const WebhookBatchJob = z.object({
   /** Attempts each delivery gets in all, the first one included. */
   attempts: z.number().int().positive(),
   endpoints: z.array(z.object({ subscriptionId: z.string(), messageId: z.string().startsWith('msg_') })).min(1),
+  times: StageTimes.optional(),
 });
 export type WebhookBatchJob = z.infer<typeof WebhookBatchJob>;
 
@@ -51,6 +64,7 @@ export const WebhookJob = z.object({
   attemptsBefore: z.number().int().nonnegative().optional(),
   /** Set when a batch hands over a delivery that must not be tried again: it becomes a replayable dead letter. */
   deadLetter: z.string().optional(),
+  times: StageTimes.optional(),
 });
 export type WebhookJob = z.infer<typeof WebhookJob>;
 

@@ -28,12 +28,15 @@ import { z } from 'zod';
 import type { EnricherConfig } from './config.js';
 
 /** Decodes a CloudEvent from `article-events` into a validated event; throws with a readable reason. */
-export function decodeArticleEvent(message: KafkaMessage): ArticleEvent {
+export function decodeArticleEvent(message: KafkaMessage): TimedArticleEvent {
   const { attributes, data } = fromKafkaRecord(message.headers, message.value);
   const parsed = ArticleEvent.safeParse({ type: attributes.type, data });
   if (!parsed.success) throw new Error(`invalid ${attributes.type} event: ${z.prettifyError(parsed.error)}`);
-  return parsed.data;
+  return { ...parsed.data, time: attributes.time };
 }
+
+/** An article event with its CloudEvent `time` ('' when the producer sent none), carried on as the record's `eventTime`. */
+export type TimedArticleEvent = ArticleEvent & { time: string };
 
 /**
  * article-events → enrichment → article-enriched. Messages come several at a time (ENRICH_BATCH_SIZE of a
@@ -46,7 +49,7 @@ export class EnricherService {
   readonly readiness: Readiness;
   private readonly probe: KafkaProbe;
   private readonly producer: KeyedProducer;
-  private readonly loop: ConsumerLoop<ArticleEvent>;
+  private readonly loop: ConsumerLoop<TimedArticleEvent>;
   private readonly topics: ReturnType<typeof topicNames>;
   private readonly kafka;
 
@@ -90,17 +93,23 @@ export class EnricherService {
   }
 
   /** Enriches each event, then writes all the records in one send (the broker away: retried in place, never dead-lettered). */
-  private async handleMany(events: ArticleEvent[]): Promise<StepResult[]> {
+  private async handleMany(events: TimedArticleEvent[]): Promise<StepResult[]> {
     const records = events.map((event) => this.enrichedRecord(event));
     await this.producer.send(this.topics.articleEnriched, records).catch(classifyFailure);
     return events.map(() => ok());
   }
 
-  private enrichedRecord(event: ArticleEvent) {
+  private enrichedRecord(event: TimedArticleEvent) {
     const record: EnrichedRecord =
       event.type === 'article.withdrawn'
         ? { type: event.type, ...event.data }
-        : { type: event.type, article: event.data, enrichment: this.enrich(event.data), enrichedAt: new Date().toISOString() };
+        : {
+            type: event.type,
+            article: event.data,
+            enrichment: this.enrich(event.data),
+            enrichedAt: new Date().toISOString(),
+            ...(Date.parse(event.time) ? { eventTime: new Date(event.time).toISOString() } : {}),
+          };
     const attributes = newEventAttributes({
       source: 'syndicate/enricher',
       type: event.type,

@@ -149,6 +149,8 @@ describe('webhookBatchJob', () => {
       timestamp: NOW.toISOString(),
       data: { ...record.article, enrichment: record.enrichment },
     });
+    // The stage times ride with the batch (not in the body) for the attempt log's success entry.
+    expect(data.times).toEqual({ publishedAt: record.eventTime, enrichedAt: record.enrichedAt, fannedOutAt: NOW.toISOString() });
   });
 
   it('has the same id whatever the order of the endpoints (a redo adds nothing), another for another event or version', () => {

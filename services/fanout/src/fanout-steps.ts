@@ -83,6 +83,11 @@ export function webhookBatchJob(
         subscriptionId: endpoint.id,
         messageId: webhookMessageId({ endpointId: endpoint.id, articleId, version, type: record.type }),
       })),
+      // The stages so far, for the stage latencies the attempt log keeps with a success.
+      times: {
+        ...(record.type !== 'article.withdrawn' ? { publishedAt: record.eventTime, enrichedAt: record.enrichedAt } : {}),
+        fannedOutAt: now.toISOString(),
+      },
     },
   };
 }

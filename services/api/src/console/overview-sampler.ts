@@ -16,8 +16,22 @@ export interface OverviewSample {
   /** Dead letters: Kafka dead-letter topics, and each webhook endpoint's failed set. */
   deadLetters: Record<string, number>;
   lag: PartitionLag[];
+  /**
+   * Each stage's latency (ms) over the webhook deliveries that succeeded in the interval, from the stage times
+   * their attempts carry: publish → enriched, enriched → fanned out, fanned out → delivered, and end to end.
+   * Null: no such delivery in the interval (or none with that stage's times).
+   */
+  stages: Record<Stage, Percentiles | null>;
   /** The topics' end offsets summed over partitions (as the groups' lag read them): the next sample's rates start here. */
   totals: { events: number; enriched: number };
+}
+
+export const STAGES = ['enriched', 'fannedOut', 'delivered', 'total'] as const;
+export type Stage = (typeof STAGES)[number];
+export interface Percentiles {
+  p50: number;
+  p99: number;
+  count: number;
 }
 
 /** The ops view's parts the sample reads (GET /ops, asked in-process). */
@@ -95,7 +109,7 @@ export class OverviewSampler extends EventEmitter<{ sample: [OverviewSample] }> 
     const [ops, lag] = await Promise.all([this.readOps(), this.deps.consumerLag()]);
     const since = previous ? Date.parse(previous.at) : now - this.intervalMs;
     const minutes = Math.max(now - since, 1) / 60_000;
-    const { delivered, failed } = await this.countAttempts(
+    const { delivered, failed, stages } = await this.countAttempts(
       ops.webhookEndpoints.map((e) => e.id),
       since,
     );
@@ -109,6 +123,7 @@ export class OverviewSampler extends EventEmitter<{ sample: [OverviewSample] }> 
       articlesOutPerMinute: previous ? perMinute(totals.enriched - previous.totals.enriched) : 0,
       deliveredPerMinute: perMinute(delivered),
       failedPerMinute: perMinute(failed),
+      stages,
       deadLetters,
       lag,
       totals,
@@ -119,17 +134,32 @@ export class OverviewSampler extends EventEmitter<{ sample: [OverviewSample] }> 
    * Attempts recorded since `since`, from each endpoint's attempt log: the log keeps an endpoint's last 100, so
    * beyond 100 attempts per endpoint per interval the rate shown is a floor.
    */
-  private async countAttempts(endpointIds: string[], since: number): Promise<{ delivered: number; failed: number }> {
+  private async countAttempts(
+    endpointIds: string[],
+    since: number,
+  ): Promise<{ delivered: number; failed: number; stages: OverviewSample['stages'] }> {
     let delivered = 0;
     let failed = 0;
+    const durations: Record<Stage, number[]> = { enriched: [], fannedOut: [], delivered: [], total: [] };
+    const add = (stage: Stage, from: string | undefined, to: string | undefined) => {
+      const ms = Date.parse(to ?? '') - Date.parse(from ?? '');
+      if (Number.isFinite(ms)) durations[stage].push(Math.max(ms, 0)); // clocks of different hosts may disagree a little
+    };
     for (const id of endpointIds) {
       for (const attempt of await this.deps.attempts.list(id, 100)) {
         if (Date.parse(attempt.at) <= since) break; // newest first
         if (attempt.ok) delivered++;
         else failed++;
+        const times = attempt.times;
+        if (!attempt.ok || !times) continue;
+        add('enriched', times.publishedAt, times.enrichedAt);
+        add('fannedOut', times.enrichedAt, times.fannedOutAt);
+        add('delivered', times.fannedOutAt, attempt.at); // `at` is taken when the endpoint's answer came
+        add('total', times.publishedAt, attempt.at);
       }
     }
-    return { delivered, failed };
+    const stages = Object.fromEntries(STAGES.map((stage) => [stage, percentiles(durations[stage])])) as OverviewSample['stages'];
+    return { delivered, failed, stages };
   }
 }
 
@@ -141,4 +171,12 @@ function endOffsets(lag: PartitionLag[], topic: string): number {
   const ends = new Map<number, number>();
   for (const l of lag) if (l.topic === topic) ends.set(l.partition, l.end);
   return [...ends.values()].reduce((sum, end) => sum + end, 0);
+}
+
+/** Nearest-rank p50 and p99 of some durations, or null for none. */
+export function percentiles(values: number[]): Percentiles | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? 0;
+  return { p50: rank(0.5), p99: rank(0.99), count: sorted.length };
 }
