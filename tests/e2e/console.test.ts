@@ -235,6 +235,25 @@ describe("the operators' console", () => {
     );
   });
 
+  it('shows the feeds with their items and subscribers, and the partner topics with their offsets', async () => {
+    await page.goto('/console/feeds');
+    const world = page.locator('#feed-world');
+    await world.waitFor({ timeout: STEP_MS });
+    expect(await world.textContent()).toContain(seed.id ?? '');
+    expect(await page.locator('#feed-all').textContent()).toContain(seed.id ?? '');
+    expect(await world.getByRole('table', { name: 'WebSub subscribers of world' }).count()).toBe(1);
+    await checkPage(page, 'feeds');
+
+    await page.goto('/console/partners');
+    const acme = page.locator('#partner-topics tr', { hasText: 'acme' });
+    await acme.waitFor({ timeout: STEP_MS });
+    // The seed went to acme's topic: some partition's high watermark is past its low one.
+    const offsets = [...((await acme.textContent()) ?? '').matchAll(/(\d+): (\d+) – (\d+)/g)];
+    expect(offsets.length).toBeGreaterThan(0);
+    expect(offsets.some(([, , low, high]) => Number(high) > Number(low))).toBe(true);
+    await checkPage(page, 'partners');
+  });
+
   it('shows the overview: rates, dead letters and per-partition lag, updated by the samples', async () => {
     await page.goto('/console');
     await page.locator('#lag tbody tr', { hasText: groups.fanout }).first().waitFor({ timeout: STEP_MS });
@@ -247,7 +266,11 @@ describe("the operators' console", () => {
       first,
       { timeout: STEP_MS },
     );
-    expect(await page.locator('figure canvas').count()).toBe(4);
+    expect(await page.locator('figure canvas').count()).toBe(5);
+    // The deliveries made above carried their stage times: each stage's p50 and p99 are shown.
+    for (const stage of ['publish → enriched', 'enriched → fanned out', 'fanned out → delivered', 'publish → delivered']) {
+      expect(await page.locator('#stages tr', { hasText: stage }).textContent()).toMatch(/\d+ ms\d+ ms[1-9]/);
+    }
     await checkPage(page, 'overview');
   });
 

@@ -40,6 +40,15 @@ export class TopicOffsets {
     return offsets.reduce((sum, p) => sum + Number(BigInt(p.high) - BigInt(p.low)), 0);
   }
 
+  /** Each partition's low and high watermarks (first offset kept, next offset to be written), in partition order. */
+  async watermarks(topic: string): Promise<Array<{ partition: number; low: number; high: number }>> {
+    await this.connect();
+    const offsets = await retryRetriable(() => this.admin.fetchTopicOffsets(topic));
+    return offsets
+      .map((p) => ({ partition: p.partition, low: Number(p.low), high: Number(p.high) }))
+      .sort((a, b) => a.partition - b.partition);
+  }
+
   /**
    * A consumer group's lag on each partition of the topics it has committed offsets on: the high watermark minus
    * the committed offset (a partition it never committed on counts from the low watermark). Topics on which the

@@ -81,6 +81,14 @@
           ['failed', (s) => s.failedPerMinute, '#a11d1d'],
         ],
       },
+      {
+        title: 'Stage latency p99 (ms)',
+        lines: [
+          ['publish → enriched', (s) => s.stages?.enriched?.p99 ?? null, '#0b4f8a'],
+          ['enriched → fanned out', (s) => s.stages?.fannedOut?.p99 ?? null, '#b35900'],
+          ['fanned out → delivered', (s) => s.stages?.delivered?.p99 ?? null, '#1d6b2f'],
+        ],
+      },
       { title: 'Dead letters', lines: [['all dead letters', (s) => Object.values(s.deadLetters).reduce((a, b) => a + b, 0), '#a11d1d']] },
       { title: 'Consumer lag (messages)', lines: [['all groups', (s) => s.lag.reduce((a, l) => a + l.lag, 0), '#5a2d82']] },
     ];
@@ -104,11 +112,27 @@
         plot.setData([samples.map((s) => Date.parse(s.at) / 1000), ...lines.map(([, pick]) => samples.map(pick))]);
       }
       const last = samples[samples.length - 1];
+      // The newest sample in which deliveries succeeded: an idle minute does not blank the stage latencies.
+      const timed = samples.findLast((s) => s.stages?.total);
       tables.replaceChildren(
         el(
           'p',
           { class: 'muted' },
           last ? `Last sample ${when(last.at)} · one every ${json.intervalMs / 1000} s, an hour kept` : 'No sample yet.',
+        ),
+        table(
+          timed ? `Stage latency, deliveries that succeeded in the sample of ${when(timed.at)}` : 'Stage latency (no delivery yet)',
+          ['stage', 'p50', 'p99', 'deliveries'],
+          [
+            ['publish → enriched', 'enriched'],
+            ['enriched → fanned out', 'fannedOut'],
+            ['fanned out → delivered', 'delivered'],
+            ['publish → delivered', 'total'],
+          ].map(([label, key]) => {
+            const p = timed?.stages[key];
+            return [label, p ? `${p.p50} ms` : '—', p ? `${p.p99} ms` : '—', p ? p.count : 0];
+          }),
+          'stages',
         ),
         table(
           'Kafka consumer lag',
@@ -363,6 +387,64 @@
     await refresh();
   }
 
-  const pages = { overview, journey, webhooks, dlq };
+  // ---- Feeds: each feed's newest items and its WebSub subscribers.
+  async function feeds() {
+    const view = el('div', { id: 'feeds' });
+    app.append(status, view);
+    const { json } = await call('GET', '/console/api/feeds');
+    view.replaceChildren(
+      ...json.feeds.map((f) =>
+        el(
+          'section',
+          { id: `feed-${f.slug}` },
+          el('h2', {}, f.title ? `${f.title} (${f.slug})` : f.slug),
+          el(
+            'p',
+            { class: 'muted' },
+            `${f.access === 'token' ? 'partner-only (token)' : 'public'} · `,
+            f.access === 'token' ? f.slug : el('a', { href: `/feeds/${f.slug}.rss` }, `/feeds/${f.slug}.rss`),
+            f.filter ? ` · filter ${JSON.stringify(f.filter)}` : '',
+          ),
+          table(
+            `Newest items of ${f.slug}`,
+            ['article', 'version', 'headline', 'published'],
+            f.items.map((i) => [
+              el('a', { href: `/console/journey?q=${encodeURIComponent(i.id)}` }, i.id),
+              i.version,
+              i.headline,
+              when(i.publishedAt),
+            ]),
+          ),
+          table(
+            `WebSub subscribers of ${f.slug}`,
+            ['format', 'callback', 'lease until'],
+            f.subscribers.map((s) => [s.format, s.callback, new Date(s.expiresAt).toLocaleString()]),
+          ),
+        ),
+      ),
+    );
+  }
+
+  // ---- Partner queues: each partner topic's offsets per partition.
+  async function partners() {
+    const view = el('div', { id: 'partners' });
+    app.append(status, view);
+    const { json } = await call('GET', '/console/api/partners');
+    view.replaceChildren(
+      table(
+        'Partner topics',
+        ['topic', 'subscriptions', 'messages kept', 'partition: low – high watermark'],
+        json.topics.map((t) => [
+          t.topic,
+          t.subscriptions.map((s) => `${s.partnerId} (${s.format})`).join(', '),
+          t.messages ?? 'not made yet',
+          t.partitions ? t.partitions.map((p) => `${p.partition}: ${p.low} – ${p.high}`).join('; ') : '—',
+        ]),
+        'partner-topics',
+      ),
+    );
+  }
+
+  const pages = { overview, journey, webhooks, feeds, partners, dlq };
   pages[app.dataset.page]?.().catch((error) => say(`The page failed: ${error.message}`));
 })();

@@ -11,6 +11,7 @@ import {
   KafkaProbe,
   KeyedProducer,
   kafkaSecurity,
+  readTopicToEnd,
   TopicOffsets,
 } from '@syndicate/kafka-runtime';
 import { Counter, createMetricsRegistry, type Logger, Readiness } from '@syndicate/observability';
@@ -143,6 +144,14 @@ export class ApiService {
           counts[topic] = await this.topicOffsets.messageCount(topic);
         }
         return counts;
+      },
+      readTopicToEnd: async (topic, onBatch) => {
+        if (this.readiness.isDown('kafka')) throw new BusUnavailableError('the message bus is down');
+        return readTopicToEnd(this.kafka, topic, onBatch, { groupPrefix: 'console-dlq', idleTimeoutMs: 15_000 });
+      },
+      topicWatermarks: async (topic) => {
+        if (this.readiness.isDown('kafka')) throw new BusUnavailableError('the message bus is down');
+        return this.topicOffsets.watermarks(topic);
       },
       consumerLag: async () => {
         if (this.readiness.isDown('kafka')) throw new BusUnavailableError('the message bus is down');

@@ -2,7 +2,7 @@ import type { Keyring } from '@syndicate/config';
 import type { TopicNames } from '@syndicate/contracts';
 import type { FeedCache } from '@syndicate/feed-store';
 import type { FeedDocuments } from '@syndicate/feeds';
-import type { KeyedProducer, PartitionLag } from '@syndicate/kafka-runtime';
+import type { KeyedProducer, PartitionLag, TopicReadBatch } from '@syndicate/kafka-runtime';
 import type { Counter, Readiness, Registry } from '@syndicate/observability';
 import type { Queue, Redis } from '@syndicate/redis-runtime';
 import type { SubscriptionRegistry, SubscriptionWriter } from '@syndicate/subscriptions';
@@ -53,6 +53,10 @@ export interface ApiDeps {
   checkKafka: () => Promise<void>;
   checkRedis: () => Promise<void>;
   deadLetterCounts: () => Promise<Record<string, number>>;
+  /** Reads a topic to its end through a throwaway group (kafka-runtime's readTopicToEnd): the console's dead-letter topics. */
+  readTopicToEnd: (topic: string, onBatch: (batch: TopicReadBatch) => void) => Promise<unknown>;
+  /** A topic's low and high watermarks per partition (the console's partner queues). */
+  topicWatermarks: (topic: string) => Promise<Array<{ partition: number; low: number; high: number }>>;
   /** Lag per partition of the CONSOLE_CONSUMER_GROUPS on the pipeline's topics, for the console. */
   consumerLag: () => Promise<PartitionLag[]>;
 }

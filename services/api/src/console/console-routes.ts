@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { FeedStore } from '@syndicate/feed-store';
+import { ALL_FEED } from '@syndicate/feeds';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiDeps } from '../deps.js';
 import { OPS_BOARD_PATH } from '../ops-board.js';
 import { CONSOLE_COOKIE, ConsoleAuth } from './console-auth.js';
+import { DeadLetterTopics } from './dead-letter-topics.js';
 import { JourneyReader } from './journey.js';
 import { OverviewSampler } from './overview-sampler.js';
 import type { ConsoleSession } from './sessions.js';
@@ -19,13 +22,21 @@ const ASSETS: Record<string, { file: string; type: string }> = {
 };
 const assetBodies = new Map(Object.entries(ASSETS).map(([name, { file, type }]) => [name, { body: readFileSync(file), type }]));
 
-const PAGES = { '': 'Overview', journey: 'Story journey', webhooks: 'Webhooks', dlq: 'Dead letters' } as const;
+const PAGES = {
+  '': 'Overview',
+  journey: 'Story journey',
+  webhooks: 'Webhooks',
+  feeds: 'Feeds',
+  partners: 'Partner queues',
+  dlq: 'Dead letters',
+} as const;
 type PageName = keyof typeof PAGES;
 
 // Scripts and styles from here only; nothing inline, no framing.
 const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'";
 const hidden = { schema: { hide: true } };
+const HUB_FORMATS = ['rss', 'atom', 'json'] as const;
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -87,6 +98,8 @@ export function consoleRoutes(app: FastifyInstance, deps: ApiDeps, auth: Console
   };
   const sampler = new OverviewSampler(deps, ops, app.log as never);
   const journeys = new JourneyReader(deps);
+  const deadLetterTopics = new DeadLetterTopics(deps);
+  const feedStore = new FeedStore({ redis: deps.redis, keyPrefix: deps.config.REDIS_KEY_PREFIX });
   app.addHook('onReady', async () => sampler.start());
   // Open event streams would hold the server's close for ever: they end first.
   const streams = new Set<import('node:http').ServerResponse>();
@@ -197,6 +210,60 @@ export function consoleRoutes(app: FastifyInstance, deps: ApiDeps, auth: Console
     });
   }
 
+  app.get('/console/api/feeds', guarded, async () => {
+    const feeds = [
+      { id: null, slug: ALL_FEED, title: 'Everything', access: 'public' as const, filter: null },
+      ...deps.registry
+        .ofType('feed')
+        .map((f) => ({ id: f.id, slug: f.slug, title: f.title ?? null, access: f.access, filter: f.filter ?? null })),
+    ];
+    return {
+      feeds: await Promise.all(
+        feeds.map(async (feed) => {
+          const [items, ...byFormat] = await Promise.all([
+            feedStore.list(feed.slug, 20),
+            ...HUB_FORMATS.map((format) => deps.hubSubscribers.list(feed.slug, format)),
+          ]);
+          return {
+            ...feed,
+            items: items.map((item) => ({
+              id: item.article.id,
+              version: item.article.version,
+              headline: item.article.headline,
+              publishedAt: item.article.publishedAt,
+            })),
+            // WebSub: the verified, unexpired subscriptions of each of the feed's documents (secrets left out).
+            subscribers: byFormat
+              .flat()
+              .map((s) => ({ format: s.format, callback: s.callback, expiresAt: new Date(s.expiresAt).toISOString() })),
+          };
+        }),
+      ),
+    };
+  });
+
+  app.get('/console/api/partners', guarded, async () => {
+    const byTopic = new Map<string, Array<{ id: string; partnerId: string; format: string }>>();
+    for (const p of deps.registry.ofType('partner-queue')) {
+      const topic = deps.topics.partner(p.partnerId);
+      byTopic.set(topic, [...(byTopic.get(topic) ?? []), { id: p.id, partnerId: p.partnerId, format: p.format }]);
+    }
+    return {
+      topics: await Promise.all(
+        [...byTopic].map(async ([topic, subscriptions]) => {
+          // A partner's topic is made by the fanout with its first message: until then it has no offsets.
+          const partitions = await deps.topicWatermarks(topic).catch(() => null);
+          return {
+            topic,
+            subscriptions,
+            partitions,
+            messages: partitions?.reduce((sum, p) => sum + p.high - p.low, 0) ?? null,
+          };
+        }),
+      ),
+    };
+  });
+
   app.get('/console/api/dlq', guarded, async () => {
     const view = await ops();
     const endpoints = await Promise.all(
@@ -214,6 +281,27 @@ export function consoleRoutes(app: FastifyInstance, deps: ApiDeps, auth: Console
     );
     return { topics: view.deadLetters, endpoints };
   });
+  // The Kafka dead-letter topics: browse one's last messages, redrive one or all back to the topic they came from.
+  const knownTopic = (topic: string) => deadLetterTopics.topics().includes(topic);
+  app.get('/console/api/dlq/topics/:topic', guarded, async (request, reply) => {
+    const { topic } = request.params as { topic: string };
+    if (!knownTopic(topic)) return reply.code(404).send({ error: 'not_found', message: 'no such dead-letter topic' });
+    const limit = Math.min(Math.max(Number((request.query as { limit?: string }).limit) || 50, 1), 500);
+    return { topic, messages: await deadLetterTopics.browse(topic, limit) };
+  });
+  app.post('/console/api/dlq/topics/:topic/redrive', guarded, async (request, reply) => {
+    const { topic } = request.params as { topic: string };
+    if (!knownTopic(topic)) return reply.code(404).send({ error: 'not_found', message: 'no such dead-letter topic' });
+    const body = (request.body ?? {}) as { partition?: unknown; offset?: unknown };
+    const one = typeof body.partition === 'number' && typeof body.offset === 'string';
+    if (!one && (body.partition !== undefined || body.offset !== undefined)) {
+      return reply
+        .code(400)
+        .send({ error: 'invalid_request', message: 'give partition (a number) and offset (a string), or neither for all' });
+    }
+    return deadLetterTopics.redrive(topic, one ? { partition: body.partition as number, offset: body.offset as string } : 'all');
+  });
+
   app.post('/console/api/dlq/:endpointId/redrive', guarded, async (request, reply) => {
     const id = encodeURIComponent((request.params as { endpointId: string }).endpointId);
     const messageId = (request.body as { messageId?: unknown } | undefined)?.messageId;
