@@ -12,10 +12,12 @@ import { join } from 'node:path';
 import { ApiConfig, ApiService } from '@syndicate/api';
 import { parseArticleInput } from '@syndicate/article-parser';
 import { parseConfig } from '@syndicate/config';
+import { deadLetterTopic, newEventAttributes, toKafkaRecord, topicNames } from '@syndicate/contracts';
 import { DeliveryConfig, DeliveryService } from '@syndicate/delivery';
 import { EnricherConfig, EnricherService } from '@syndicate/enricher';
 import { FanoutConfig, FanoutService } from '@syndicate/fanout';
-import { cleanRedis, eventually, isolation, startWebhookReceiver, testLogger, testRedis } from '@syndicate/test-support';
+import { KeyedProducer } from '@syndicate/kafka-runtime';
+import { cleanRedis, eventually, isolation, startWebhookReceiver, testKafka, testLogger, testRedis } from '@syndicate/test-support';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -232,6 +234,89 @@ describe("the operators' console", () => {
       () => (broken.received.slice(before).some((r) => r.status === 204) ? true : undefined),
       STEP_MS,
       'the redriven delivery',
+    );
+  });
+
+  it("replays a time range of an endpoint's dead letters from its page", async () => {
+    brokenMended = false;
+    const next = await call('POST', '/v1/articles', { headline: 'Harbour reopens', body: ['Ships came in.'], categories: ['World'] });
+    const nextId = String(next.json.id);
+    // Its delivery to the failing endpoint ends as a dead letter after its two attempts.
+    await eventually(
+      async () => {
+        const view = (await (await page.request.get('/console/api/dlq')).json()) as {
+          endpoints: Array<{ endpointId: string; deadLetters: Array<{ articleId: string | null }> }>;
+        };
+        return view.endpoints.find((e) => e.endpointId === ids.broken)?.deadLetters.some((d) => d.articleId === nextId) ? true : undefined;
+      },
+      STEP_MS,
+      'the new dead letter',
+    );
+    brokenMended = true;
+    const before = broken.received.length;
+    const webhooksPage = await page.context().newPage();
+    await webhooksPage.goto('/console/webhooks');
+    await webhooksPage.getByRole('button', { name: `Replay a range of ${ids.broken}` }).click();
+    const form = webhooksPage.getByRole('form', { name: `Replay ${ids.broken}` });
+    await form.waitFor({ timeout: STEP_MS });
+    await checkPage(webhooksPage, 'webhooks-replay');
+    await form.getByRole('button', { name: 'Replay the range' }).click();
+    await webhooksPage
+      .getByRole('status')
+      .filter({ hasText: `${ids.broken}: replayed` })
+      .waitFor({ timeout: STEP_MS });
+    expect(await webhooksPage.getByRole('status').textContent()).toMatch(/replayed [1-9]/);
+    await eventually(
+      () => (broken.received.slice(before).some((r) => r.status === 204 && r.body.includes(nextId)) ? true : undefined),
+      STEP_MS,
+      'the replayed delivery',
+    );
+    await webhooksPage.close();
+  });
+
+  it("browses a Kafka dead-letter topic's messages with their reason and redrives one (an invalid event comes back)", async () => {
+    const topics = topicNames(iso.topicPrefix);
+    const dlqTopic = deadLetterTopic(topics.articleEvents);
+    const producer = new KeyedProducer(testKafka());
+    const attributes = newEventAttributes({ source: 'rogue-producer', type: 'article.published', partitionkey: 'bad-1' });
+    await producer.send(topics.articleEvents, [toKafkaRecord(attributes, { id: 'bad-1', version: 1, body: ['no headline'] })]);
+    await producer.stop();
+
+    const section = page.locator(`section[data-topic="${dlqTopic}"]`);
+    const row = section.locator('tbody tr', { hasText: 'bad-1' });
+    await eventually(
+      async () => {
+        await page.goto('/console/dlq');
+        await section.waitFor({ timeout: STEP_MS });
+        return (await row.count()) > 0 ? true : undefined;
+      },
+      STEP_MS,
+      'the invalid event on the DLQ page',
+    );
+    expect(await row.first().textContent()).toMatch(/headline/);
+    expect(await row.first().textContent()).toContain(topics.articleEvents);
+    await checkPage(page, 'dlq-kafka');
+    // Without the CSRF token, no redrive.
+    expect((await page.request.post(`/console/api/dlq/topics/${dlqTopic}/redrive`, { data: {} })).status()).toBe(403);
+
+    await row
+      .first()
+      .getByRole('button', { name: /^Redrive / })
+      .click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `redriven 1 to ${topics.articleEvents}` })
+      .waitFor({ timeout: STEP_MS });
+    await section.locator('tbody tr', { hasText: 'redriven' }).waitFor({ timeout: STEP_MS });
+    // Redriven as it was, the event is invalid still: the enricher dead-letters it again, a second bad-1 message.
+    await eventually(
+      async () => {
+        await page.goto('/console/dlq');
+        await section.locator('tbody tr').first().waitFor({ timeout: STEP_MS });
+        return (await row.count()) >= 2 ? true : undefined;
+      },
+      STEP_MS,
+      'the redriven invalid event back in the dead-letter topic',
     );
   });
 

@@ -260,8 +260,9 @@
   // ---- Webhooks: health, pause and resume, the attempt log.
   async function webhooks() {
     const list = el('div', { id: 'webhooks' });
+    const replay = el('div', { id: 'replay' });
     const log = el('div', { id: 'attempts' });
-    app.append(status, list, log);
+    app.append(status, list, replay, log);
     const act = async (id, action) => {
       const { status: code, json } = await call('POST', `/console/api/webhooks/${encodeURIComponent(id)}/${action}`);
       say(code === 200 ? `${id}: ${action === 'pause' ? 'paused' : 'resumed'}` : `${action} failed: ${json?.message ?? code}`);
@@ -281,6 +282,45 @@
             `${Math.round(a.latencyMs)} ms`,
             a.error ?? '',
           ]),
+        ),
+      );
+    };
+    // A time range's dead letters sent again (the replay route): by default the last hour.
+    const replayForm = (id) => {
+      const local = (ms) => {
+        const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000);
+        return d.toISOString().slice(0, 16);
+      };
+      const from = el('input', { id: 'replay-from', type: 'datetime-local', required: true, value: local(Date.now() - 3_600_000) });
+      const to = el('input', { id: 'replay-to', type: 'datetime-local', required: true, value: local(Date.now() + 60_000) });
+      replay.replaceChildren(
+        el(
+          'form',
+          {
+            'aria-label': `Replay ${id}`,
+            onsubmit: async (event) => {
+              event.preventDefault();
+              const { status: code, json } = await call('POST', `/console/api/webhooks/${encodeURIComponent(id)}/replay`, {
+                from: new Date(from.value).toISOString(),
+                to: new Date(to.value).toISOString(),
+              });
+              say(
+                code === 200
+                  ? `${id}: replayed ${json.replayed}${json.held ? `, held under embargo: ${json.held}` : ''}`
+                  : `replay failed: ${json?.message ?? code}`,
+              );
+              await refresh();
+            },
+          },
+          el('h2', {}, `Replay ${id}`),
+          el('p', { class: 'muted' }, 'Sends again every delivery to this endpoint that failed for good (a dead letter) in the range.'),
+          el('label', { for: 'replay-from' }, 'Failed from '),
+          from,
+          ' ',
+          el('label', { for: 'replay-to' }, 'to '),
+          to,
+          ' ',
+          el('button', { type: 'submit' }, 'Replay the range'),
         ),
       );
     };
@@ -315,6 +355,12 @@
                 { type: 'button', class: 'secondary', 'aria-label': `Attempts of ${e.id}`, onclick: () => attempts(e.id) },
                 'Attempts',
               ),
+              ' ',
+              el(
+                'button',
+                { type: 'button', class: 'secondary', 'aria-label': `Replay a range of ${e.id}`, onclick: () => replayForm(e.id) },
+                'Replay',
+              ),
             ),
           ]),
           'endpoints',
@@ -326,10 +372,74 @@
     new EventSource('/console/events').addEventListener('sample', () => refresh());
   }
 
-  // ---- Dead letters: Kafka dead-letter topics (counts) and webhook dead letters, with redrive.
+  // ---- Dead letters: Kafka dead-letter topics (their last messages) and webhook dead letters, with redrive.
   async function dlq() {
     const view = el('div', { id: 'dlq' });
-    app.append(status, view);
+    const kafkaView = el('div', { id: 'dlq-kafka' });
+    app.append(status, kafkaView, view);
+    const redriveTopic = async (topic, message) => {
+      const { status: code, json } = await call(
+        'POST',
+        `/console/api/dlq/topics/${encodeURIComponent(topic)}/redrive`,
+        message ? { partition: message.partition, offset: message.offset } : {},
+      );
+      say(
+        code === 200
+          ? `redriven ${json.redriven} to ${json.to}; a message that failed validation will fail again and come back here unless fixed at its source`
+          : `redrive failed: ${json?.message ?? code}`,
+      );
+      await refreshTopics();
+    };
+    // Each topic is read to its end through a throwaway consumer group: a few seconds, so after the rest of the page.
+    const refreshTopics = async () => {
+      const topics = Object.keys((await call('GET', '/console/api/dlq')).json.topics);
+      const sections = await Promise.all(
+        topics.map(async (topic) => {
+          const { status: code, json } = await call('GET', `/console/api/dlq/topics/${encodeURIComponent(topic)}?limit=50`);
+          const messages = code === 200 ? json.messages : [];
+          return el(
+            'section',
+            { class: 'dlq-topic', 'data-topic': topic },
+            el('h2', {}, `Kafka ${topic}`),
+            code === 200 ? null : el('p', { class: 'bad' }, `could not read it: ${json?.message ?? code}`),
+            messages.some((m) => !m.redrivenAt)
+              ? el(
+                  'button',
+                  { type: 'button', 'aria-label': `Redrive all of ${topic}`, onclick: () => redriveTopic(topic) },
+                  'Redrive all', // those not redriven yet
+                )
+              : null,
+            table(
+              `Last messages of ${topic}`,
+              ['at', 'key', 'error', 'stage', 'from', 'value', 'action'],
+              messages.map((m) => [
+                when(m.at),
+                m.key ?? '',
+                m.error ?? '',
+                m.stage ?? '',
+                `${m.originalTopic ?? '?'} ${m.originalPartition ?? '?'}/${m.originalOffset ?? '?'}`,
+                el('code', {}, m.value.length > 160 ? `${m.value.slice(0, 160)}…` : m.value),
+                el(
+                  'span',
+                  {},
+                  m.redrivenAt ? el('span', { class: 'muted' }, `redriven ${when(m.redrivenAt)} `) : null,
+                  el(
+                    'button',
+                    {
+                      type: 'button',
+                      'aria-label': `Redrive ${topic} ${m.partition}/${m.offset}`,
+                      onclick: () => redriveTopic(topic, m),
+                    },
+                    'Redrive',
+                  ),
+                ),
+              ]),
+            ),
+          );
+        }),
+      );
+      kafkaView.replaceChildren(...sections);
+    };
     const redrive = async (endpointId, messageId) => {
       const { status: code, json } = await call(
         'POST',
@@ -385,6 +495,7 @@
       );
     };
     await refresh();
+    await refreshTopics();
   }
 
   // ---- Feeds: each feed's newest items and its WebSub subscribers.

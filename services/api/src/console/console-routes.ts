@@ -202,6 +202,14 @@ export function consoleRoutes(app: FastifyInstance, deps: ApiDeps, auth: Console
     );
     return reply.code(answer.status).send(answer.json);
   });
+  // Replay of a time range: the API's replay route sends again every delivery to the endpoint that failed for good
+  // (a dead letter) between `from` and `to`; it checks the range itself (400 otherwise).
+  app.post('/console/api/webhooks/:id/replay', guarded, async (request, reply) => {
+    const id = encodeURIComponent((request.params as { id: string }).id);
+    const { from, to } = (request.body ?? {}) as { from?: unknown; to?: unknown };
+    const answer = await adminCall('POST', `/v1/subscriptions/${id}/replay`, { from, to });
+    return reply.code(answer.status).send(answer.json);
+  });
   for (const action of ['pause', 'resume'] as const) {
     app.post(`/console/api/webhooks/:id/${action}`, guarded, async (request, reply) => {
       const id = encodeURIComponent((request.params as { id: string }).id);
