@@ -36,16 +36,9 @@ controller.quorum.voters=$voters
 listener.security.protocol.map=$protocols
 inter.broker.listener.name=PLAINTEXT
 log.dirs=$data/logs
-num.partitions=3
-auto.create.topics.enable=true
-default.replication.factor=$rf
-min.insync.replicas=$isr
-offsets.topic.replication.factor=$rf
-offsets.topic.num.partitions=10
-transaction.state.log.replication.factor=$rf
-transaction.state.log.min.isr=$isr
-share.coordinator.state.topic.replication.factor=$rf
-share.coordinator.state.topic.min.isr=$isr
+PROPS
+sh /opt/kafka/topic-defaults.sh "$rf" "$isr" >>"$props"
+cat >>"$props" <<PROPS
 # A node that stops heartbeating is fenced after 4 s (default 9 s), and its partitions get new leaders.
 broker.session.timeout.ms=4000
 broker.heartbeat.interval.ms=1000

@@ -80,17 +80,8 @@ $quorum
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
 inter.broker.listener.name=PLAINTEXT
 log.dirs=$data/logs
-num.partitions=3
-auto.create.topics.enable=true
-default.replication.factor=$rf
-min.insync.replicas=$isr
-offsets.topic.replication.factor=$rf
-offsets.topic.num.partitions=10
-transaction.state.log.replication.factor=$rf
-transaction.state.log.min.isr=$isr
-share.coordinator.state.topic.replication.factor=$rf
-share.coordinator.state.topic.min.isr=$isr
 PROPS
+  sh "$here/topic-defaults.sh" "$rf" "$isr" >>"$props"
   if ((nodes == 3)); then
     cat >>"$props" <<PROPS
 # A node that stops heartbeating is fenced after 4 s (default 9 s), and its partitions get new leaders: that
