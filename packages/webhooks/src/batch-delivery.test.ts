@@ -1,35 +1,16 @@
-import type { WebhookSubscription } from '@syndicate/contracts';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BatchDelivery, type BatchDeliveryOptions } from './batch-delivery.js';
 import type { AttemptOutcome, AttemptResult } from './endpoint-caller.js';
-import type { WebhookBatchJob } from './jobs.js';
 import type { HandOver } from './settle.js';
+import { batchJob, webhookEndpoint } from './testing.js';
 
 const PATIENCE_MS = 200;
 const SLOW_AFTER_MS = 2_000;
 const SLOW_MARK_MS = 60_000;
 const GUARD_DELAY_MS = 50_000;
 
-const webhook = (id: string): WebhookSubscription => ({
-  id,
-  type: 'webhook',
-  url: `https://${id}.example/in`,
-  secret: 'whsec_AAAA',
-  previousSecrets: [],
-  paused: false,
-  maxConcurrency: 4,
-  createdAt: '2026-01-01T00:00:00.000Z',
-});
-
-const batch = (ids: string[], attempts = 5): WebhookBatchJob => ({
-  type: 'article.published',
-  articleId: 'a1',
-  version: 3,
-  body: '{"type":"article.published"}',
-  attempts,
-  endpoints: ids.map((id) => ({ subscriptionId: id, messageId: `msg_${id}` })),
-});
-
+const webhook = (id: string) => webhookEndpoint(id);
+const batch = (ids: string[], attempts = 5) => batchJob(ids, { attempts });
 const outcome = (endpointId: string, result: AttemptResult): AttemptOutcome => ({
   result,
   record: { endpointId, attempt: { at: '', messageId: `msg_${endpointId}`, attempt: 1, status: null, latencyMs: 0, ok: false } },

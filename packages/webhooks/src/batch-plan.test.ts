@@ -1,29 +1,10 @@
-import type { Subscription, WebhookSubscription } from '@syndicate/contracts';
+import type { Subscription } from '@syndicate/contracts';
 import { describe, expect, it } from 'vitest';
 import { planBatch } from './batch-plan.js';
-import type { WebhookBatchJob } from './jobs.js';
+import { batchJob, webhookEndpoint } from './testing.js';
 
-const webhook = (id: string, fields: Partial<WebhookSubscription> = {}): WebhookSubscription => ({
-  id,
-  type: 'webhook',
-  url: `https://${id}.example/in`,
-  secret: 'whsec_AAAA',
-  previousSecrets: [],
-  paused: false,
-  maxConcurrency: 4,
-  createdAt: '2026-01-01T00:00:00.000Z',
-  ...fields,
-});
-
-const batch = (ids: string[]): WebhookBatchJob => ({
-  type: 'article.updated',
-  articleId: 'a1',
-  version: 3,
-  body: '{"type":"article.updated"}',
-  attempts: 5,
-  endpoints: ids.map((id) => ({ subscriptionId: id, messageId: `msg_${id}` })),
-});
-
+const webhook = webhookEndpoint;
+const batch = (ids: string[]) => batchJob(ids, { type: 'article.updated' });
 const registry = (...subscriptions: Subscription[]) => {
   const byId = new Map(subscriptions.map((s) => [s.id, s]));
   return (id: string) => byId.get(id);

@@ -9,19 +9,9 @@ import {
   settleQueuedJob,
 } from './delivery-workers.js';
 import { DeliveryFailedError } from './retry.js';
+import { webhookEndpoint } from './testing.js';
 
-const webhook = (fields: Partial<WebhookSubscription> = {}): WebhookSubscription => ({
-  id: 'e1',
-  type: 'webhook',
-  url: 'https://e1.example/in',
-  secret: 'whsec_AAAA',
-  previousSecrets: [],
-  paused: false,
-  maxConcurrency: 4,
-  createdAt: '2026-01-01T00:00:00.000Z',
-  ...fields,
-});
-
+const webhook = (fields: Partial<WebhookSubscription> = {}) => webhookEndpoint(fields.id ?? 'e1', fields);
 afterEach(() => {
   vi.useRealTimers();
 });

@@ -5,22 +5,13 @@ import { EndpointCaller } from './endpoint-caller.js';
 import type { WebhookJob } from './jobs.js';
 import { AddressRefusedError, type DeliveryOutcome } from './sender.js';
 import { generateSecret } from './signing.js';
+import { webhookEndpoint } from './testing.js';
 
 const DISABLE_AFTER_MS = 60_000;
 const FAILING_KEY = 'p:webhooks:failing-since:e1';
 
-const endpoint = (fields: Partial<WebhookSubscription> = {}): WebhookSubscription => ({
-  id: 'e1',
-  type: 'webhook',
-  url: 'https://hooks.example/in',
-  secret: generateSecret(),
-  previousSecrets: [],
-  paused: false,
-  maxConcurrency: 4,
-  createdAt: '2026-01-01T00:00:00.000Z',
-  ...fields,
-});
-
+const endpoint = (fields: Partial<WebhookSubscription> = {}) =>
+  webhookEndpoint('e1', { url: 'https://hooks.example/in', secret: generateSecret(), ...fields });
 const delivery: WebhookJob = {
   subscriptionId: 'e1',
   messageId: 'msg_1',

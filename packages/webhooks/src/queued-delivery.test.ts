@@ -3,19 +3,9 @@ import { describe, expect, it, vi } from 'vitest';
 import type { AttemptOutcome } from './endpoint-caller.js';
 import type { WebhookJob } from './jobs.js';
 import { QueuedDelivery, type QueuedDeliveryOptions, type QueuedJob } from './queued-delivery.js';
+import { webhookEndpoint } from './testing.js';
 
-const endpoint = (fields: Partial<WebhookSubscription> = {}): WebhookSubscription => ({
-  id: 'e1',
-  type: 'webhook',
-  url: 'https://e1.example/in',
-  secret: 'whsec_AAAA',
-  previousSecrets: [],
-  paused: false,
-  maxConcurrency: 2,
-  createdAt: '2026-01-01T00:00:00.000Z',
-  ...fields,
-});
-
+const endpoint = (fields: Partial<WebhookSubscription> = {}) => webhookEndpoint('e1', { maxConcurrency: 2, ...fields });
 const delivery: WebhookJob = {
   subscriptionId: 'e1',
   messageId: 'msg_1',
