@@ -5,7 +5,8 @@
  * reaches the feed and the webhook.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ApiConfig, ApiService } from '@syndicate/api';
@@ -185,20 +186,38 @@ describe('one article through every stage', () => {
     );
   });
 
-  it('`syndicate publish` of the same page again is an update, numbered by the API', async () => {
-    const publish = () =>
+  it('`syndicate publish` of the same page again changes nothing; an edited file is an update, numbered by the API', async () => {
+    const publish = (file: string) =>
       promisify(execFile)(
         process.execPath,
-        [join(import.meta.dirname, '..', '..', 'bin', 'syndicate.js'), 'publish', '--api', api.url, SEED],
+        [join(import.meta.dirname, '..', '..', 'bin', 'syndicate.js'), 'publish', '--api', api.url, file],
         {
           env: { ...process.env, SYNDICATE_ADMIN_TOKEN: TOKEN },
         },
       );
-    const first = await publish();
+    const first = await publish(SEED);
     expect(first.stdout).toContain('accepted 1, rejected 0');
     const id = first.stdout.match(/accepted \S+: (\S+) v1/)?.[1];
     expect(id).toBeDefined();
-    expect((await publish()).stdout).toContain(`: ${id} v2`);
+    // The page carries no date: the CLI must not stamp it with the time of each run, or every retry of a
+    // publish would be new content and an update to every subscriber.
+    expect((await publish(SEED)).stdout).toContain(`: ${id} v1 (unchanged)`);
+
+    const dir = mkdtempSync(join(tmpdir(), 'syndicate-publish-'));
+    try {
+      const article = join(dir, 'ferry.json');
+      writeFileSync(article, JSON.stringify({ headline: 'Harbour reopens', body: ['Cranes moved again.'], categories: ['World'] }));
+      const original = await publish(article);
+      const articleId = original.stdout.match(/accepted \S+: (\S+) v1/)?.[1];
+      expect(articleId).toBeDefined();
+      writeFileSync(
+        article,
+        JSON.stringify({ headline: 'Harbour reopens', body: ['Cranes moved again on Monday.'], categories: ['World'] }),
+      );
+      expect((await publish(article)).stdout).toContain(`: ${articleId} v2`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('withdraws the article from the feeds and tells the webhook', async () => {

@@ -16,20 +16,25 @@ export interface ParseOptions {
  * Throws a `ZodError` or `PageParseError` that says what is wrong.
  */
 export function parseArticleInput(text: string, options: ParseOptions = {}): ArticleData {
+  return completeSubmission(parseArticleSubmission(text), options);
+}
+
+/**
+ * What the input itself says, validated, with nothing filled in: no id, version or publication time the
+ * input does not carry (the API assigns those; a page saved without a date gets the time it is first published).
+ */
+export function parseArticleSubmission(text: string): ArticleSubmission {
   const trimmed = text.trimStart();
-  if (trimmed.startsWith('{')) return completeSubmission(fromJson(trimmed), options);
+  if (trimmed.startsWith('{')) return ArticleSubmission.parse(fromJson(trimmed));
   const page = parsePage(text);
-  return completeSubmission(
-    {
-      headline: page.headline,
-      body: page.body,
-      categories: page.categories,
-      tags: page.tags,
-      authors: page.authors.map((name) => ({ name })),
-      images: page.images,
-    },
-    options,
-  );
+  return ArticleSubmission.parse({
+    headline: page.headline,
+    body: page.body,
+    categories: page.categories,
+    tags: page.tags,
+    authors: page.authors.map((name) => ({ name })),
+    images: page.images,
+  });
 }
 
 /** Fills what the API would fill (id, version 1, publication time) and validates the result. */

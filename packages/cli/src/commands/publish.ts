@@ -1,7 +1,21 @@
+import { deriveArticleId, parseArticleSubmission } from '@syndicate/article-parser';
+import type { ArticleSubmission } from '@syndicate/contracts';
 import { request } from 'undici';
 import { z } from 'zod';
+import { readInputFile } from '../io.js';
 import { MAX_BATCH_ARTICLES } from '../limits.js';
-import { parseFileToEvent } from './parse.js';
+import { CLI_SOURCE } from './parse.js';
+
+/**
+ * What a file says, as the API takes it: the id `syndicate parse` shows, but no version (the API numbers
+ * them: the same page again is an update, not a conflict) and no publication time the file does not carry
+ * (else every run would be new content: a page without a date, published twice, would be two versions).
+ */
+export function submissionOf(file: string): ArticleSubmission {
+  const { version: _version, ...submission } = parseArticleSubmission(readInputFile(file));
+  const id = submission.id ?? deriveArticleId({ url: submission.url, source: CLI_SOURCE, headline: submission.headline });
+  return { ...submission, id, source: CLI_SOURCE };
+}
 
 export interface PublishResult {
   file: string;
@@ -33,9 +47,7 @@ export async function publishFiles(files: string[], options: PublishOptions): Pr
   let done = 0;
   files.forEach((file, index) => {
     try {
-      // The API numbers versions: publishing the same page again is an update, not a conflict.
-      const { version: _version, ...article } = parseFileToEvent(file).data;
-      articles.push({ label: file, data: article, index });
+      articles.push({ label: file, data: submissionOf(file), index });
     } catch (error) {
       results[index] = { file, ok: false, detail: error instanceof z.ZodError ? z.prettifyError(error) : (error as Error).message };
       options.onProgress?.(++done, files.length, results[index]);
