@@ -131,16 +131,17 @@ process.stderr.write(`
 
   API           ${apiUrl}            (POST /v1/articles, /v1/subscriptions; OpenAPI at /openapi.json, docs at /docs)
   Feeds         ${apiUrl}/feeds/all.rss  (.atom, .json; WebSub hub at ${apiUrl}/websub)
-  Ops           ${apiUrl}/ops              (needs the admin token)
+  Console       ${apiUrl}/console          (sign in with the admin token)
+  Ops           ${apiUrl}/ops              (JSON, needs the admin token)
   Health        ${apiUrl}/healthz  ${apiUrl}/readyz  ${apiUrl}/metrics
   Metrics       ${Object.keys(METRICS_PORTS)
     .map((name) => `${name} :${metricsPort(name)}`)
     .join(', ')} (/metrics, /healthz, /readyz)
-  Admin token   ${token}
-  Secret key    ${secret.source}  (encrypts webhook and WebSub secrets at rest)
+  Admin token   ${token}  (${process.env.SYNDICATE_ADMIN_TOKEN ? 'SYNDICATE_ADMIN_TOKEN' : 'new each start; set SYNDICATE_ADMIN_TOKEN to keep one'})
+  Secret key    ${secret.source}  (encrypts webhook and WebSub secrets at rest; keep it)
   Kafka         ${env.KAFKA_BROKERS}     Redis  ${env.REDIS_URL}
 
-  Try:  SYNDICATE_ADMIN_TOKEN=${token} npx syndicate publish ../shared/seeds/000_6082e137c817fc36.txt
+  Try:  SYNDICATE_ADMIN_TOKEN=${token} npx syndicate publish --api ${apiUrl} ../shared/seeds/000_6082e137c817fc36.txt
   Ctrl-C stops everything this command started.
 
 `);
