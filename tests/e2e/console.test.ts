@@ -156,8 +156,29 @@ describe("the operators' console", () => {
     expect((await page.request.post(`/console/api/dlq/${ids.broken}/redrive`, { data: {} })).status()).toBe(403);
     expect((await page.request.post('/console/sign-out', { form: { _csrf: 'guessed' } })).status()).toBe(403);
     expect((await call('GET', `/v1/subscriptions/${ids.steady}`)).json.paused).toBe(false);
-    // bull-board opens with the same session.
-    expect((await page.request.get('/ops/queues/api/queues')).status()).toBe(200);
+    // bull-board opens with the same session; it is never framed or cached, nor is the console's JSON.
+    const board = await page.request.get('/ops/queues/api/queues');
+    expect(board.status()).toBe(200);
+    expect(board.headers()).toMatchObject({ 'x-frame-options': 'DENY', 'cache-control': 'no-store' });
+    expect((await page.request.get('/console/api/webhooks')).headers()['cache-control']).toBe('no-store');
+  });
+
+  it('bounds the event streams one session holds open', async () => {
+    const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+    const open = async () => {
+      const controller = new AbortController();
+      const response = await fetch(`${api.url}/console/events`, { headers: { cookie }, signal: controller.signal });
+      return { status: response.status, close: () => controller.abort() };
+    };
+    const streams = [];
+    for (let n = 0; n < 8; n++) streams.push(await open());
+    try {
+      // The page itself may hold one: at most eight in all for the session, so the ninth is refused.
+      expect(streams.map((s) => s.status).filter((status) => status === 200).length).toBeGreaterThanOrEqual(7);
+      expect((await open()).status).toBe(429);
+    } finally {
+      for (const stream of streams) stream.close();
+    }
   });
 
   it('follows the seed live: versions, enrichment, feeds, webhooks and the partner topic fill in without a reload', async () => {

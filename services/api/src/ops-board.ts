@@ -33,5 +33,13 @@ export function mountOpsBoard(admin: FastifyInstance, deps: ApiDeps): void {
   };
   showEndpoints();
   deps.registry.on('change', showEndpoints);
+  // Its pages can empty or obliterate queues at a click: never framed by another page (a same-site one could
+  // otherwise trick those clicks), never kept by a cache.
+  admin.addHook('onSend', async (request, reply) => {
+    if (!request.url.startsWith(OPS_BOARD_PATH)) return;
+    reply.header('x-frame-options', 'DENY');
+    reply.header('content-security-policy', "frame-ancestors 'none'");
+    reply.header('cache-control', 'no-store');
+  });
   admin.register(serverAdapter.registerPlugin(), { prefix: OPS_BOARD_PATH });
 }

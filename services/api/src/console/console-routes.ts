@@ -78,6 +78,10 @@ function appPage(page: PageName, csrf: string): string {
  * token once and then a session cookie. Its actions go through the admin API's own routes (asked in-process with
  * the token), so pausing, resuming and redriving behave exactly as they do for API clients.
  */
+/** Event streams one session may hold open (a few pages and tabs), and all sessions together. */
+const MAX_STREAMS_PER_SESSION = 8;
+const MAX_STREAMS = 200;
+
 export function consoleRoutes(app: FastifyInstance, deps: ApiDeps, auth: ConsoleAuth): void {
   const adminCall = async (method: 'GET' | 'POST' | 'PATCH', url: string, body?: unknown) => {
     const answer = await app.inject({
@@ -103,6 +107,8 @@ export function consoleRoutes(app: FastifyInstance, deps: ApiDeps, auth: Console
   app.addHook('onReady', async () => sampler.start());
   // Open event streams would hold the server's close for ever: they end first.
   const streams = new Set<import('node:http').ServerResponse>();
+  /** Open streams per session id. */
+  const streamsOf = new Map<string, number>();
   app.addHook('preClose', async () => {
     for (const res of streams) res.end();
   });
@@ -127,6 +133,8 @@ export function consoleRoutes(app: FastifyInstance, deps: ApiDeps, auth: Console
       return reply.code(403).send({ error: 'csrf', message: 'the console CSRF token is missing or wrong' });
     }
     sessions.set(request, found);
+    // Console answers hold webhook URLs, attempt errors and dead-letter values: never kept by a cache.
+    reply.header('cache-control', 'no-store');
   };
   const guarded = { ...hidden, preHandler: signedIn };
 
@@ -153,7 +161,8 @@ export function consoleRoutes(app: FastifyInstance, deps: ApiDeps, auth: Console
         path: '/', // the console and bull-board at /ops/queues
         httpOnly: true,
         sameSite: 'strict',
-        secure: request.protocol === 'https',
+        // Behind a TLS-terminating proxy the request itself may look like http: the public address says https.
+        secure: request.protocol === 'https' || deps.publicBaseUrl().startsWith('https:'),
         signed: true,
         maxAge: auth.sessions.ttlSeconds,
       })
@@ -325,6 +334,14 @@ export function consoleRoutes(app: FastifyInstance, deps: ApiDeps, auth: Console
    */
   app.get('/console/events', guarded, (request, reply) => {
     const articleId = (request.query as { article?: unknown }).article;
+    const sessionId = sessions.get(request)?.id ?? '';
+    const ofSession = streamsOf.get(sessionId) ?? 0;
+    // Each stream holds a connection, and one about a story reads its journey every second: bounded, so one
+    // session (or all of them) cannot open enough to load Redis or the process.
+    if (ofSession >= MAX_STREAMS_PER_SESSION || streams.size >= MAX_STREAMS) {
+      return reply.code(429).send({ error: 'too_many_streams', message: 'too many open console event streams; close some pages' });
+    }
+    streamsOf.set(sessionId, ofSession + 1);
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
@@ -367,6 +384,9 @@ export function consoleRoutes(app: FastifyInstance, deps: ApiDeps, auth: Console
     request.raw.on('close', () => {
       close();
       streams.delete(res);
+      const left = (streamsOf.get(sessionId) ?? 1) - 1;
+      if (left > 0) streamsOf.set(sessionId, left);
+      else streamsOf.delete(sessionId);
     });
     streams.add(res);
   });
