@@ -386,4 +386,22 @@ describe("the operators' console", () => {
     expect((await page.request.get('/console/api/overview')).status()).toBe(401);
     expect((await page.request.get('/ops/queues/api/queues')).status()).toBe(401);
   });
+
+  it('refuses sign-in from an address that guessed wrong ten times in the window, even with the right token', async () => {
+    const signIn = (token: string) =>
+      fetch(`${api.url}/console/sign-in`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token }),
+        redirect: 'manual',
+      });
+    const statuses: number[] = [];
+    for (let n = 0; n < 12; n++) statuses.push((await signIn(`wrong-guess-${n}`)).status);
+    // One wrong token was tried by the first test already: the tenth failure is the last one answered 401.
+    expect(statuses.filter((status) => status === 401).length).toBeLessThanOrEqual(10);
+    expect(statuses.at(-1)).toBe(429);
+    const locked = await signIn(TOKEN);
+    expect(locked.status).toBe(429);
+    expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
 });

@@ -11,6 +11,7 @@ import { JourneyReader } from './journey.js';
 import { OverviewSampler } from './overview-sampler.js';
 import type { ConsoleSession } from './sessions.js';
 import { sameSecret } from './sessions.js';
+import { SignInThrottle } from './sign-in-throttle.js';
 
 const resolve = createRequire(import.meta.url).resolve;
 /** Everything the pages load, from this package and uPlot's: nothing from a CDN (installations are often air-gapped). */
@@ -102,6 +103,7 @@ export function consoleRoutes(app: FastifyInstance, deps: ApiDeps, auth: Console
   };
   const sampler = new OverviewSampler(deps, ops, app.log as never);
   const journeys = new JourneyReader(deps);
+  const throttle = new SignInThrottle(deps.redis, deps.config.REDIS_KEY_PREFIX);
   const deadLetterTopics = new DeadLetterTopics(deps);
   const feedStore = new FeedStore({ redis: deps.redis, keyPrefix: deps.config.REDIS_KEY_PREFIX });
   app.addHook('onReady', async () => sampler.start());
@@ -151,8 +153,17 @@ export function consoleRoutes(app: FastifyInstance, deps: ApiDeps, auth: Console
       .send(signInPage('failed' in (request.query as object))),
   );
   app.post('/console/sign-in', hidden, async (request, reply) => {
+    const wait = await throttle.waitSeconds(request.ip);
+    if (wait > 0) {
+      return reply
+        .code(429)
+        .header('retry-after', String(wait))
+        .send({ error: 'too_many_sign_ins', message: `too many wrong tokens from this address; try again in ${wait} s` });
+    }
     const token = (request.body as { token?: unknown } | undefined)?.token;
     if (!sameSecret(typeof token === 'string' ? token : undefined, deps.config.SYNDICATE_ADMIN_TOKEN)) {
+      const failures = await throttle.failed(request.ip);
+      request.log.warn({ ip: request.ip, failures }, 'console sign-in with a wrong token');
       return reply.code(401).header('content-security-policy', CSP).type('text/html; charset=utf-8').send(signInPage(true));
     }
     const { id } = await auth.sessions.create();
