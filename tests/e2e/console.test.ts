@@ -4,6 +4,8 @@
  * in with the admin token it holds an HttpOnly, SameSite=Strict session cookie; an action without the CSRF token
  * is refused; the seed's journey fills in live (no reload) as it goes through enrichment, the feeds, the webhooks
  * and the partner topic; pausing an endpoint holds its delivery until it is resumed; a dead letter is redriven.
+ * A partner link opens one endpoint's deliveries to its partner (and nothing else), who replays a dead letter with
+ * its session's CSRF token; rotating or revoking the link ends it.
  * Every page is screenshot into test-artifacts/console/ and checked with axe-core: no serious or critical issue.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -378,6 +380,78 @@ describe("the operators' console", () => {
       expect(await page.locator('#stages tr', { hasText: stage }).textContent()).toMatch(/\d+ ms\d+ ms[1-9]/);
     }
     await checkPage(page, 'overview');
+  });
+
+  it("opens a partner link on its own endpoint's deliveries only, replays a dead letter, and stops when rotated or revoked", async () => {
+    brokenMended = false;
+    const issued = await call('POST', `/v1/subscriptions/${ids.broken}/portal-token`);
+    expect(issued.status).toBe(200);
+    const link = String(issued.json.url);
+    const context = await browser.newContext({ baseURL: api.url });
+    const partnerPage = await context.newPage();
+    await partnerPage.goto(link);
+    // The token left the address for a cookie of the partner's own, scoped to its pages.
+    expect(partnerPage.url()).toBe(`${api.url}/console/partner`);
+    const cookies = await context.cookies();
+    expect(cookies.map((c) => c.name)).toEqual(['syndicate_partner']);
+    expect(cookies[0]).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/console/partner' });
+
+    const next = await call('POST', '/v1/articles', {
+      headline: 'Bridge closed for repairs',
+      body: ['Traffic diverted.'],
+      categories: ['World'],
+    });
+    expect(next.status).toBe(202);
+    const replayButton = partnerPage.getByRole('button', { name: /^Replay msg_/ });
+    await eventually(
+      async () => {
+        await partnerPage.reload();
+        await partnerPage.locator('#dead-letters').waitFor({ timeout: STEP_MS });
+        return (await replayButton.count()) > 0 ? true : undefined;
+      },
+      STEP_MS,
+      'a dead letter on the partner page',
+    );
+    expect(await partnerPage.locator('#attempts').textContent()).toContain('500');
+    await checkPage(partnerPage, 'partner');
+
+    // Nothing but its own endpoint: another's JSON is refused, the operators' pages and bull-board want a sign-in.
+    expect((await partnerPage.request.get(`/console/partner/api/endpoints/${ids.steady}`)).status()).toBe(403);
+    expect((await partnerPage.request.post(`/console/partner/api/endpoints/${ids.steady}/replay`, { data: {} })).status()).toBe(403);
+    expect((await partnerPage.request.get(`/console/api/webhooks/${ids.broken}/attempts`)).status()).toBe(401);
+    expect((await partnerPage.request.get('/ops/queues/api/queues')).status()).toBe(401);
+    await partnerPage.goto('/console/webhooks');
+    expect(new URL(partnerPage.url()).pathname).toBe('/console/sign-in');
+    await partnerPage.goto('/console/partner');
+
+    // A replay needs the session's CSRF token.
+    const messageId = ((await replayButton.first().getAttribute('aria-label')) ?? '').replace('Replay ', '');
+    const replayUrl = `/console/partner/api/endpoints/${ids.broken}/replay`;
+    expect((await partnerPage.request.post(replayUrl, { data: { messageId } })).status()).toBe(403);
+    expect((await partnerPage.request.post(replayUrl, { data: { messageId }, headers: { 'x-csrf-token': 'guessed' } })).status()).toBe(403);
+    brokenMended = true;
+    const before = broken.received.length;
+    await partnerPage.getByRole('button', { name: `Replay ${messageId}` }).click();
+    await partnerPage
+      .getByRole('status')
+      .filter({ hasText: `${messageId}: replayed 1` })
+      .waitFor({ timeout: STEP_MS });
+    await eventually(
+      () => (broken.received.slice(before).some((r) => r.status === 204 && r.headers['webhook-id'] === messageId) ? true : undefined),
+      STEP_MS,
+      'the delivery the partner replayed',
+    );
+
+    // Rotated: the old link opens nothing and the session it opened ends; the new link works until revoked.
+    const rotated = await call('POST', `/v1/subscriptions/${ids.broken}/portal-token`);
+    expect((await partnerPage.request.get(`/console/partner/api/endpoints/${ids.broken}`)).status()).toBe(401);
+    expect((await partnerPage.goto(link))?.status()).toBe(401);
+    expect((await partnerPage.goto(String(rotated.json.url)))?.status()).toBe(200);
+    expect((await partnerPage.request.get(`/console/partner/api/endpoints/${ids.broken}`)).status()).toBe(200);
+    expect((await call('DELETE', `/v1/subscriptions/${ids.broken}/portal-token`)).json).toEqual({ id: ids.broken, revoked: true });
+    expect((await partnerPage.request.get(`/console/partner/api/endpoints/${ids.broken}`)).status()).toBe(401);
+    expect((await partnerPage.goto(String(rotated.json.url)))?.status()).toBe(401);
+    await context.close();
   });
 
   it('signs out: the session is revoked', async () => {

@@ -22,6 +22,7 @@ import { backfillRoutes } from './routes/backfills.js';
 import { endpointRoutes } from './routes/endpoints.js';
 import { healthRoutes } from './routes/health.js';
 import { opsRoutes } from './routes/ops.js';
+import { portalTokenRoutes } from './routes/portal-tokens.js';
 import { requiresAdminToken } from './routes/schemas.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
 import { websubRoutes } from './routes/websub.js';
@@ -82,6 +83,7 @@ export function buildApp(deps: ApiDeps, logger: Logger): FastifyInstance {
     opsRoutes(admin, deps);
     backfillRoutes(admin, deps);
     endpointRoutes(admin, deps);
+    portalTokenRoutes(admin, deps, consoleAuth.partners);
     mountOpsBoard(admin, deps);
   });
 

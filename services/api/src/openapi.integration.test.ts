@@ -425,6 +425,14 @@ describe('the answers it documents', () => {
     expect((await call('POST', `/v1/subscriptions/${id}/rotate-secret`)).json).toMatchObject({
       previousSecretExpiresAt: expect.any(String),
     });
+    const portal = await call('POST', `/v1/subscriptions/${id}/portal-token`);
+    expect(portal.json).toMatchObject({
+      id,
+      token: expect.stringMatching(/^ptk_/),
+      url: expect.stringContaining('/console/partner?token='),
+    });
+    expect((await call('DELETE', `/v1/subscriptions/${id}/portal-token`)).json).toEqual({ id, revoked: true });
+    expect((await call('POST', `/v1/subscriptions/${queue.json.id}/portal-token`)).status).toBe(404);
     expect((await call('GET', `/v1/subscriptions/${id}/attempts?limit=5`)).json).toMatchObject({ attempts: [] });
     const to = new Date().toISOString();
     expect((await call('POST', `/v1/subscriptions/${id}/replay`, { body: { from: '2026-01-01T00:00:00Z', to } })).json).toEqual({

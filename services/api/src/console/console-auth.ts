@@ -1,6 +1,7 @@
 import type {} from '@fastify/cookie'; // its request.cookies and unsignCookie
 import type { FastifyRequest } from 'fastify';
 import type { ApiDeps } from '../deps.js';
+import { PartnerPortal } from './partner-portal.js';
 import { type ConsoleSession, ConsoleSessions, cookieSigningKey, sameSecret } from './sessions.js';
 
 export const CONSOLE_COOKIE = 'syndicate_console';
@@ -10,11 +11,14 @@ export const CSRF_HEADER = 'x-csrf-token';
 /** Who is signed in to the console: the signed session cookie, checked against the sessions in Redis. */
 export class ConsoleAuth {
   readonly sessions: ConsoleSessions;
+  /** Partners' portal tokens and sessions: their own cookie and keys, never an operator's session. */
+  readonly partners: PartnerPortal;
   /** Signs the session cookie (@fastify/cookie's secret). */
   readonly signingKey: string;
 
   constructor(deps: ApiDeps) {
     this.sessions = new ConsoleSessions(deps.redis, deps.config.REDIS_KEY_PREFIX, deps.config.CONSOLE_SESSION_TTL_SECONDS);
+    this.partners = new PartnerPortal(deps.redis, deps.config.REDIS_KEY_PREFIX, deps.config.CONSOLE_SESSION_TTL_SECONDS);
     this.signingKey = cookieSigningKey(deps.config.SYNDICATE_SECRET_KEY, deps.config.SYNDICATE_ADMIN_TOKEN);
   }
 

@@ -9,6 +9,7 @@ import { CONSOLE_COOKIE, ConsoleAuth } from './console-auth.js';
 import { DeadLetterTopics } from './dead-letter-topics.js';
 import { JourneyReader } from './journey.js';
 import { OverviewSampler } from './overview-sampler.js';
+import { partnerRoutes } from './partner-routes.js';
 import type { ConsoleSession } from './sessions.js';
 import { sameSecret } from './sessions.js';
 import { SignInThrottle } from './sign-in-throttle.js';
@@ -18,6 +19,7 @@ const resolve = createRequire(import.meta.url).resolve;
 const ASSETS: Record<string, { file: string; type: string }> = {
   'console.js': { file: resolve('@syndicate/api/console/console.js'), type: 'text/javascript; charset=utf-8' },
   'console.css': { file: resolve('@syndicate/api/console/console.css'), type: 'text/css; charset=utf-8' },
+  'partner.js': { file: resolve('@syndicate/api/console/partner.js'), type: 'text/javascript; charset=utf-8' },
   'uPlot.iife.min.js': { file: resolve('uplot/dist/uPlot.iife.min.js'), type: 'text/javascript; charset=utf-8' },
   'uPlot.min.css': { file: resolve('uplot/dist/uPlot.min.css'), type: 'text/css; charset=utf-8' },
 };
@@ -194,6 +196,11 @@ export function consoleRoutes(app: FastifyInstance, deps: ApiDeps, auth: Console
         .send(appPage(page, sessions.get(request)?.session.csrf ?? '')),
     );
   }
+
+  // The partner view: one endpoint's deliveries for its partner, replayed through the same admin route.
+  partnerRoutes(app, deps, auth.partners, new SignInThrottle(deps.redis, deps.config.REDIS_KEY_PREFIX, 'partner-link'), (id, messageId) =>
+    adminCall('POST', `/v1/subscriptions/${encodeURIComponent(id)}/replay`, { messageId }),
+  );
 
   app.get('/console/api/overview', guarded, async () => ({ intervalMs: sampler.intervalMs, samples: await sampler.samples() }));
 

@@ -13,6 +13,8 @@ export class SignInThrottle {
   constructor(
     private readonly redis: Redis,
     private readonly keyPrefix: string,
+    /** What is counted: the operators' sign-in, or partner links (their own count, so neither locks out the other). */
+    private readonly what: 'sign-in' | 'partner-link' = 'sign-in',
   ) {}
 
   /** Seconds until `ip` may try again, or 0 when it may now. */
@@ -33,6 +35,6 @@ export class SignInThrottle {
   }
 
   private key(ip: string): string {
-    return `${this.keyPrefix}console:sign-in-failures:${ip}`;
+    return `${this.keyPrefix}console:${this.what}-failures:${ip}`;
   }
 }
