@@ -58,7 +58,8 @@ export function partnerRoutes(
     if ((request.params as { id?: string }).id !== current.session.endpointId) {
       return reply.code(403).send({ error: 'forbidden', message: 'not your endpoint' });
     }
-    if (request.method !== 'GET' && !sameSecret(request.headers[CSRF_HEADER] as string | undefined, current.session.csrf)) {
+    const csrf = request.headers[CSRF_HEADER];
+    if (request.method !== 'GET' && !sameSecret(typeof csrf === 'string' ? csrf : undefined, current.session.csrf)) {
       return reply.code(403).send({ error: 'csrf', message: 'the CSRF token is missing or wrong' });
     }
     sessions.set(request, current);
