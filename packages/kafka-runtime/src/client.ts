@@ -33,8 +33,16 @@ const SETTLING = [
 /** Warnings about choices made here on purpose (retries are capped: see KAFKA_RETRY): logged at DEBUG. */
 const CHOSEN = ['Limiting retries for the idempotent producer may invalidate EoS guarantees'];
 
+/**
+ * Services starting together race to create the same topics: the losers' CreateTopics answers "already exists",
+ * which kafkajs logs at ERROR and then takes as done (createTopics returns false); a real failure is thrown to
+ * ensureTopics and reported by the service.
+ */
+const RACED = 'Topic creation errors';
+
 function levelOf(level: number, message: string, error: unknown): 'error' | 'warn' | 'info' | 'debug' {
   if (CHOSEN.includes(message)) return 'debug';
+  if (error === RACED) return 'warn';
   if (level === KafkaLogLevel.ERROR && typeof error === 'string' && SETTLING.some((text) => error.startsWith(text))) return 'warn';
   return LEVELS[level] ?? 'info';
 }
