@@ -4,45 +4,7 @@
   const main = document.getElementById('partner');
   const base = `/console/partner/api/endpoints/${encodeURIComponent(main.dataset.endpoint)}`;
 
-  /** An element with attributes and children (strings become text: nothing the server sends is parsed as HTML). */
-  const el = (tag, attrs = {}, ...children) => {
-    const node = document.createElement(tag);
-    for (const [name, value] of Object.entries(attrs)) {
-      if (name.startsWith('on')) node.addEventListener(name.slice(2), value);
-      else if (value !== undefined && value !== null) node.setAttribute(name, String(value));
-    }
-    for (const child of children.flat())
-      if (child !== null && child !== undefined) node.append(child instanceof Node ? child : String(child));
-    return node;
-  };
-  const table = (id, caption, headings, rows) =>
-    el(
-      'table',
-      { id },
-      el('caption', {}, caption),
-      el(
-        'thead',
-        {},
-        el(
-          'tr',
-          {},
-          headings.map((h) => el('th', { scope: 'col' }, h)),
-        ),
-      ),
-      el(
-        'tbody',
-        {},
-        rows.length
-          ? rows.map((cells) =>
-              el(
-                'tr',
-                {},
-                cells.map((c) => el('td', {}, c)),
-              ),
-            )
-          : el('tr', {}, el('td', { colspan: headings.length, class: 'muted' }, 'none')),
-      ),
-    );
+  const { el, table } = window.SyndicateDom;
   const status = el('p', { class: 'status', role: 'status', id: 'status' });
   const content = el('div', { id: 'deliveries' });
   main.append(status, content);
@@ -72,7 +34,6 @@
       el('p', {}, `Endpoint ${view.id}: ${view.url ?? ''}`),
       el('p', {}, view.successRate === null ? 'No attempts yet.' : `${Math.round(view.successRate * 100)} % of recent attempts succeeded.`),
       table(
-        'dead-letters',
         'Dead letters (deliveries that failed for good)',
         ['message', 'reason', 'attempts', 'failed at', 'action'],
         view.deadLetters.map((d) => [
@@ -82,9 +43,9 @@
           when(d.failedAt),
           el('button', { type: 'button', 'aria-label': `Replay ${d.messageId}`, onclick: () => replay(d.messageId) }, 'Replay'),
         ]),
+        'dead-letters',
       ),
       table(
-        'attempts',
         'Recent attempts, newest first',
         ['time', 'message', 'attempt', 'status', 'latency', 'error'],
         view.attempts.map((a) => [
@@ -95,6 +56,7 @@
           `${Math.round(a.latencyMs)} ms`,
           a.error ?? '',
         ]),
+        'attempts',
       ),
     );
   };

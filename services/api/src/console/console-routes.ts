@@ -17,6 +17,7 @@ import { SignInThrottle } from './sign-in-throttle.js';
 const resolve = createRequire(import.meta.url).resolve;
 /** Everything the pages load, from this package and uPlot's: nothing from a CDN (installations are often air-gapped). */
 const ASSETS: Record<string, { file: string; type: string }> = {
+  'dom.js': { file: resolve('@syndicate/api/console/dom.js'), type: 'text/javascript; charset=utf-8' },
   'console.js': { file: resolve('@syndicate/api/console/console.js'), type: 'text/javascript; charset=utf-8' },
   'console.css': { file: resolve('@syndicate/api/console/console.css'), type: 'text/css; charset=utf-8' },
   'partner.js': { file: resolve('@syndicate/api/console/partner.js'), type: 'text/javascript; charset=utf-8' },
@@ -71,7 +72,7 @@ function appPage(page: PageName, csrf: string): string {
     `<header><nav aria-label="Console">${nav}<a href="${OPS_BOARD_PATH}">Queues (bull-board)</a></nav>
 <form method="post" action="/console/sign-out" class="sign-out"><input type="hidden" name="_csrf" value="${escapeHtml(csrf)}"><button type="submit">Sign out</button></form></header>
 <main id="app" data-page="${page || 'overview'}"><h1>${PAGES[page]}</h1></main>
-<script src="/console/assets/uPlot.iife.min.js"></script><script src="/console/assets/console.js"></script>`,
+<script src="/console/assets/uPlot.iife.min.js"></script><script src="/console/assets/dom.js"></script><script src="/console/assets/console.js"></script>`,
     `<meta name="csrf-token" content="${escapeHtml(csrf)}"><link rel="stylesheet" href="/console/assets/uPlot.min.css">`,
   );
 }

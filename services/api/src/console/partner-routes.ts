@@ -103,7 +103,7 @@ export function partnerRoutes(
       page(
         'Your deliveries',
         `<main id="partner" data-endpoint="${escapeHtml(endpointId)}"><h1>Deliveries to your endpoint</h1></main>
-<script src="/console/assets/partner.js"></script>`,
+<script src="/console/assets/dom.js"></script><script src="/console/assets/partner.js"></script>`,
         `<meta name="csrf-token" content="${escapeHtml(csrf)}">`,
       ),
     );
