@@ -11,12 +11,12 @@
  * BENCH_UNLIMITED=1 lifts the per-client rate limits (as if the abuser came from many addresses), to see what
  * the rest (archive boundaries, the byte-bounded cache, the hub's caps) hold on their own.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { connectRedis } from '@syndicate/redis-runtime';
 import { freePort } from '@syndicate/test-support';
 import { Agent, request } from 'undici';
-import { fixed, median, stackEnv, table } from './support.js';
+import { firstLine, fixed, median, percentile, sleep, spawnScript, stackEnv, table, waitFor } from './support.js';
 
 const root = join(import.meta.dirname, '..');
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 3);
@@ -29,26 +29,10 @@ const ABUSE_CALLBACKS = process.env.BENCH_ABUSE_CALLBACKS ?? '1000';
 const UNLIMITED = process.env.BENCH_UNLIMITED === '1';
 
 const children: ChildProcess[] = [];
-function spawnScript(file: string, env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, file)], {
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+function startScript(file: string, env: Record<string, string>): ChildProcess {
+  const child = spawnScript(file, env);
   children.push(child);
   return child;
-}
-const firstLine = (child: ChildProcess) =>
-  new Promise<string>((resolve) => child.stdout?.once('data', (d: Buffer) => resolve(d.toString().trim())));
-const percentile = (values: number[], p: number) =>
-  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))] ?? 0;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function waitFor(probe: () => Promise<boolean>, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await probe().catch(() => false)) return;
-    await sleep(200);
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 const started = execFileSync('bash', [join(root, 'infra/up.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
@@ -71,11 +55,11 @@ const admin = (path: string, body: unknown) =>
   });
 
 try {
-  const receiverProcess = spawnScript('bench/receiver.ts', {});
+  const receiverProcess = startScript('bench/receiver.ts', {});
   const receiver = `http://127.0.0.1:${await firstLine(receiverProcess)}`;
   const stats = async () => (await (await fetch(`${receiver}/stats`)).json()) as { count: number };
-  for (const service of ['api', 'enricher', 'fanout', 'delivery']) spawnScript(`services/${service}/src/main.ts`, env).stdout?.resume();
-  await waitFor(async () => (await fetch(`${apiUrl}/readyz`)).ok, 120_000, 'the API');
+  for (const service of ['api', 'enricher', 'fanout', 'delivery']) startScript(`services/${service}/src/main.ts`, env).stdout?.resume();
+  await waitFor(async () => (await fetch(`${apiUrl}/readyz`)).ok, 120_000, 'the API', 200);
   for (let n = 0; n < ENDPOINTS; n++) {
     const created = await admin('/v1/subscriptions', { type: 'webhook', url: `${receiver}/hook/${n}` });
     if (created.status !== 201) throw new Error(`webhook ${n}: ${created.status} ${await created.text()}`);
@@ -89,13 +73,13 @@ try {
     });
   // A feed with archive pages, and every service warm: the first articles delivered everywhere.
   for (let n = 0; n < 40; n++) await publish();
-  await waitFor(async () => (await stats()).count >= 40 * ENDPOINTS, 120_000, 'the warm-up deliveries');
+  await waitFor(async () => (await stats()).count >= 40 * ENDPOINTS, 120_000, 'the warm-up deliveries', 200);
 
   const reader = new Agent({ connect: { localAddress: '127.0.0.2' } });
   async function phase(abused: boolean) {
     let abuser: ChildProcess | undefined;
     if (abused) {
-      abuser = spawnScript('bench/abuser.ts', {
+      abuser = startScript('bench/abuser.ts', {
         BENCH_API_URL: apiUrl,
         BENCH_ABUSE_RATE: ABUSE_RATE,
         BENCH_ABUSE_CALLBACKS: ABUSE_CALLBACKS,
@@ -133,7 +117,7 @@ try {
       abuserCounts = JSON.parse(await summary) as Record<string, number>;
     }
     // Let the pipeline catch up so a phase does not inherit the last one's backlog.
-    await waitFor(async () => (await stats()).count >= published * ENDPOINTS, 120_000, 'the backlog');
+    await waitFor(async () => (await stats()).count >= published * ENDPOINTS, 120_000, 'the backlog', 200);
     const result = { abused, p99: percentile(latencies, 0.99), p50: percentile(latencies, 0.5), deliveries, abuserCounts };
     console.error(JSON.stringify(result, (_k, v) => (typeof v === 'number' ? Math.round(v * 10) / 10 : v)));
     return result;

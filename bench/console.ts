@@ -14,13 +14,13 @@
  * that only the open page differs: on a machine with few cores its rendering is part of what is measured (an
  * operator's browser would run elsewhere).
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { connectRedis } from '@syndicate/redis-runtime';
 import { freePort } from '@syndicate/test-support';
 import { chromium } from 'playwright-core';
-import { fixed, median, stackEnv, table } from './support.js';
+import { firstLine, fixed, median, percentile, sleep, spawnScript, stackEnv, stopProcesses, table, waitFor } from './support.js';
 
 const root = join(import.meta.dirname, '..');
 const RATE_PER_SECOND = Number(process.env.BENCH_RATE ?? 50);
@@ -31,44 +31,11 @@ const SAMPLE_INTERVAL_MS = process.env.BENCH_SAMPLE_INTERVAL_MS;
 const CHROMIUM = '/usr/bin/chromium'; // Debian's, as the browser test's (scripts/ensure-system-tools.sh)
 const GOAL_RATIO = 1.1;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function waitFor(probe: () => Promise<boolean>, timeoutMs: number, what: string, everyMs = 100) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await probe().catch(() => false)) return;
-    await sleep(everyMs);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-const percentile = (values: number[], p: number) =>
-  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))] ?? 0;
-
 const children: ChildProcess[] = [];
-function spawnScript(file: string, env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, file)], {
-    env: { ...process.env, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+function startScript(file: string, env: Record<string, string>): ChildProcess {
+  const child = spawnScript(file, env);
   children.push(child);
   return child;
-}
-const firstLine = (child: ChildProcess) =>
-  new Promise<string>((resolve) => child.stdout?.once('data', (d: Buffer) => resolve(d.toString().trim())));
-async function stopChildren() {
-  for (const child of children) child.kill('SIGTERM');
-  await Promise.all(
-    children.map((child) =>
-      child.exitCode !== null || child.signalCode !== null
-        ? undefined
-        : new Promise((resolve) => {
-            const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-            child.once('exit', () => {
-              clearTimeout(timer);
-              resolve(undefined);
-            });
-          }),
-    ),
-  );
 }
 
 const started = execFileSync('bash', [join(root, 'infra/up.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
@@ -88,9 +55,9 @@ try {
     CONSOLE_CONSUMER_GROUPS: `${stack.ENRICHER_GROUP_ID},${stack.FANOUT_GROUP_ID}`,
     ...(SAMPLE_INTERVAL_MS ? { CONSOLE_SAMPLE_INTERVAL_MS: SAMPLE_INTERVAL_MS } : {}),
   };
-  const receiverProcess = spawnScript('bench/receiver.ts', {});
+  const receiverProcess = startScript('bench/receiver.ts', {});
   const receiver = `http://127.0.0.1:${await firstLine(receiverProcess)}`;
-  for (const service of ['api', 'enricher', 'fanout', 'delivery']) spawnScript(`services/${service}/src/main.ts`, env).stdout?.resume();
+  for (const service of ['api', 'enricher', 'fanout', 'delivery']) startScript(`services/${service}/src/main.ts`, env).stdout?.resume();
   const admin = async (path: string, body: unknown) => {
     const response = await fetch(`${apiUrl}${path}`, {
       method: 'POST',
@@ -178,7 +145,7 @@ try {
   console.log(`\nGoal: ratio < ${GOAL_RATIO.toFixed(2)}: ${median(ratios) < GOAL_RATIO ? 'met' : 'not met'}.`);
 } finally {
   await browser.close();
-  await stopChildren();
+  await stopProcesses(children);
   const keys = await redis.keys(`${id}:*`);
   for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
   redis.disconnect();

@@ -20,7 +20,7 @@
  * published every 100 ms throughout; reported are how long after the broker answered again the API accepted an
  * article, and how long until that article was in the feed store; and that every accepted article arrived.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,7 +31,7 @@ import { createKafka, KeyedProducer } from '@syndicate/kafka-runtime';
 import { createLogger } from '@syndicate/observability';
 import { connectRedis } from '@syndicate/redis-runtime';
 import { freePort, ownKafka } from '@syndicate/test-support';
-import { fixed, median, stackEnv, table } from './support.js';
+import { firstLine, fixed, median, sleep, spawnScript, stackEnv, stopProcesses, table, waitFor } from './support.js';
 
 const root = join(import.meta.dirname, '..');
 const DATA = join(root, '..', 'shared', 'data', 'bbc-news-dev');
@@ -43,47 +43,12 @@ const BROKER_RESTART = process.env.BENCH_BROKER_RESTART === '1';
 const TIMEOUT_MS = 600_000;
 
 type Article = Omit<ArticleData, 'id' | 'version'>;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function waitFor(probe: () => Promise<boolean>, timeoutMs: number, what: string, everyMs = 50) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await probe().catch(() => false)) return;
-    await sleep(everyMs);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 const children: ChildProcess[] = [];
-function spawnScript(file: string, env: Record<string, string>, profile = false): ChildProcess {
-  const flags = profile && PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
-  const child = spawn(process.execPath, [...flags, '--import', 'tsx', join(root, file)], {
-    env: { ...process.env, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+/** A script as a child process; a service profiled into BENCH_PROFILE_DIR when asked. */
+function startScript(file: string, env: Record<string, string>, profile = false): ChildProcess {
+  const child = spawnScript(file, env, profile && PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []);
   children.push(child);
   return child;
-}
-const firstLine = (child: ChildProcess) =>
-  new Promise<string>((resolve) => child.stdout?.once('data', (d: Buffer) => resolve(d.toString().trim())));
-async function stopChildren(list: ChildProcess[]) {
-  for (const child of list) child.kill('SIGTERM');
-  // Profiles are written on a clean exit; give the services time to stop.
-  await Promise.all(
-    list.map((child) =>
-      child.exitCode !== null || child.signalCode !== null
-        ? undefined
-        : new Promise((resolve) => {
-            const timer = setTimeout(() => {
-              child.kill('SIGKILL');
-              resolve(undefined);
-            }, 15_000);
-            child.once('exit', () => {
-              clearTimeout(timer);
-              resolve(undefined);
-            });
-          }),
-    ),
-  );
 }
 
 /** The texts, parsed as `syndicate publish` parses a file; ids are given per phase. */
@@ -108,11 +73,11 @@ async function startStack(brokers: string) {
   const { apiUrl, token, env: stack } = stackEnv(id, await freePort());
   const env = { ...stack, KAFKA_BROKERS: brokers };
   const own: ChildProcess[] = [];
-  const receiverProcess = spawnScript('bench/receiver.ts', {});
+  const receiverProcess = startScript('bench/receiver.ts', {});
   own.push(receiverProcess);
   const receiverUrl = `http://127.0.0.1:${await firstLine(receiverProcess)}`;
   for (const service of ['api', 'enricher', 'fanout', 'delivery']) {
-    const child = spawnScript(`services/${service}/src/main.ts`, env, true);
+    const child = startScript(`services/${service}/src/main.ts`, env, true);
     child.stdout?.resume(); // drained: a child whose stdout pipe fills up blocks in its next log write
     own.push(child);
   }
@@ -188,7 +153,7 @@ async function startStack(brokers: string) {
     const startedAt = performance.now();
     await (mode === 'api' ? publishThroughApi(batch) : publishToKafka(batch));
     const publishedMs = performance.now() - startedAt;
-    await waitFor(async () => (await delivered()) >= batch.length && (await inFeeds()), TIMEOUT_MS, `${name}: every article delivered`);
+    await waitFor(async () => (await delivered()) >= batch.length && (await inFeeds()), TIMEOUT_MS, `${name}: every article delivered`, 50);
     const seconds = (performance.now() - startedAt) / 1_000;
     const result = { mode, name, articles: batch.length, seconds, perSecond: batch.length / seconds, publishedMs };
     console.error(JSON.stringify(result, (_k, v) => (typeof v === 'number' ? Math.round(v * 100) / 100 : v)));
@@ -197,7 +162,7 @@ async function startStack(brokers: string) {
 
   const stop = async () => {
     await producer.stop().catch(() => {});
-    await stopChildren(own);
+    await stopProcesses(own); // profiles are written on a clean exit
     const keys = await redis.keys(`${id}:*`);
     for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
   };
@@ -250,6 +215,7 @@ async function brokerRestarts(articles: Article[]) {
       async () => (await stack.delivered()) >= accepted.length + 100 && (await stack.feedStoreHolds(accepted)()),
       TIMEOUT_MS,
       'every accepted article',
+      50,
     );
     return { restarts, accepted: accepted.length };
   } finally {
@@ -317,7 +283,7 @@ try {
     console.log(`\nAll ${restart.accepted} articles the API accepted were delivered and in the feed.`);
   }
 } finally {
-  await stopChildren(children);
+  await stopProcesses(children);
   redis.disconnect();
   if (started.length > 0) execFileSync('bash', [join(root, 'infra/down.sh'), ...started], { stdio: 'inherit' });
 }

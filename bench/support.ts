@@ -1,4 +1,8 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+
+const root = join(import.meta.dirname, '..');
 
 /** Helpers for the benchmark scripts: medians, and a markdown table for docs/benchmarks.md. */
 export const median = (values: number[]) => {
@@ -36,4 +40,50 @@ export function stackEnv(id: string, port: number) {
       FANOUT_GROUP_ID: `fanout-${id}`,
     },
   };
+}
+
+/** The value below which a share `p` of `values` lies (nearest rank); 0 for none. */
+export const percentile = (values: number[], p: number) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))] ?? 0;
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Asks `probe` every `everyMs` until it says true (a probe that throws counts as not yet), or fails after `timeoutMs`. */
+export async function waitFor(probe: () => Promise<boolean>, timeoutMs: number, what: string, everyMs = 100) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await probe().catch(() => false)) return;
+    await sleep(everyMs);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** The first thing a child writes on stdout (a receiver prints its port there). */
+export const firstLine = (child: ChildProcess) =>
+  new Promise<string>((resolve) => child.stdout?.once('data', (d: Buffer) => resolve(d.toString().trim())));
+
+/** A TypeScript script of the repository (a service's main.ts, a receiver) as a child process, logging at BENCH_LOG_LEVEL. */
+export function spawnScript(file: string, env: Record<string, string>, nodeFlags: string[] = []): ChildProcess {
+  return spawn(process.execPath, [...nodeFlags, '--import', 'tsx', join(root, file)], {
+    env: { ...process.env, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+}
+
+/** SIGTERM to each child, SIGKILL to one still running 15 s later; resolves when all have exited. */
+export async function stopProcesses(children: ChildProcess[]) {
+  for (const child of children) child.kill('SIGTERM');
+  await Promise.all(
+    children.map((child) =>
+      child.exitCode !== null || child.signalCode !== null
+        ? undefined
+        : new Promise((resolve) => {
+            const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+            child.once('exit', () => {
+              clearTimeout(timer);
+              resolve(undefined);
+            });
+          }),
+    ),
+  );
 }

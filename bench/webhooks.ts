@@ -25,7 +25,7 @@ import { bullPrefix, connectRedis, openQueue, WEBHOOK_BATCH_QUEUE, Worker, webho
 import { SubscriptionWriter } from '@syndicate/subscriptions';
 import { generateSecret, type WebhookBatchJob, webhookBody } from '@syndicate/webhooks';
 import { Agent, request } from 'undici';
-import { fixed, median, table } from './support.js';
+import { firstLine, fixed, median, percentile, table } from './support.js';
 
 const root = join(import.meta.dirname, '..');
 const RATE_PER_SECOND = Number(process.env.BENCH_RATE ?? 50);
@@ -52,8 +52,6 @@ function spawnService(file: string, env: Record<string, string>): ChildProcess {
   child.stdout?.resume();
   return child;
 }
-const firstLine = (child: ChildProcess) =>
-  new Promise<string>((resolve) => child.stdout?.once('data', (d: Buffer) => resolve(d.toString().trim())));
 const stats = async (base: string) => (await (await fetch(`${base}/stats`)).json()) as { count: number; latencies: number[] };
 const waitFor = async (probe: () => Promise<boolean>, timeoutMs: number, what: string, everyMs = 100) => {
   const deadline = Date.now() + timeoutMs;
@@ -63,8 +61,6 @@ const waitFor = async (probe: () => Promise<boolean>, timeoutMs: number, what: s
   }
   throw new Error(`timed out waiting for ${what}`);
 };
-const percentile = (values: number[], p: number) =>
-  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))] ?? 0;
 
 const started = execFileSync('bash', [join(root, 'infra/up.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
   .split('\n')
