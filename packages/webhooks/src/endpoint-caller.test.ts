@@ -2,24 +2,16 @@ import type { Subscription, WebhookSubscription } from '@syndicate/contracts';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EndpointCaller } from './endpoint-caller.js';
-import type { WebhookJob } from './jobs.js';
 import { AddressRefusedError, type DeliveryOutcome } from './sender.js';
 import { generateSecret } from './signing.js';
-import { webhookEndpoint } from './testing.js';
+import { webhookEndpoint, webhookJob } from './testing.js';
 
 const DISABLE_AFTER_MS = 60_000;
 const FAILING_KEY = 'p:webhooks:failing-since:e1';
 
 const endpoint = (fields: Partial<WebhookSubscription> = {}) =>
   webhookEndpoint('e1', { url: 'https://hooks.example/in', secret: generateSecret(), ...fields });
-const delivery: WebhookJob = {
-  subscriptionId: 'e1',
-  messageId: 'msg_1',
-  type: 'article.published',
-  articleId: 'a1',
-  version: 1,
-  body: '{"type":"article.published"}',
-};
+const delivery = webhookJob({ version: 1, body: '{"type":"article.published"}' });
 
 /** A caller over fakes: `answer` is what the endpoint does with each request. */
 function caller(answer: (url: string, body: Buffer, headers: Record<string, string>) => Promise<DeliveryOutcome>) {

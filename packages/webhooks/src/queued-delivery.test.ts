@@ -3,17 +3,10 @@ import { describe, expect, it, vi } from 'vitest';
 import type { AttemptOutcome } from './endpoint-caller.js';
 import type { WebhookJob } from './jobs.js';
 import { QueuedDelivery, type QueuedDeliveryOptions, type QueuedJob } from './queued-delivery.js';
-import { webhookEndpoint } from './testing.js';
+import { webhookEndpoint, webhookJob } from './testing.js';
 
 const endpoint = (fields: Partial<WebhookSubscription> = {}) => webhookEndpoint('e1', { maxConcurrency: 2, ...fields });
-const delivery: WebhookJob = {
-  subscriptionId: 'e1',
-  messageId: 'msg_1',
-  type: 'article.published',
-  articleId: 'a1',
-  version: 2,
-  body: '{"n":1}',
-};
+const delivery = webhookJob({ body: '{"n":1}' });
 
 const job = (data: unknown, counts: { attemptsMade?: number; attemptsStarted?: number } = {}) => {
   const updates: WebhookJob[] = [];

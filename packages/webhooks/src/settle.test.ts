@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { WebhookJob } from './jobs.js';
 import { settleFirstAttempt } from './settle.js';
+import { webhookJob } from './testing.js';
 
-const delivery: WebhookJob = {
-  subscriptionId: 'e1',
-  messageId: 'msg_1',
-  type: 'article.published',
-  articleId: 'a1',
-  version: 2,
-  body: '{}',
-};
+const delivery = webhookJob();
 const retry = { delayMs: (attemptsMade: number, retryAfterMs?: number) => Math.max(attemptsMade * 1_000, retryAfterMs ?? 0) };
 
 describe('settleFirstAttempt', () => {

@@ -1,6 +1,6 @@
-/** Fixtures for this package's unit tests: a webhook subscription and a batch job. Not exported from the package. */
+/** Fixtures for this package's unit tests: a webhook subscription, a delivery and a batch job. Not exported from the package. */
 import type { WebhookSubscription } from '@syndicate/contracts';
-import type { WebhookBatchJob } from './jobs.js';
+import type { WebhookBatchJob, WebhookJob } from './jobs.js';
 
 /** A live webhook endpoint `id` (https://<id>.example/in, four slots); `fields` override any of it. */
 export const webhookEndpoint = (id = 'e1', fields: Partial<WebhookSubscription> = {}): WebhookSubscription => ({
@@ -26,4 +26,15 @@ export const batchJob = (
   body: JSON.stringify({ type }),
   attempts,
   endpoints: ids.map((id) => ({ subscriptionId: id, messageId: `msg_${id}` })),
+});
+
+/** Endpoint e1's delivery msg_1 of article a1 (version 2); `fields` override any of it. */
+export const webhookJob = (fields: Partial<WebhookJob> = {}): WebhookJob => ({
+  subscriptionId: 'e1',
+  messageId: 'msg_1',
+  type: 'article.published',
+  articleId: 'a1',
+  version: 2,
+  body: '{}',
+  ...fields,
 });
