@@ -3,11 +3,11 @@
 // benchmarks and scripts). The workspace packages are bundled in; third-party dependencies stay external
 // (BullMQ, for one, reads its Lua scripts from its own folder at run time) and come from node_modules.
 // Code shared by several entry points goes into chunks once (splitting), so the image carries it once.
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { root, workspaces } from './workspaces.mjs';
 
-const root = join(import.meta.dirname, '..');
 const outdir = join(root, 'dist');
 
 /** Entry point → source: what `node dist/<name>.js` runs. */
@@ -20,10 +20,7 @@ export const ENTRY_POINTS = {
   start: 'scripts/start.ts',
 };
 
-const manifests = [
-  root,
-  ...['packages', 'services'].flatMap((dir) => readdirSync(join(root, dir)).map((name) => join(root, dir, name))),
-].map((dir) => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')));
+const manifests = [JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')), ...workspaces().map((w) => w.manifest)];
 const external = manifests.flatMap((m) => Object.keys(m.dependencies ?? {})).filter((name) => !name.startsWith('@syndicate/'));
 
 const started = performance.now();
