@@ -7,6 +7,7 @@ import type { ApiDeps } from '../deps.js';
 import { OPS_BOARD_PATH } from '../ops-board.js';
 import { CONSOLE_COOKIE, ConsoleAuth } from './console-auth.js';
 import { DeadLetterTopics } from './dead-letter-topics.js';
+import { escapeHtml, hidden, htmlPage } from './html.js';
 import { JourneyReader } from './journey.js';
 import { OverviewSampler } from './overview-sampler.js';
 import { partnerRoutes } from './partner-routes.js';
@@ -39,17 +40,9 @@ type PageName = keyof typeof PAGES;
 // Scripts and styles from here only; nothing inline, no framing.
 const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'";
-const hidden = { schema: { hide: true } };
 const HUB_FORMATS = ['rss', 'atom', 'json'] as const;
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-function layout(title: string, body: string, head = ''): string {
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)} · Syndicate console</title><link rel="stylesheet" href="/console/assets/console.css">${head}</head>
-<body>${body}</body></html>`;
-}
+const layout = (title: string, body: string, head = '') => htmlPage(`${title} · Syndicate console`, body, head);
 
 function signInPage(failed: boolean): string {
   return layout(

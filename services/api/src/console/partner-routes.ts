@@ -2,6 +2,7 @@ import type {} from '@fastify/cookie'; // its request.cookies and unsignCookie
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiDeps } from '../deps.js';
 import { CSRF_HEADER } from './console-auth.js';
+import { escapeHtml, hidden, htmlPage } from './html.js';
 import type { PartnerPortal, PartnerSession } from './partner-portal.js';
 import { sameSecret } from './sessions.js';
 import type { SignInThrottle } from './sign-in-throttle.js';
@@ -10,17 +11,10 @@ export const PARTNER_COOKIE = 'syndicate_partner';
 const PARTNER_PATH = '/console/partner';
 // As the console's: scripts and styles from here only, no framing; and the page's address never leaves as a Referer.
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'";
-const hidden = { schema: { hide: true } };
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 /** The first characters of an attempt's error: enough to tell what went wrong, never a whole answer. */
 const ERROR_EXCERPT_CHARS = 200;
 
-function page(title: string, body: string, head = ''): string {
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)} · Syndicate</title><link rel="stylesheet" href="/console/assets/console.css">${head}</head>
-<body>${body}</body></html>`;
-}
+const page = (title: string, body: string, head = '') => htmlPage(`${title} · Syndicate`, body, head);
 
 const noAccess = page(
   'Partner deliveries',
