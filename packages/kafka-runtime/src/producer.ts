@@ -1,5 +1,5 @@
 import type { KafkaRecord } from '@syndicate/contracts';
-import { type Kafka, Partitioners, type Producer, type RetryOptions } from 'kafkajs';
+import { type Kafka, type Message, Partitioners, type Producer, type RecordMetadata, type RetryOptions } from 'kafkajs';
 import { isInfrastructureError, succeeded } from './results.js';
 
 /**
@@ -39,6 +39,14 @@ interface SendState {
 
 type Records = Array<Omit<KafkaRecord, 'value'> & { value: Buffer | string | null }>;
 
+/** Where the broker wrote one record of a send. */
+export interface ProducedRecord {
+  topic: string;
+  partition: number;
+  /** Int64, as a decimal string (kafkajs' convention). */
+  offset: string;
+}
+
 /**
  * Sends records keyed by article id, so every event of one article lands on one partition, in order.
  * Idempotent: a retried send after a lost acknowledgement is not written twice.
@@ -51,6 +59,11 @@ type Records = Array<Omit<KafkaRecord, 'value'> & { value: Buffer | string | nul
 export class KeyedProducer {
   private producer?: Producer;
   private connected?: Promise<void>;
+  /**
+   * The partition kafkajs' partitioner chose for each message object of a send: the broker answers with the first
+   * offset it gave each partition, and a message's offset is that plus its place among its partition's messages.
+   */
+  private readonly partitionOf = new WeakMap<Message, number>();
 
   constructor(
     private readonly kafka: Kafka,
@@ -61,7 +74,14 @@ export class KeyedProducer {
     return this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
-      createPartitioner: Partitioners.DefaultPartitioner,
+      createPartitioner: () => {
+        const choose = Partitioners.DefaultPartitioner();
+        return (args) => {
+          const partition = choose(args);
+          this.partitionOf.set(args.message, partition);
+          return partition;
+        };
+      },
       ...(this.options.retry ? { retry: this.options.retry } : {}),
     });
   }
@@ -79,8 +99,8 @@ export class KeyedProducer {
     return this.connected;
   }
 
-  /** Resolves once every replica the topic requires has the records. */
-  async send(topic: string, records: Records): Promise<void> {
+  /** Resolves once every replica the topic requires has the records, with where each was written, in their order. */
+  async send(topic: string, records: Records): Promise<ProducedRecord[]> {
     const { knownDown, sendTimeoutMs } = this.options;
     if (knownDown?.()) throw new BusUnavailableError('the message bus is down: nothing was sent');
     const used: SendState = {};
@@ -107,7 +127,7 @@ export class KeyedProducer {
   }
 
   /** `used` learns which kafkajs producer the send went through, and tells it when its caller gave up. */
-  private async sendNow(topic: string, records: Records, used: SendState): Promise<void> {
+  private async sendNow(topic: string, records: Records, used: SendState): Promise<ProducedRecord[]> {
     try {
       await this.start();
     } catch (error) {
@@ -116,20 +136,42 @@ export class KeyedProducer {
     if (used.abandoned) throw new BusUnavailableError('given up while connecting: nothing was sent');
     const producer = this.producer as Producer;
     used.producer = producer;
+    const produced: ProducedRecord[] = [];
     try {
       for (const chunk of bySize(records, MAX_SEND_BYTES)) {
-        await producer.send({
+        const messages: Message[] = chunk.map((r) => ({ key: r.key, value: r.value, headers: r.headers }));
+        const written = await producer.send({
           topic,
           acks: -1,
           ...(this.options.sendTimeoutMs !== undefined ? { timeout: this.options.sendTimeoutMs } : {}),
-          messages: chunk.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
+          messages,
         });
+        produced.push(...this.positions(topic, messages, written));
       }
+      return produced;
     } catch (error) {
       if (!isInfrastructureError(error)) throw error; // the records' fault (too large, say): not the broker's
       this.retire(producer);
       throw unavailable(error);
     }
+  }
+
+  /**
+   * Each message's partition and offset. kafkajs sends a partition's messages of one send as one batch, in the order
+   * given, and the broker numbers a batch's records from the `baseOffset` it answers for that partition.
+   */
+  private positions(topic: string, messages: Message[], written: RecordMetadata[]): ProducedRecord[] {
+    const base = new Map(written.map((w) => [w.partition, BigInt(w.baseOffset ?? w.offset ?? '-1')]));
+    const next = new Map<number, bigint>();
+    return messages.map((message) => {
+      const partition = this.partitionOf.get(message);
+      const first = partition === undefined ? undefined : base.get(partition);
+      if (partition === undefined || first === undefined || first < 0n)
+        throw new Error(`the broker did not say where a record of ${topic} was written`);
+      const offset = next.get(partition) ?? first;
+      next.set(partition, offset + 1n);
+      return { topic, partition, offset: offset.toString() };
+    });
   }
 
   /** Forgets a producer (once), disconnecting it in the background; the next send makes a new one. */

@@ -184,14 +184,14 @@ export class SubscriptionWriter {
     private readonly keyring?: Keyring,
   ) {}
 
-  put(subscription: Subscription): Promise<void> {
+  async put(subscription: Subscription): Promise<void> {
     const record = this.keyring ? sealSubscription(subscription, this.keyring) : subscription;
-    return this.producer.send(this.topic, [{ key: subscription.id, value: JSON.stringify(record), headers: {} }]);
+    await this.producer.send(this.topic, [{ key: subscription.id, value: JSON.stringify(record), headers: {} }]);
   }
 
   /** A tombstone: compaction eventually removes the record altogether. */
-  delete(id: string): Promise<void> {
-    return this.producer.send(this.topic, [{ key: id, value: null, headers: {} }]);
+  async delete(id: string): Promise<void> {
+    await this.producer.send(this.topic, [{ key: id, value: null, headers: {} }]);
   }
 }
 

@@ -38,7 +38,7 @@ export interface EndpointCallerOptions {
   /** Writes the disabled endpoint to the subscriptions topic (a SubscriptionWriter). */
   writer: { put(subscription: Subscription): Promise<void> };
   /** Tells operators on `operationsTopic` (a KeyedProducer). */
-  producer: { send(topic: string, records: Array<{ key: string; value: string; headers: Record<string, string> }>): Promise<void> };
+  producer: { send(topic: string, records: Array<{ key: string; value: string; headers: Record<string, string> }>): Promise<unknown> };
   operationsTopic: string;
   keyPrefix: string;
   /** An endpoint failing for this long is disabled. */

@@ -34,7 +34,7 @@ describe('EnricherService', () => {
       producer: KeyedProducer;
       handleMany: (events: ArticleEvent[]) => Promise<Array<{ kind: string }>>;
     };
-    const send = vi.spyOn(producer, 'send').mockResolvedValue();
+    const send = vi.spyOn(producer, 'send').mockResolvedValue([]);
     const events: ArticleEvent[] = [
       { type: 'article.published', data: article('a') },
       { type: 'article.withdrawn', data: { id: 'b', version: 2, withdrawnAt: new Date().toISOString() } },

@@ -3,7 +3,8 @@
  * call at once over one auto-pipelined Redis connection). Properties: the end state is what one at a time gives
  * (each article's latest version in the feeds, a withdrawn one out of them, a stale version dropped, one webhook
  * batch job per article version still live), and a batch that fails part-way (Redis dropping a connection under
- * one article) is redone without losing or doubling anything.
+ * one article) is redone without losing or doubling anything. Where each version's partner message was written is
+ * recorded, and each recorded partition and offset holds that very message in the partner topic.
  */
 import { parseConfig } from '@syndicate/config';
 import { type EnrichedRecord, newEventAttributes, type Subscription, toKafkaRecord, topicNames } from '@syndicate/contracts';
@@ -139,6 +140,31 @@ describe('fan-out in batches', () => {
     );
     // Every live version reached the partner (at least once: the retried batch may send its messages again).
     await eventually(() => (expectedLive.every((a) => partner.messages.some((m) => m.key === a)) ? true : undefined), 20_000, 'partner');
+
+    // Every recorded offset holds the message of that article, version and event in the topic (the batch redone
+    // after the failure may have sent some twice: both copies are in the topic, and both recorded).
+    const recorded = new Map<string, Awaited<ReturnType<typeof fanout.partnerOffsets.list>>>();
+    for (const articleId of [...expectedLive, 'gone']) recorded.set(articleId, await fanout.partnerOffsets.list(articleId));
+    const atOffset = (partition: number, offset: string) => partner.messages.find((m) => m.partition === partition && m.offset === offset);
+    await eventually(
+      () => ([...recorded.values()].flat().every((o) => atOffset(o.partition, o.offset)) ? true : undefined),
+      20_000,
+      'every recorded offset read back from the partner topic',
+    );
+    for (const [articleId, offsets] of recorded) {
+      expect(offsets.length, articleId).toBeGreaterThan(0);
+      for (const o of offsets) {
+        expect(o.topic).toBe(topics.partner('wire'));
+        expect(atOffset(o.partition, o.offset), `${articleId} v${o.version}`).toMatchObject({
+          key: articleId,
+          headers: { ce_type: o.type, 'syndicate-version': String(o.version) },
+        });
+      }
+    }
+    // Newest first: the last version sent is at the head; 'gone' ends withdrawn, the stale 'late' v1 never went.
+    expect(recorded.get('multi')?.[0]?.version).toBe(3);
+    expect(recorded.get('gone')?.[0]).toMatchObject({ version: 2, type: 'article.withdrawn' });
+    expect(recorded.get('late')?.map((o) => o.version)).not.toContain(1);
     await partner.stop();
   });
 });

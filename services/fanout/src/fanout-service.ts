@@ -11,7 +11,7 @@ import {
   type WebhookSubscription,
 } from '@syndicate/contracts';
 import { iptcVocabulary } from '@syndicate/enrichment/iptc';
-import { announceFeedChanges, FeedStore } from '@syndicate/feed-store';
+import { announceFeedChanges, FeedStore, type PartnerOffset, PartnerOffsetLog } from '@syndicate/feed-store';
 import type { KafkaMessage } from '@syndicate/kafka-runtime';
 import {
   ConsumerLoop,
@@ -107,6 +107,8 @@ export class FanoutService {
   private backfillWorker?: Worker;
   private readonly embargoes: EmbargoHold;
   private readonly deliveries: DeliveryTracker;
+  /** Where each article version's partner messages were written (the console's journey reads them). */
+  readonly partnerOffsets: PartnerOffsetLog;
   private readonly locks: ArticleLocks;
   /** Partner topics made (or being made) by this process: articles handled at once share one creation. */
   private readonly partnerTopics = new Map<string, Promise<void>>();
@@ -156,6 +158,7 @@ export class FanoutService {
     this.embargoes = new EmbargoHold(redis, this.embargoQueue, config.REDIS_KEY_PREFIX);
     this.batchQueue = this.queues.get(WEBHOOK_BATCH_QUEUE);
     this.deliveries = new DeliveryTracker(redis, config.REDIS_KEY_PREFIX);
+    this.partnerOffsets = new PartnerOffsetLog(redis, config.REDIS_KEY_PREFIX);
     this.locks = new ArticleLocks(redis, config.REDIS_KEY_PREFIX);
     this.registry = new SubscriptionRegistry({ kafka: this.kafka, topic: this.topics.subscriptions, logger });
     this.metrics = createMetricsRegistry('fanout');
@@ -230,11 +233,14 @@ export class FanoutService {
     const subscribers = matched ? this.registry.match(matched, this.broaderOf) : [];
 
     await this.enqueueWebhooks(record, webhookEndpoints(record.type, subscribers));
-    await this.sendToPartners(record, subscribers);
-    const changedFeeds =
+    const sent = await this.sendToPartners(record, subscribers);
+    // Where the partner messages went is written beside the feed write, in the same pipelined round trip.
+    const [changedFeeds] = await Promise.all([
       record.type === 'article.withdrawn'
-        ? await this.feeds.withdraw(id, version, new Date(record.withdrawnAt))
-        : await this.feeds.put(record, ...feedsFor(subscribers));
+        ? this.feeds.withdraw(id, version, new Date(record.withdrawnAt))
+        : this.feeds.put(record, ...feedsFor(subscribers)),
+      this.partnerOffsets.record(id, sent),
+    ]);
     for (const slug of changedFeeds) changed.add(slug);
     return ok();
   }
@@ -277,7 +283,7 @@ export class FanoutService {
             await this.enqueueWebhooks(record, webhookEndpoints(record.type, [subscription]));
             break;
           case 'partner-queue':
-            await this.sendToPartners(record, [subscription]);
+            await this.partnerOffsets.record(record.article.id, await this.sendToPartners(record, [subscription]));
             break;
           case 'feed':
             if (await this.feeds.file(record, subscription.slug)) changed.add(subscription.slug);
@@ -314,10 +320,14 @@ export class FanoutService {
     this.fannedOut.inc({ channel: 'webhook' }, endpoints.length);
   }
 
-  /** One message per partner and format, keyed by article id, in the partner's format (see partnerMessages). */
-  private async sendToPartners(record: EnrichedRecord, subscribers: Subscription[]) {
+  /**
+   * One message per partner and format, keyed by article id, in the partner's format (see partnerMessages). Returns
+   * where each was written, for the record the journey reads.
+   */
+  private async sendToPartners(record: EnrichedRecord, subscribers: Subscription[]): Promise<PartnerOffset[]> {
     const messages = partnerMessages(record, subscribers, (partnerId) => this.topics.partner(partnerId));
-    for (const { topic, message } of messages) {
+    const sent: PartnerOffset[] = [];
+    for (const { topic, partnerId, format, message } of messages) {
       // Clusters often refuse to auto-create topics: make each partner's once, on first use.
       let made = this.partnerTopics.get(topic);
       if (!made) {
@@ -326,9 +336,13 @@ export class FanoutService {
         made.catch(() => this.partnerTopics.delete(topic)); // tried again by the next article
       }
       await made;
-      await this.partnerSends.send(topic, [message]);
+      const written = await this.partnerSends.send(topic, [message]);
+      const at = new Date().toISOString(); // acknowledged
+      for (const { partition, offset } of written)
+        sent.push({ version: recordVersion(record), type: record.type, partnerId, format, topic, partition, offset, at });
     }
     this.fannedOut.inc({ channel: 'partner' }, messages.length);
+    return sent;
   }
 
   async start(): Promise<void> {
