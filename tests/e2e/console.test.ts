@@ -3,7 +3,8 @@
  * browser) over the whole pipeline on the real Kafka and Redis: without a session it sends you to sign-in; signed
  * in with the admin token it holds an HttpOnly, SameSite=Strict session cookie; an action without the CSRF token
  * is refused; the seed's journey fills in live (no reload) as it goes through enrichment, the feeds, the webhooks
- * and the partner topic; pausing an endpoint holds its delivery until it is resumed; a dead letter is redriven.
+ * and the partner topic (with the partition and offset that really hold its message there); pausing an endpoint holds
+ * its delivery until it is resumed; a dead letter is redriven.
  * A partner link opens one endpoint's deliveries to its partner (and nothing else), who replays a dead letter with
  * its session's CSRF token; rotating or revoking the link ends it.
  * Every page is screenshot into test-artifacts/console/ and checked with axe-core: no serious or critical issue.
@@ -18,7 +19,7 @@ import { deadLetterTopic, newEventAttributes, toKafkaRecord, topicNames } from '
 import { DeliveryConfig, DeliveryService } from '@syndicate/delivery';
 import { EnricherConfig, EnricherService } from '@syndicate/enricher';
 import { FanoutConfig, FanoutService } from '@syndicate/fanout';
-import { KeyedProducer } from '@syndicate/kafka-runtime';
+import { KeyedProducer, readTopicToEnd } from '@syndicate/kafka-runtime';
 import { cleanRedis, eventually, isolation, startWebhookReceiver, testKafka, testLogger, testRedis } from '@syndicate/test-support';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -194,6 +195,22 @@ describe("the operators' console", () => {
     await page.locator('#journey-feeds', { hasText: 'world' }).waitFor({ timeout: STEP_MS });
     await page.locator('#journey-webhooks tr', { hasText: ids.steady }).filter({ hasText: '204' }).waitFor({ timeout: STEP_MS });
     await page.locator('#journey-partners', { hasText: 'acme' }).waitFor({ timeout: STEP_MS });
+    const written = page.locator('#journey-partner-offsets tbody tr', { hasText: 'acme (native)' });
+    await written.first().waitFor({ timeout: STEP_MS });
+    // The row's partition and offset hold the seed's message in acme's topic, read back from Kafka.
+    const [version, type, , topic, partition, offset] = await written.first().locator('td').allTextContents();
+    expect(topic).toBe(topicNames(iso.topicPrefix).partner('acme'));
+    const held: Array<{ key?: string; version?: string; type?: string }> = [];
+    await readTopicToEnd(testKafka(), topic ?? '', ({ partition: p, messages }) => {
+      for (const m of messages)
+        if (String(p) === partition && m.offset === offset)
+          held.push({
+            key: m.key?.toString(),
+            version: m.headers?.['syndicate-version']?.toString(),
+            type: m.headers?.ce_type?.toString(),
+          });
+    });
+    expect(held).toEqual([{ key: seed.id, version, type }]);
     expect(await page.locator('#journey-entities span').count()).toBeGreaterThan(0);
     expect(await page.locator('#journey-topics span').count()).toBeGreaterThan(0);
     expect(await page.locator('#journey-state').textContent()).toContain('Live');

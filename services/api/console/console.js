@@ -181,6 +181,12 @@
           j.partners.map((p) => [p.partnerId, p.topic]),
           'journey-partners',
         ),
+        table(
+          'Partner messages (where each version was written)',
+          ['version', 'event', 'partner', 'topic', 'partition', 'offset', 'written'],
+          j.partnerMessages.map((m) => [m.version, m.type, `${m.partnerId} (${m.format})`, m.topic, m.partition, m.offset, when(m.at)]),
+          'journey-partner-offsets',
+        ),
       );
     };
     const open = async (q) => {

@@ -1,5 +1,5 @@
 import { type ArticleEventType, underEmbargo } from '@syndicate/contracts';
-import { FeedStore } from '@syndicate/feed-store';
+import { FeedStore, type PartnerOffset, PartnerOffsetLog } from '@syndicate/feed-store';
 import { matchesFilter } from '@syndicate/subscriptions';
 import { type Attempt, webhookMessageId } from '@syndicate/webhooks';
 import type { ApiDeps } from '../deps.js';
@@ -33,16 +33,23 @@ export interface Journey {
   } | null;
   feeds: string[];
   webhooks: Array<{ endpointId: string; url: string; paused: boolean; disabled: boolean; deliveries: JourneyDelivery[] }>;
-  /** Partner queues whose filter takes the stored version (their topics' offsets are not looked up). */
+  /** Partner queues whose filter takes the stored version. */
   partners: Array<{ subscriptionId: string; partnerId: string; topic: string }>;
+  /**
+   * Every message the fanout wrote to a partner topic for this story, by version (oldest first): the partition and
+   * offset the broker gave it. Kept a week, the last 200.
+   */
+  partnerMessages: PartnerOffset[];
 }
 
 /** Builds a story's journey on request; every part is read from where the pipeline already keeps it. */
 export class JourneyReader {
   private readonly feedStore: FeedStore;
+  private readonly partnerOffsets: PartnerOffsetLog;
 
   constructor(private readonly deps: ApiDeps) {
     this.feedStore = new FeedStore({ redis: deps.redis, keyPrefix: deps.config.REDIS_KEY_PREFIX });
+    this.partnerOffsets = new PartnerOffsetLog(deps.redis, deps.config.REDIS_KEY_PREFIX);
   }
 
   /** An article id as given, or the newest article in the `all` feed whose headline contains the words. */
@@ -56,10 +63,11 @@ export class JourneyReader {
   }
 
   async read(id: string): Promise<Journey> {
-    const [latestVersion, stored, feeds] = await Promise.all([
+    const [latestVersion, stored, feeds, partnerOffsets] = await Promise.all([
       this.deps.versions.latest(id),
       this.feedStore.get(id),
       this.feedStore.feedsOf(id),
+      this.partnerOffsets.list(id),
     ]);
     const record = stored?.record ?? null;
     const versions = Math.max(latestVersion, stored?.version ?? 0);
@@ -123,6 +131,8 @@ export class JourneyReader {
       feeds,
       webhooks,
       partners,
+      // The log is newest first; the page reads a story from its first version on.
+      partnerMessages: partnerOffsets.reverse(),
     };
   }
 }
