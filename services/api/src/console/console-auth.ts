@@ -2,7 +2,7 @@ import type {} from '@fastify/cookie'; // its request.cookies and unsignCookie
 import type { FastifyRequest } from 'fastify';
 import type { ApiDeps } from '../deps.js';
 import { PartnerPortal } from './partner-portal.js';
-import { type ConsoleSession, ConsoleSessions, cookieSigningKey, sameSecret } from './sessions.js';
+import { type ConsoleSession, ConsoleSessions, cookieSigningKey, sameSecret, sessionFingerprint } from './sessions.js';
 
 export const CONSOLE_COOKIE = 'syndicate_console';
 /** The header the console's pages send the session's CSRF token in (forms send it as the `_csrf` field). */
@@ -17,9 +17,14 @@ export class ConsoleAuth {
   readonly signingKey: string;
 
   constructor(deps: ApiDeps) {
-    this.sessions = new ConsoleSessions(deps.redis, deps.config.REDIS_KEY_PREFIX, deps.config.CONSOLE_SESSION_TTL_SECONDS);
-    this.partners = new PartnerPortal(deps.redis, deps.config.REDIS_KEY_PREFIX, deps.config.CONSOLE_SESSION_TTL_SECONDS);
     this.signingKey = cookieSigningKey(deps.config.SYNDICATE_SECRET_KEY, deps.config.SYNDICATE_ADMIN_TOKEN);
+    this.sessions = new ConsoleSessions(
+      deps.redis,
+      deps.config.REDIS_KEY_PREFIX,
+      deps.config.CONSOLE_SESSION_TTL_SECONDS,
+      sessionFingerprint(this.signingKey),
+    );
+    this.partners = new PartnerPortal(deps.redis, deps.config.REDIS_KEY_PREFIX, deps.config.CONSOLE_SESSION_TTL_SECONDS);
   }
 
   /** The request's session, or null: no cookie, a cookie whose signature fails, or a session expired or revoked. */

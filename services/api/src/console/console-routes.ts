@@ -63,7 +63,8 @@ function appPage(page: PageName, csrf: string): string {
   return layout(
     PAGES[page],
     `<header><nav aria-label="Console">${nav}<a href="${OPS_BOARD_PATH}">Queues (bull-board)</a></nav>
-<form method="post" action="/console/sign-out" class="sign-out"><input type="hidden" name="_csrf" value="${escapeHtml(csrf)}"><button type="submit">Sign out</button></form></header>
+<div class="sessions"><form method="post" action="/console/sign-out" class="sign-out"><input type="hidden" name="_csrf" value="${escapeHtml(csrf)}"><button type="submit">Sign out</button></form>
+<form method="post" action="/console/sign-out-all" class="sign-out"><input type="hidden" name="_csrf" value="${escapeHtml(csrf)}"><button type="submit">Sign out all sessions</button></form></div></header>
 <main id="app" data-page="${page || 'overview'}"><h1>${PAGES[page]}</h1></main>
 <script src="/console/assets/uPlot.iife.min.js"></script><script src="/console/assets/dom.js"></script><script src="/console/assets/console.js"></script>`,
     `<meta name="csrf-token" content="${escapeHtml(csrf)}"><link rel="stylesheet" href="/console/assets/uPlot.min.css">`,
@@ -78,6 +79,8 @@ function appPage(page: PageName, csrf: string): string {
 /** Event streams one session may hold open (a few pages and tabs), and all sessions together. */
 const MAX_STREAMS_PER_SESSION = 8;
 const MAX_STREAMS = 200;
+/** How often an open event stream checks that its session still exists (a GET per stream: 40 a second at most). */
+const SESSION_CHECK_MS = 5_000;
 
 export function consoleRoutes(app: FastifyInstance, deps: ApiDeps, auth: ConsoleAuth): void {
   const adminCall = async (method: 'GET' | 'POST' | 'PATCH', url: string, body?: unknown) => {
@@ -103,6 +106,16 @@ export function consoleRoutes(app: FastifyInstance, deps: ApiDeps, auth: Console
   const deadLetterTopics = new DeadLetterTopics(deps);
   const feedStore = new FeedStore({ redis: deps.redis, keyPrefix: deps.config.REDIS_KEY_PREFIX });
   app.addHook('onReady', async () => sampler.start());
+  // A changed admin token or secret key voids earlier sessions' cookies; this deletes the sessions themselves.
+  app.addHook('onReady', async () => {
+    try {
+      const revoked = await auth.sessions.revokeStale();
+      if (revoked > 0) app.log.info({ revoked }, 'console sessions of an earlier admin token or secret key revoked');
+    } catch (error) {
+      // Not worth refusing to start over: their cookies no longer verify, and they expire on their own.
+      app.log.warn({ err: error }, 'could not revoke console sessions of an earlier admin token or secret key');
+    }
+  });
   // Open event streams would hold the server's close for ever: they end first.
   const streams = new Set<import('node:http').ServerResponse>();
   /** Open streams per session id. */
@@ -178,6 +191,12 @@ export function consoleRoutes(app: FastifyInstance, deps: ApiDeps, auth: Console
   app.post('/console/sign-out', guarded, async (request, reply) => {
     const found = sessions.get(request);
     if (found) await auth.sessions.revoke(found.id);
+    return reply.clearCookie(CONSOLE_COOKIE, { path: '/' }).redirect('/console/sign-in', 303);
+  });
+  // Every operator's session, this one's included: for a token thought leaked, or a lost laptop.
+  app.post('/console/sign-out-all', guarded, async (request, reply) => {
+    const revoked = await auth.sessions.revokeAll();
+    request.log.warn({ revoked }, 'every console session signed out');
     return reply.clearCookie(CONSOLE_COOKIE, { path: '/' }).redirect('/console/sign-in', 303);
   });
 
@@ -388,10 +407,18 @@ export function consoleRoutes(app: FastifyInstance, deps: ApiDeps, auth: Console
         : undefined;
     // A comment every 15 s keeps proxies from closing an idle stream.
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    // A stream outlives no sign-out: once its session is gone (signed out, all signed out, expired), it ends.
+    const sessionCheck = setInterval(() => {
+      auth.sessions.get(sessionId).then(
+        (session) => session ?? res.end(),
+        () => {}, // Redis away: checked again next time
+      );
+    }, SESSION_CHECK_MS);
     const close = () => {
       sampler.off('sample', onSample);
       clearInterval(journeyTimer);
       clearInterval(keepAlive);
+      clearInterval(sessionCheck);
     };
     request.raw.on('close', () => {
       close();

@@ -11,15 +11,26 @@ export interface ConsoleSession {
  * Console sessions in Redis, so that one can be revoked (sign-out deletes it) and every API process sees the same
  * ones. The cookie carries only the session id, signed by @fastify/cookie; the session expires in Redis after
  * `ttlSeconds` whatever the cookie says.
+ *
+ * Each session's key holds the fingerprint of the key that signs the cookies (`console:session:<fingerprint>:<id>`),
+ * which changes with the admin token or the secret key: a session is found only under the current fingerprint, and
+ * `revokeStale` (at start-up) deletes those of any other, so a rotation ends every earlier session for real rather
+ * than leaving it in Redis until it expires.
  */
 export class ConsoleSessions {
+  private readonly prefix: string;
+
   constructor(
     private readonly redis: Redis,
-    private readonly keyPrefix: string,
+    keyPrefix: string,
     readonly ttlSeconds: number,
-  ) {}
+    /** `sessionFingerprint` of the cookie signing key: never the token itself. */
+    private readonly fingerprint: string,
+  ) {
+    this.prefix = `${keyPrefix}console:session:`;
+  }
 
-  private key = (id: string) => `${this.keyPrefix}console:session:${id}`;
+  private key = (id: string) => `${this.prefix}${this.fingerprint}:${id}`;
 
   async create(): Promise<{ id: string; session: ConsoleSession }> {
     const id = randomBytes(32).toString('base64url');
@@ -36,6 +47,49 @@ export class ConsoleSessions {
   async revoke(id: string): Promise<void> {
     await this.redis.del(this.key(id));
   }
+
+  /**
+   * Deletes the sessions made under another admin token or secret key (and any of the key format before
+   * fingerprints); returns how many. Every API process does it when it starts: during a rolling change of the
+   * token, a process still on the old one loses its sessions as the new ones start, which is the point.
+   */
+  revokeStale(): Promise<number> {
+    const current = `${this.prefix}${this.fingerprint}:`;
+    return this.deleteMatching((key) => !key.startsWith(current));
+  }
+
+  /** "Sign out all sessions": every operator's session, this one's included (partner sessions are apart). */
+  revokeAll(): Promise<number> {
+    return this.deleteMatching(() => true);
+  }
+
+  /** SCAN over the sessions' prefix, a bounded batch at a time, never KEYS (which blocks Redis on a large keyspace). */
+  private async deleteMatching(doomed: (key: string) => boolean): Promise<number> {
+    const pattern = `${globEscape(this.prefix)}*`;
+    let deleted = 0;
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', SCAN_BATCH);
+      cursor = next;
+      const gone = keys.filter(doomed);
+      if (gone.length > 0) deleted += await this.redis.unlink(...gone);
+    } while (cursor !== '0');
+    return deleted;
+  }
+}
+
+/** Keys SCAN looks at per call: each call, and the UNLINK of what it found, is short. */
+const SCAN_BATCH = 500;
+
+/** A key prefix as a literal in a SCAN MATCH pattern (a prefix may hold `*`, `?`, `[` or `\`). */
+const globEscape = (s: string) => s.replace(/[*?[\]\\]/g, '\\$&');
+
+/**
+ * What a session's key holds of the cookie signing key: a short hash of it, which changes whenever the key does
+ * (so with the admin token or the secret key) and tells nothing of either.
+ */
+export function sessionFingerprint(signingKey: string): string {
+  return createHash('sha256').update(`syndicate console session fingerprint\n${signingKey}`).digest('hex').slice(0, 16);
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
