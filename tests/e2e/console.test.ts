@@ -6,7 +6,7 @@
  * and the partner topic (with the partition and offset that really hold its message there); pausing an endpoint holds
  * its delivery until it is resumed; a dead letter is redriven.
  * A partner link opens one endpoint's deliveries to its partner (and nothing else), who replays a dead letter with
- * its session's CSRF token; rotating or revoking the link ends it.
+ * its session's CSRF token; rotating or revoking the link ends it. The API docs page works under its own CSP.
  * Every page is screenshot into test-artifacts/console/ and checked with axe-core: no serious or critical issue.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -471,8 +471,33 @@ describe("the operators' console", () => {
     await context.close();
   });
 
+  it('shows the API docs (Swagger UI) under their own Content-Security-Policy: nothing blocked, "Try it out" reaches the API', async () => {
+    const context = await browser.newContext({ baseURL: api.url });
+    const docs = await context.newPage();
+    // Every violation the page meets, reported by the browser itself.
+    await docs.addInitScript(() => {
+      const seen: string[] = [];
+      Object.assign(globalThis, { cspViolations: seen });
+      const { document } = globalThis as unknown as {
+        document: { addEventListener(type: string, listener: (e: { violatedDirective: string; blockedURI: string }) => void): void };
+      };
+      document.addEventListener('securitypolicyviolation', (e) => seen.push(`${e.violatedDirective} ${e.blockedURI}`));
+    });
+    const answer = await docs.goto('/docs');
+    expect(answer?.headers()['content-security-policy']).toMatch(/^default-src 'none'; script-src 'self';/);
+    const health = docs.locator('.opblock', { hasText: '/healthz' }).first();
+    await health.waitFor({ timeout: STEP_MS });
+    await health.locator('.opblock-summary').click();
+    await health.getByRole('button', { name: 'Try it out' }).click();
+    await health.getByRole('button', { name: 'Execute' }).click();
+    await health.locator('.live-responses-table .response-col_status', { hasText: '200' }).waitFor({ timeout: STEP_MS });
+    expect(await docs.evaluate(() => (globalThis as { cspViolations?: string[] }).cspViolations)).toEqual([]);
+    await docs.screenshot({ path: join(ARTIFACTS, 'api-docs.png') });
+    await context.close();
+  });
+
   it('signs out: the session is revoked', async () => {
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await page.waitForURL(/\/console\/sign-in$/, { timeout: STEP_MS });
     expect((await page.request.get('/console/api/overview')).status()).toBe(401);
     expect((await page.request.get('/ops/queues/api/queues')).status()).toBe(401);

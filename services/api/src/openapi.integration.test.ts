@@ -3,7 +3,7 @@
  * app declares is in it (but the few listed below, with why); it is a well-formed OpenAPI 3.1 document; every request
  * schema it documents is the one enforced (a request it calls invalid is refused with the documented error); and every
  * answer this test gets, on every documented operation, has a documented status and the documented shape. The docs
- * page is served, with its assets, from here.
+ * page is served, with its assets, from here, under a Content-Security-Policy of its own that allows nothing else.
  */
 import { parseConfig } from '@syndicate/config';
 import { cleanRedis, isolation, testLogger, testRedis } from '@syndicate/test-support';
@@ -13,6 +13,7 @@ import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiService } from './api-service.js';
 import { ApiConfig } from './config.js';
+import { DOCS_CSP } from './openapi.js';
 
 const iso = isolation();
 const TOKEN = 'openapi-test-admin-token';
@@ -470,12 +471,31 @@ describe('the docs page', () => {
     const page = await fetch(`${api.url}/docs`);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    // Its own policy: scripts, styles and requests from here alone, nothing inline or evaluated, never framed.
+    const csp = page.headers.get('content-security-policy') ?? '';
+    expect(csp).toBe(DOCS_CSP);
+    const directives = new Map(
+      csp
+        .split(';')
+        .map((d) => d.trim().split(/\s+/) as [string, ...string[]])
+        .map(([name, ...values]) => [name, values]),
+    );
+    expect(directives.get('default-src')).toEqual(["'none'"]);
+    for (const name of ['script-src', 'connect-src']) expect(directives.get(name), name).toEqual(["'self'"]);
+    expect(directives.get('style-src')?.filter((source) => !source.startsWith("'sha256-"))).toEqual(["'self'"]);
+    expect(directives.get('frame-ancestors')).toEqual(["'none'"]);
+    expect(csp).not.toMatch(/unsafe-|https?:|\*/);
     const html = await page.text();
+    // Nothing inline that the policy would block: every script is a file.
+    expect(html).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>/);
+    expect(html).not.toMatch(/<style|\sstyle=|\son[a-z]+=/i);
     const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
     expect(assets.length).toBeGreaterThan(3);
     for (const asset of assets) {
       expect(asset, 'no CDN').not.toMatch(/^(https?:)?\/\//);
-      expect((await fetch(new URL(asset, `${api.url}/docs`))).status, asset).toBe(200);
+      const answer = await fetch(new URL(asset, `${api.url}/docs`));
+      expect(answer.status, asset).toBe(200);
+      expect(answer.headers.get('content-security-policy'), asset).toBe(DOCS_CSP);
     }
     // What the page loads (./json, from the page's initializer): the same document.
     expect(await (await fetch(`${api.url}/docs/json`)).json()).toEqual(document);

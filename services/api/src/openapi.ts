@@ -109,9 +109,27 @@ export function openApiDocument(app: FastifyInstance, baseUrl: () => string): vo
   });
 }
 
+/**
+ * Swagger UI's own policy, on every answer under DOCS_PATH: all it loads is served from here (its scripts and styles,
+ * the document at ./json, and "Try it out" calls to this API), images from here or data: URIs (its CSS icons),
+ * nothing evaluated (its bundle's `Function('return this')` fallbacks are never reached in a browser, which has
+ * `self`), no plugins, no other base URL, never framed. The one inline thing it makes, the <style> inside its top
+ * bar's SVG logo, is allowed by its hash alone (a newer Swagger UI's logo would only lose its colours; the console's
+ * browser test reports any violation).
+ */
+const SWAGGER_LOGO_STYLE = "'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='";
+export const DOCS_CSP =
+  `default-src 'none'; script-src 'self'; style-src 'self' ${SWAGGER_LOGO_STYLE}; img-src 'self' data:; connect-src 'self'; ` +
+  "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
 /** The document at OPENAPI_PATH and Swagger UI at DOCS_PATH, its assets served from node_modules (no CDN). */
 export function serveOpenApi(app: FastifyInstance): void {
-  app.register(swaggerUi, { routePrefix: DOCS_PATH, theme: { title: 'Syndicate API' }, uiConfig: { deepLinking: true } });
+  app.register(swaggerUi, {
+    routePrefix: DOCS_PATH,
+    theme: { title: 'Syndicate API' },
+    uiConfig: { deepLinking: true },
+    staticCSP: DOCS_CSP,
+  });
   const schema = {
     tags: [Tag.operations],
     summary: 'This document: the HTTP API in OpenAPI 3.1, generated from the route schemas',
