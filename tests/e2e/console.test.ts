@@ -392,6 +392,10 @@ describe("the operators' console", () => {
       { timeout: STEP_MS },
     );
     expect(await page.locator('figure canvas').count()).toBe(5);
+    // The lag chart has a line per group, topic and partition (its legend names them), not one total.
+    const lagLines = page.locator('figure', { hasText: 'Consumer lag' }).locator('.u-legend .u-label');
+    expect(await lagLines.filter({ hasText: groups.fanout }).count()).toBeGreaterThan(0);
+    expect(await lagLines.filter({ hasText: groups.enricher }).count()).toBeGreaterThan(0);
     // The deliveries made above carried their stage times: each stage's p50 and p99 are shown.
     for (const stage of ['publish → enriched', 'enriched → fanned out', 'fanned out → delivered', 'publish → delivered']) {
       expect(await page.locator('#stages tr', { hasText: stage }).textContent()).toMatch(/\d+ ms\d+ ms[1-9]/);

@@ -21,6 +21,28 @@
   };
   const when = (iso) => (iso ? new Date(iso).toLocaleTimeString() : '');
 
+  const PALETTE = ['#0b4f8a', '#b35900', '#1d6b2f', '#a11d1d', '#5a2d82', '#006d6d', '#8a6d00', '#6b3d1d'];
+  /**
+   * Lines of a chart whose series are named by the samples themselves (entries of [name, value]): one per name met
+   * in the hour shown; past eight, the seven largest, the rest are added up as one line, so hundreds of endpoints
+   * or partitions still make a readable chart (the tables below list every one).
+   */
+  const keyedLines = (entriesOf) => (samples) => {
+    const totals = new Map();
+    for (const s of samples) for (const [name, value] of entriesOf(s)) totals.set(name, (totals.get(name) ?? 0) + value);
+    const ranked = [...totals].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([name]) => name);
+    // Shown in name order, so the chart is made again only when the set of names changes.
+    const shown = (ranked.length > 8 ? ranked.slice(0, 7) : ranked).sort();
+    const rest = new Set(ranked.slice(shown.length));
+    const valueOf = (s, name) => entriesOf(s).find(([other]) => other === name)?.[1] ?? null;
+    const lines = shown.map((name, n) => [name, (s) => valueOf(s, name), PALETTE[n % PALETTE.length]]);
+    if (rest.size > 0) {
+      const sumOfRest = (s) => entriesOf(s).reduce((sum, [name, value]) => (rest.has(name) ? sum + value : sum), 0);
+      lines.push([`${rest.size} others`, sumOfRest, '#777777']);
+    }
+    return lines;
+  };
+
   // ---- Overview: charts over the last hour, the newest sample's lag and dead letters.
   async function overview() {
     const { json } = await call('GET', '/console/api/overview');
@@ -51,27 +73,38 @@
           ['fanned out → delivered', (s) => s.stages?.delivered?.p99 ?? null, '#1d6b2f'],
         ],
       },
-      { title: 'Dead letters', lines: [['all dead letters', (s) => Object.values(s.deadLetters).reduce((a, b) => a + b, 0), '#a11d1d']] },
-      { title: 'Consumer lag (messages)', lines: [['all groups', (s) => s.lag.reduce((a, l) => a + l.lag, 0), '#5a2d82']] },
+      // A line per dead-letter place and per group, topic and partition: which one grows is the question.
+      { title: 'Dead letters', lines: keyedLines((s) => Object.entries(s.deadLetters)) },
+      {
+        title: 'Consumer lag (messages)',
+        lines: keyedLines((s) => s.lag.map((l) => [`${l.groupId} ${l.topic}[${l.partition}]`, l.lag])),
+      },
     ];
     const plots = series.map(({ title, lines }) => {
       const holder = el('div', { role: 'img', 'aria-label': `${title}, last hour` });
       charts.append(el('figure', {}, el('figcaption', {}, title), holder));
-      const plot = new uPlot(
-        {
-          width: 540,
-          height: 200,
-          series: [{}, ...lines.map(([label, , stroke]) => ({ label, stroke, width: 2 }))],
-          axes: [{}, { size: 50 }],
-        },
-        [[]].concat(lines.map(() => [])),
-        holder,
-      );
-      return { plot, lines };
+      return { holder, lines, plot: null, labels: '' };
     });
     const draw = () => {
-      for (const { plot, lines } of plots) {
-        plot.setData([samples.map((s) => Date.parse(s.at) / 1000), ...lines.map(([, pick]) => samples.map(pick))]);
+      for (const chart of plots) {
+        const lines = typeof chart.lines === 'function' ? chart.lines(samples) : chart.lines;
+        const labels = lines.map(([label]) => label).join('\n');
+        // A new partition or dead-letter place is a new series: the chart is made again (rare).
+        if (labels !== chart.labels) {
+          chart.plot?.destroy();
+          chart.plot = new uPlot(
+            {
+              width: 540,
+              height: 200,
+              series: [{}, ...lines.map(([label, , stroke]) => ({ label, stroke, width: 2 }))],
+              axes: [{}, { size: 50 }],
+            },
+            [[]].concat(lines.map(() => [])),
+            chart.holder,
+          );
+          chart.labels = labels;
+        }
+        chart.plot.setData([samples.map((s) => Date.parse(s.at) / 1000), ...lines.map(([, pick]) => samples.map(pick))]);
       }
       const last = samples[samples.length - 1];
       // The newest sample in which deliveries succeeded: an idle minute does not blank the stage latencies.
