@@ -218,6 +218,35 @@ describe("the operators' console", () => {
     await checkPage(page, 'journey');
   });
 
+  it('lists every version of a story with what became of it: sent, held for its embargo, withdrawn', async () => {
+    const story = { headline: 'Harbour bridge reopens to traffic', body: ['Cars crossed again.'], categories: ['World'] };
+    const first = await call('POST', '/v1/articles', story);
+    const storyId = String(first.json.id);
+    await page.goto('/console/journey');
+    await page.getByLabel('Article id or headline words').fill(storyId);
+    await page.getByRole('button', { name: 'Find' }).click();
+    const versionRow = (version: number) =>
+      page.locator('#journey-versions tbody tr').filter({ has: page.locator(`td:first-child:text-is("${version}")`) });
+    await versionRow(1).filter({ hasText: 'sent' }).waitFor({ timeout: STEP_MS });
+    expect(await versionRow(1).textContent()).toContain(story.headline);
+
+    const embargoUntil = new Date(Date.now() + 3_600_000).toISOString();
+    const update = await call('POST', '/v1/articles', {
+      ...story,
+      id: storyId,
+      headline: 'Harbour bridge reopens, tolls return',
+      embargoUntil,
+    });
+    expect(update.status).toBe(202);
+    await versionRow(2).filter({ hasText: 'held' }).waitFor({ timeout: STEP_MS });
+    expect(await versionRow(2).textContent()).toContain(embargoUntil);
+
+    expect((await call('DELETE', `/v1/articles/${storyId}`)).status).toBe(202);
+    const withdrawal = page.locator('#journey-versions tbody tr', { hasText: 'article.withdrawn' });
+    await withdrawal.filter({ hasText: 'sent' }).waitFor({ timeout: STEP_MS });
+    await page.locator('#journey-state', { hasText: 'Withdrawn' }).waitFor({ timeout: STEP_MS });
+  });
+
   it('pauses an endpoint: its delivery waits until it is resumed', async () => {
     const webhooksPage = await page.context().newPage();
     await webhooksPage.goto('/console/webhooks');

@@ -1,5 +1,6 @@
 import type { ArticleEventType } from '@syndicate/contracts';
 import type { Redis } from '@syndicate/redis-runtime';
+import { ARTICLE_LOG_TTL_SECONDS, ArticleLog } from './article-log.js';
 
 /** One message the fanout wrote to a partner topic for one version of an article, and where the broker put it. */
 export interface PartnerOffset {
@@ -17,40 +18,11 @@ export interface PartnerOffset {
 
 /**
  * Where each version of an article went in the partner topics (the console's journey shows it): the fanout records
- * the partition and offset the broker answered for every partner message, the API reads them back. One list per
- * article, newest first, bounded in length and age like the attempt log beside it; a message the fanout sent again
- * (a batch redone after a crash) is there twice, as it is in the topic.
+ * the partition and offset the broker answered for every partner message, the API reads them back. A message the
+ * fanout sent again (a batch redone after a crash) is there twice, as it is in the topic.
  */
-export class PartnerOffsetLog {
-  constructor(
-    private readonly redis: Redis,
-    private readonly keyPrefix: string,
-    private readonly maxEntries = 200,
-    /** A week: as long as a partner topic keeps its messages by default (Kafka's `retention.ms`). */
-    private readonly ttlSeconds = 7 * 24 * 3600,
-  ) {}
-
-  /** One key per article, written alone (no script), so no hash tag: like the fanout's other per-article keys. */
-  private key = (articleId: string) => `${this.keyPrefix}fanout:partner-offsets:${articleId}`;
-
-  /**
-   * Three plain commands rather than a MULTI: on the fanout's auto-pipelined connection they join the write its
-   * other commands of the batch go in (a MULTI is a write of its own). One connection keeps their order, and a
-   * reader between them sees at most a few entries past the bound.
-   */
-  async record(articleId: string, offsets: PartnerOffset[]): Promise<void> {
-    if (offsets.length === 0) return;
-    const key = this.key(articleId);
-    await Promise.all([
-      this.redis.lpush(key, ...offsets.map((o) => JSON.stringify(o))),
-      this.redis.ltrim(key, 0, this.maxEntries - 1),
-      this.redis.expire(key, this.ttlSeconds),
-    ]);
-  }
-
-  /** Newest first. */
-  async list(articleId: string): Promise<PartnerOffset[]> {
-    const rows = await this.redis.lrange(this.key(articleId), 0, this.maxEntries - 1);
-    return rows.map((row) => JSON.parse(row) as PartnerOffset);
+export class PartnerOffsetLog extends ArticleLog<PartnerOffset> {
+  constructor(redis: Redis, keyPrefix: string, maxEntries = 200, ttlSeconds = ARTICLE_LOG_TTL_SECONDS) {
+    super(redis, `${keyPrefix}fanout:partner-offsets:`, maxEntries, ttlSeconds);
   }
 }

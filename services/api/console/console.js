@@ -174,6 +174,21 @@
               : 'Not yet through the pipeline',
           s?.embargoUntil ? ` · embargo until ${s.embargoUntil}${s.underEmbargo ? ' (held)' : ' (released)'}` : '',
         ),
+        table(
+          'Versions (what the fanout did with each event)',
+          ['version', 'event', 'outcome', 'when', 'headline', 'embargo until', 'entities', 'topics'],
+          j.versions.map((v) => [
+            v.version,
+            v.type,
+            v.reason ? `${v.outcome}: ${v.reason}` : v.outcome,
+            when(v.at),
+            v.headline ?? (v.withdrawalReason ? `withdrawn: ${v.withdrawalReason}` : ''),
+            v.embargoUntil ?? '',
+            (v.entities ?? []).map((e) => `${e.name} (${e.type})`).join(', '),
+            (v.topics ?? []).map((t) => t.label).join(', '),
+          ]),
+          'journey-versions',
+        ),
         el('h2', {}, 'Enrichment (stored version)'),
         el(
           'p',

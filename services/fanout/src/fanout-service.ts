@@ -11,7 +11,7 @@ import {
   type WebhookSubscription,
 } from '@syndicate/contracts';
 import { iptcVocabulary } from '@syndicate/enrichment/iptc';
-import { announceFeedChanges, FeedStore, type PartnerOffset, PartnerOffsetLog } from '@syndicate/feed-store';
+import { announceFeedChanges, FeedStore, type PartnerOffset, PartnerOffsetLog, VersionLog, versionOutcome } from '@syndicate/feed-store';
 import type { KafkaMessage } from '@syndicate/kafka-runtime';
 import {
   ConsumerLoop,
@@ -109,6 +109,8 @@ export class FanoutService {
   private readonly deliveries: DeliveryTracker;
   /** Where each article version's partner messages were written (the console's journey reads them). */
   readonly partnerOffsets: PartnerOffsetLog;
+  /** What became of each article event (sent, held, released, dropped), for the console's journey. */
+  readonly versionLog: VersionLog;
   private readonly locks: ArticleLocks;
   /** Partner topics made (or being made) by this process: articles handled at once share one creation. */
   private readonly partnerTopics = new Map<string, Promise<void>>();
@@ -159,6 +161,7 @@ export class FanoutService {
     this.batchQueue = this.queues.get(WEBHOOK_BATCH_QUEUE);
     this.deliveries = new DeliveryTracker(redis, config.REDIS_KEY_PREFIX);
     this.partnerOffsets = new PartnerOffsetLog(redis, config.REDIS_KEY_PREFIX);
+    this.versionLog = new VersionLog(redis, config.REDIS_KEY_PREFIX);
     this.locks = new ArticleLocks(redis, config.REDIS_KEY_PREFIX);
     this.registry = new SubscriptionRegistry({ kafka: this.kafka, topic: this.topics.subscriptions, logger });
     this.metrics = createMetricsRegistry('fanout');
@@ -211,17 +214,25 @@ export class FanoutService {
   ): Promise<StepResult> {
     const id = recordId(record);
     const version = recordVersion(record);
+    const note = (outcome: Parameters<typeof versionOutcome>[1], reason?: string) =>
+      this.versionLog.record(id, [versionOutcome(record, outcome, reason)]);
     const stored = await this.feeds.get(id);
     const stale = staleBecause(record, stored);
-    if (stale) return drop(stale);
+    if (stale) {
+      await note('dropped', stale);
+      return drop(stale);
+    }
     if (record.type !== 'article.withdrawn' && !releasing) {
       const held = await this.embargoes.heldVersion(id);
       const heldBack = heldBackBecause(version, held);
-      if (heldBack) return drop(heldBack);
+      if (heldBack) {
+        await note('dropped', heldBack);
+        return drop(heldBack);
+      }
       // A newer version, or a withdrawal, replaces whatever was waiting for its embargo to end.
       await this.embargoes.cancel(id, held);
       if (underEmbargo(record.article)) {
-        await this.embargoes.hold(record, new Date(embargoEndsAt(record.article)));
+        await Promise.all([this.embargoes.hold(record, new Date(embargoEndsAt(record.article))), note('held')]);
         return ok();
       }
     } else if (record.type === 'article.withdrawn') {
@@ -234,12 +245,14 @@ export class FanoutService {
 
     await this.enqueueWebhooks(record, webhookEndpoints(record.type, subscribers));
     const sent = await this.sendToPartners(record, subscribers);
-    // Where the partner messages went is written beside the feed write, in the same pipelined round trip.
+    // Where the partner messages went, and that this version went out, are written beside the feed write, in the
+    // same pipelined round trip.
     const [changedFeeds] = await Promise.all([
       record.type === 'article.withdrawn'
         ? this.feeds.withdraw(id, version, new Date(record.withdrawnAt))
         : this.feeds.put(record, ...feedsFor(subscribers)),
       this.partnerOffsets.record(id, sent),
+      note(releasing ? 'released' : 'sent'),
     ]);
     for (const slug of changedFeeds) changed.add(slug);
     return ok();

@@ -1,5 +1,5 @@
 import { type ArticleEventType, underEmbargo } from '@syndicate/contracts';
-import { FeedStore, type PartnerOffset, PartnerOffsetLog } from '@syndicate/feed-store';
+import { FeedStore, type PartnerOffset, PartnerOffsetLog, VersionLog, type VersionOutcome } from '@syndicate/feed-store';
 import { matchesFilter } from '@syndicate/subscriptions';
 import { type Attempt, webhookMessageId } from '@syndicate/webhooks';
 import type { ApiDeps } from '../deps.js';
@@ -21,7 +21,12 @@ export interface Journey {
   id: string;
   /** The last version the API numbered (0: never published here). */
   latestVersion: number;
-  /** The version the feed store holds, with its enrichment: older versions' content is not kept anywhere. */
+  /**
+   * Every event of the story the fanout took, oldest first, with that version's headline, embargo and enrichment
+   * and what became of it (sent, held for embargo, released, dropped); the last 100, for a week.
+   */
+  versions: VersionOutcome[];
+  /** The version the feed store holds (the newest sent), with its enrichment. */
   stored: {
     version: number;
     withdrawn: boolean;
@@ -46,10 +51,12 @@ export interface Journey {
 export class JourneyReader {
   private readonly feedStore: FeedStore;
   private readonly partnerOffsets: PartnerOffsetLog;
+  private readonly versionLog: VersionLog;
 
   constructor(private readonly deps: ApiDeps) {
     this.feedStore = new FeedStore({ redis: deps.redis, keyPrefix: deps.config.REDIS_KEY_PREFIX });
     this.partnerOffsets = new PartnerOffsetLog(deps.redis, deps.config.REDIS_KEY_PREFIX);
+    this.versionLog = new VersionLog(deps.redis, deps.config.REDIS_KEY_PREFIX);
   }
 
   /** An article id as given, or the newest article in the `all` feed whose headline contains the words. */
@@ -63,11 +70,12 @@ export class JourneyReader {
   }
 
   async read(id: string): Promise<Journey> {
-    const [latestVersion, stored, feeds, partnerOffsets] = await Promise.all([
+    const [latestVersion, stored, feeds, partnerOffsets, outcomes] = await Promise.all([
       this.deps.versions.latest(id),
       this.feedStore.get(id),
       this.feedStore.feedsOf(id),
       this.partnerOffsets.list(id),
+      this.versionLog.list(id),
     ]);
     const record = stored?.record ?? null;
     const versions = Math.max(latestVersion, stored?.version ?? 0);
@@ -117,6 +125,8 @@ export class JourneyReader {
     return {
       id,
       latestVersion,
+      // The logs are newest first; the page reads a story from its first version on.
+      versions: outcomes.reverse(),
       stored: stored
         ? {
             version: stored.version,
@@ -131,7 +141,6 @@ export class JourneyReader {
       feeds,
       webhooks,
       partners,
-      // The log is newest first; the page reads a story from its first version on.
       partnerMessages: partnerOffsets.reverse(),
     };
   }
