@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { type ConllSentence, conllWords, readConll } from '../eval/conll.js';
+import { WordClusters, wordClustersPath } from '../src/ner/clusters.js';
 import { isAllCaps, sentenceFeatures } from '../src/ner/features.js';
 import { Gazetteer } from '../src/ner/gazetteer.js';
 import { ENTITY_CLASSES, NerModel, START, spansOf, TAG_COUNT, TAGS, viterbi } from '../src/ner/model.js';
@@ -30,6 +31,7 @@ interface Example {
 }
 
 const gazetteer = new Gazetteer();
+const clusters = WordClusters.load(wordClustersPath());
 const featureIndex = new Map<string, number>();
 
 /** CoNLL sentences as feature ids and BILOU tag ids; `grow` adds unseen features (training data only). */
@@ -46,7 +48,7 @@ function load(sentences: ConllSentence[], grow: boolean): Example[] {
         gold[to - 1] = base + 2;
       }
     }
-    const features = sentenceFeatures(words, gazetteer).map((names) => {
+    const features = sentenceFeatures(words, gazetteer, clusters).map((names) => {
       const ids: number[] = [];
       for (const name of names) {
         let id = featureIndex.get(name);

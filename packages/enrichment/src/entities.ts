@@ -7,6 +7,7 @@
  */
 import { createRequire } from 'node:module';
 import type { Entity, GeoPlace } from '@syndicate/contracts';
+import { wordClusters } from './ner/clusters.js';
 import { taggingForm } from './ner/features.js';
 import { type Gazetteer, type GazetteerType, gazetteer } from './ner/gazetteer.js';
 import { type EntityClass, NerModel, spansOf } from './ner/model.js';
@@ -40,7 +41,7 @@ export const nerModelPath = () => createRequire(import.meta.url).resolve('@syndi
 let sharedTagger: NerTagger | undefined;
 /** The process-wide tagger with the shipped model, loaded on first use. */
 export const nerTagger = () => {
-  sharedTagger ??= new NerTagger(NerModel.load(nerModelPath()), gazetteer());
+  sharedTagger ??= new NerTagger(NerModel.load(nerModelPath()), gazetteer(), wordClusters());
   return sharedTagger;
 };
 

@@ -8,6 +8,7 @@
  * - about one neighbour at a fixed distance (`neighbourFeatures`),
  * - about the word in its sentence: pairs of words, gazetteer hits, sentence position (`contextFeatures`).
  */
+import type { WordClusters } from './clusters.js';
 import type { Gazetteer } from './gazetteer.js';
 
 /** "Zelenskyy" -> "Xx", "U.S." -> "X.X.", "1996-08-22" -> "d-d-d", "McDonald" -> "XxXx". */
@@ -98,8 +99,15 @@ export function taggingForm(words: readonly string[]): readonly string[] {
 /** The word as the features of a sentence in capitals see it: "KYIV" as "Kyiv". */
 export const casedFor = (word: string, caps: boolean) => (caps && word.length > 1 ? word[0] + word.slice(1).toLowerCase() : word);
 
-/** Features of the word itself: identity, shape, length, affixes, first-name list. */
-export function wordFeatures(word: string, caps: boolean, gazetteer: Gazetteer): string[] {
+/**
+ * Kinds of the cluster features of the word itself, by level ("k1=5", "k2=5.3", …). Only the word's own: the
+ * clusters of its neighbours made CoNLL dev F1 worse (0.915 against 0.917 without clusters, 0.921 with the
+ * word's own alone), the neighbours' words already say what their clusters would.
+ */
+export const CLUSTER_KINDS = ['k1', 'k2', 'k3'];
+
+/** Features of the word itself: identity, shape, length, affixes, first-name list, clusters. */
+export function wordFeatures(word: string, caps: boolean, gazetteer: Gazetteer, clusters: WordClusters): string[] {
   const w = casedFor(word, caps);
   const lw = word.toLowerCase();
   const sh = caps ? `C${shape(word)}` : shape(word);
@@ -107,6 +115,9 @@ export function wordFeatures(word: string, caps: boolean, gazetteer: Gazetteer):
   for (let k = 1; k <= 4 && k < w.length; k++) f.push(`p${k}=${w.slice(0, k)}`, `s${k}=${lw.slice(-k)}`);
   if (caps) f.push('caps', `caps|l=${lw}`);
   if (gazetteer.isFirstName(w)) f.push('fn');
+  clusters.prefixes(w).forEach((prefix, level) => {
+    f.push(`${CLUSTER_KINDS[level]}=${prefix}`);
+  });
   return f;
 }
 
@@ -167,10 +178,10 @@ export const neighbour = (words: readonly string[], i: number, d: number) =>
   i + d < 0 ? SENTENCE_START : i + d >= words.length ? SENTENCE_END : (words[i + d] as string);
 
 /** All feature names for every token of one sentence (what training sees). */
-export function sentenceFeatures(words: readonly string[], gazetteer: Gazetteer): string[][] {
+export function sentenceFeatures(words: readonly string[], gazetteer: Gazetteer, clusters: WordClusters): string[][] {
   const view = sentenceView(words, gazetteer);
   return words.map((word, i) => [
-    ...wordFeatures(word, view.caps, gazetteer),
+    ...wordFeatures(word, view.caps, gazetteer, clusters),
     ...NEIGHBOURS.flatMap((d) => neighbourFeatures(neighbour(words, i, d), d, view.caps, gazetteer)),
     ...contextFeatures(view, i),
   ]);

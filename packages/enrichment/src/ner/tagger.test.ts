@@ -4,14 +4,16 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { conllWords, readConll } from '../../eval/conll.js';
 import { nerModelPath } from '../entities.js';
+import { wordClusters } from './clusters.js';
 import { isAllCaps, sentenceFeatures } from './features.js';
 import { gazetteer } from './gazetteer.js';
 import { allowed, canEnd, NerModel, START, spansOf, TAG_COUNT, TAGS, viterbi } from './model.js';
 import { NerTagger } from './tagger.js';
 
 const model = NerModel.load(nerModelPath());
-const tagger = new NerTagger(model, gazetteer());
-const plain = (words: string[]) => model.tag(sentenceFeatures(words, gazetteer()), model.outsideMask(words, isAllCaps(words)));
+const tagger = new NerTagger(model, gazetteer(), wordClusters());
+const plain = (words: string[]) =>
+  model.tag(sentenceFeatures(words, gazetteer(), wordClusters()), model.outsideMask(words, isAllCaps(words)));
 const DEV = join(import.meta.dirname, '..', '..', '..', '..', '..', 'shared', 'data', 'conll2003pp', 'dev.txt');
 
 describe('NerTagger', () => {
@@ -27,7 +29,7 @@ describe('NerTagger', () => {
 
   // 200 sentences through a cache of 20 words and the plain path: 3 s on this 2-core machine, 7 s under a load of 20.
   it('tags the same after its word cache starts over, again and again', { timeout: 60_000 }, () => {
-    const forgetful = new NerTagger(model, gazetteer(), 20);
+    const forgetful = new NerTagger(model, gazetteer(), wordClusters(), 20);
     const sentences = readConll(DEV).slice(0, 200);
     for (const s of sentences) {
       const words = conllWords(s);

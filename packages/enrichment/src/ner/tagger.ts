@@ -8,7 +8,9 @@
  *   not by building and hashing a new feature name per token.
  * - Tokens known to be O (`NerModel.isOutsideNames`) get no scores at all, and Viterbi skips them.
  */
+import type { WordClusters } from './clusters.js';
 import {
+  CLUSTER_KINDS,
   casedFor,
   contextFeatures,
   NEIGHBOURS,
@@ -89,6 +91,7 @@ export class NerTagger {
   private readonly k: Record<'w' | 'sh' | 'len' | 'shBefore' | 'shAfter' | 'first' | 'g' | 'gBefore' | 'gAfter', KindIndex> & {
     prefixes: KindIndex[];
     suffixes: KindIndex[];
+    clusters: KindIndex[];
   };
   private readonly pairsBefore: PairIndex = new Map();
   private readonly pairsAfter: PairIndex = new Map();
@@ -101,6 +104,7 @@ export class NerTagger {
   constructor(
     private readonly model: NerModel,
     private readonly gazetteer: Gazetteer,
+    private readonly clusters: WordClusters,
     /** Words remembered before the cache starts over. */
     private readonly cacheWords = CACHE_WORDS,
   ) {
@@ -140,6 +144,7 @@ export class NerTagger {
       len: kind('len'),
       prefixes: PREFIX_KINDS.map(kind),
       suffixes: SUFFIX_KINDS.map(kind),
+      clusters: CLUSTER_KINDS.map(kind),
       shBefore: kind('sh-1'),
       shAfter: kind('sh+1'),
       first: kind('first|sh'),
@@ -283,13 +288,21 @@ export class NerTagger {
     if (row !== undefined) this.model.addRowAt(row, vector, offset);
   }
 
+  /** Adds the weights of the word's cluster at each level (`wordFeatures`). */
+  private addClusters(vector: Float64Array, offset: number, word: string): void {
+    const prefixes = this.clusters.prefixes(word);
+    for (let level = 0; level < prefixes.length; level++)
+      this.add(vector, offset, this.k.clusters[level] as KindIndex, prefixes[level] as string);
+  }
+
   /** Adds the features of the word itself (`wordFeatures`) to its vector at `at`. */
   private fillSelf(info: WordInfo, word: string, caps: boolean, at: number): void {
     const vector = (caps ? info.capsSlab : info.vectorSlab) as Float64Array;
     const lowerRows = this.byLower.get(word === SENTENCE_START || word === SENTENCE_END ? word : info.lower);
     if (word === SENTENCE_START || word === SENTENCE_END) {
       // The markers stand only as neighbours; as words they are never tagged.
-      for (const name of wordFeatures(word, caps, this.gazetteer)) this.model.addTo(name, vector.subarray(at, at + VECTOR_SIZE), 0);
+      for (const name of wordFeatures(word, caps, this.gazetteer, this.clusters))
+        this.model.addTo(name, vector.subarray(at, at + VECTOR_SIZE), 0);
     } else {
       const w = casedFor(word, caps);
       const lw = info.lower;
@@ -308,6 +321,7 @@ export class NerTagger {
         this.addRow(vector, at, lowerRows?.[1]);
       }
       if (this.gazetteer.isFirstName(w)) this.addSingle(vector, at, 'fn');
+      this.addClusters(vector, at, w);
     }
   }
 
