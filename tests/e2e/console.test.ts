@@ -21,6 +21,7 @@ import { EnricherConfig, EnricherService } from '@syndicate/enricher';
 import { FanoutConfig, FanoutService } from '@syndicate/fanout';
 import { KeyedProducer, readTopicToEnd } from '@syndicate/kafka-runtime';
 import { cleanRedis, eventually, isolation, startWebhookReceiver, testKafka, testLogger, testRedis } from '@syndicate/test-support';
+import { endpointSlotKeys } from '@syndicate/webhooks';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -251,6 +252,15 @@ describe("the operators' console", () => {
     const webhooksPage = await page.context().newPage();
     await webhooksPage.goto('/console/webhooks');
     await checkPage(webhooksPage, 'webhooks');
+    // Health: the steady endpoint's p99 over its attempts so far; a slow mark (as the delivery sets it) shows.
+    const steadyRow = webhooksPage.locator('tr', { hasText: ids.steady });
+    expect(await steadyRow.textContent()).toMatch(/\d+ ms/);
+    await redis.set(endpointSlotKeys(iso.redisKeyPrefix, ids.steady).slow, '1', 'PX', 60_000);
+    await webhooksPage.reload();
+    await steadyRow.filter({ hasText: 'slow (served by its own queue)' }).waitFor({ timeout: STEP_MS });
+    await redis.del(endpointSlotKeys(iso.redisKeyPrefix, ids.steady).slow);
+    await webhooksPage.reload();
+    await steadyRow.filter({ hasText: 'active' }).waitFor({ timeout: STEP_MS });
     await webhooksPage.getByRole('button', { name: `Pause ${ids.steady}` }).click();
     await webhooksPage.getByRole('button', { name: `Resume ${ids.steady}` }).waitFor({ timeout: STEP_MS });
     await delivery.registry.waitFor(ids.steady, STEP_MS, (s) => s.type === 'webhook' && s.paused);

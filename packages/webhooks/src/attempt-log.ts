@@ -57,17 +57,27 @@ export class AttemptLog {
     return rows.map((r) => JSON.parse(r) as Attempt);
   }
 
-  /** Health over the last attempts: share that succeeded, and the last error. */
+  /** Health over the last attempts: share that succeeded, the p99 of their latency, and the last error. */
   async health(
     endpointId: string,
     window = 100,
-  ): Promise<{ attempts: number; successRate: number | null; lastError: string | null; lastAttemptAt: string | null }> {
+  ): Promise<{
+    attempts: number;
+    successRate: number | null;
+    p99LatencyMs: number | null;
+    lastError: string | null;
+    lastAttemptAt: string | null;
+  }> {
     const attempts = await this.list(endpointId, window);
     const ok = attempts.filter((a) => a.ok).length;
     const failed = attempts.find((a) => !a.ok);
+    const latencies = attempts.map((a) => a.latencyMs).sort((a, b) => a - b);
+    // Nearest rank: over 100 attempts the second slowest, over fewer than 100 the slowest.
+    const p99 = latencies[Math.ceil(0.99 * latencies.length) - 1];
     return {
       attempts: attempts.length,
       successRate: attempts.length === 0 ? null : Math.round((ok / attempts.length) * 1000) / 1000,
+      p99LatencyMs: p99 === undefined ? null : Math.round(p99),
       lastError: failed ? (failed.error ?? `HTTP ${failed.status}`) : null,
       lastAttemptAt: attempts[0]?.at ?? null,
     };

@@ -16,6 +16,11 @@ export const endpointSlotKeys = (keyPrefix: string, endpointId: string) => ({
   slow: `${keyPrefix}{webhooks}:slow:${endpointId}`,
 });
 
+/** Whether an endpoint is kept out of batches now (EndpointSlots.markSlow), for operators to see. */
+export async function endpointIsSlow(redis: Redis, keyPrefix: string, endpointId: string): Promise<boolean> {
+  return (await redis.exists(endpointSlotKeys(keyPrefix, endpointId).slow)) === 1;
+}
+
 /** An endpoint (a webhook subscription will do). */
 export interface SlotRequest {
   id: string;

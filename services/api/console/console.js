@@ -34,8 +34,8 @@
     // Shown in name order, so the chart is made again only when the set of names changes.
     const shown = (ranked.length > 8 ? ranked.slice(0, 7) : ranked).sort();
     const rest = new Set(ranked.slice(shown.length));
-    const valueOf = (s, name) => entriesOf(s).find(([other]) => other === name)?.[1] ?? null;
-    const lines = shown.map((name, n) => [name, (s) => valueOf(s, name), PALETTE[n % PALETTE.length]]);
+    const valueNamed = (s, name) => entriesOf(s).find(([other]) => other === name)?.[1] ?? null;
+    const lines = shown.map((name, n) => [name, (s) => valueNamed(s, name), PALETTE[n % PALETTE.length]]);
     if (rest.size > 0) {
       const sumOfRest = (s) => entriesOf(s).reduce((sum, [name, value]) => (rest.has(name) ? sum + value : sum), 0);
       lines.push([`${rest.size} others`, sumOfRest, '#777777']);
@@ -345,15 +345,18 @@
       list.replaceChildren(
         table(
           'Webhook endpoints',
-          ['endpoint', 'state', 'success rate', 'last error', 'queue', 'actions'],
+          ['endpoint', 'state', 'success rate', 'p99', 'last error', 'queue', 'actions'],
           json.endpoints.map((e) => [
             el('span', {}, e.id, el('br'), el('span', { class: 'muted' }, e.url)),
             e.disabled
               ? el('span', { class: 'bad' }, `disabled: ${e.disabled.reason}`)
               : e.paused
                 ? el('span', { class: 'bad' }, 'paused')
-                : el('span', { class: 'ok' }, 'active'),
+                : e.slow
+                  ? el('span', { class: 'bad' }, 'slow (served by its own queue)')
+                  : el('span', { class: 'ok' }, 'active'),
             e.health.successRate === null ? '—' : `${Math.round(e.health.successRate * 100)} % of ${e.health.attempts}`,
+            e.health.p99LatencyMs === null ? '—' : `${e.health.p99LatencyMs} ms`,
             e.health.lastError ?? '',
             Object.entries(e.queue)
               .filter(([, n]) => n > 0)

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { FeedStore } from '@syndicate/feed-store';
 import { ALL_FEED } from '@syndicate/feeds';
+import { endpointIsSlow } from '@syndicate/webhooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiDeps } from '../deps.js';
 import { OPS_BOARD_PATH } from '../ops-board.js';
@@ -228,11 +229,19 @@ export function consoleRoutes(app: FastifyInstance, deps: ApiDeps, auth: Console
       webhookEndpoints: Array<{ id: string; url: string; queue: Record<string, number>; health: unknown }>;
     };
     return {
-      endpoints: view.webhookEndpoints.map((endpoint) => {
-        const subscription = deps.registry.get(endpoint.id);
-        const state = subscription?.type === 'webhook' ? subscription : undefined;
-        return { ...endpoint, paused: state?.paused === true, disabled: state?.disabled ?? null };
-      }),
+      endpoints: await Promise.all(
+        view.webhookEndpoints.map(async (endpoint) => {
+          const subscription = deps.registry.get(endpoint.id);
+          const state = subscription?.type === 'webhook' ? subscription : undefined;
+          return {
+            ...endpoint,
+            paused: state?.paused === true,
+            disabled: state?.disabled ?? null,
+            // Slow: a first attempt went unanswered too long, so its own queue serves it for a while.
+            slow: await endpointIsSlow(deps.redis, deps.config.REDIS_KEY_PREFIX, endpoint.id),
+          };
+        }),
+      ),
     };
   });
   app.get('/console/api/webhooks/:id/attempts', guarded, async (request, reply) => {

@@ -94,10 +94,11 @@ export const CreatedSubscription = z.discriminatedUnion('type', [
   PartnerQueue,
 ]);
 
-/** Success rate and last error over an endpoint's last attempts (AttemptLog.health). */
+/** Success rate, latency and last error over an endpoint's last attempts (AttemptLog.health). */
 export const EndpointHealth = z.object({
   attempts: z.number().int(),
   successRate: z.number().nullable().describe('0 to 1; null before any attempt'),
+  p99LatencyMs: z.number().nullable().describe("the attempts' p99 latency in ms (nearest rank); null before any attempt"),
   lastError: z.string().nullable(),
   lastAttemptAt: z.string().nullable(),
 });
