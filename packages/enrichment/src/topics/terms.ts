@@ -7,12 +7,42 @@ const STOPWORDS = new Set(
   ),
 );
 
-/** Crude stemming: enough to let "soldiers" meet "soldier" and "elections" meet "election". */
-export const stem = (w: string) =>
-  w
-    .replace(/['’]s?$/, '')
-    .replace(/(?<=\w{3})(ies|es|s)$/, (m) => (m === 'ies' ? 'y' : ''))
-    .replace(/(?<=\w{4})(ing|ed)$/, '');
+/**
+ * Crude stemming: enough to let "soldiers" meet "soldier" and "elections" meet "election". A possessive 's goes;
+ * then -ies becomes -y, or -es or -s goes, after at least three word characters; then -ing or -ed goes after at
+ * least four. Written out by character rather than as three regular expressions: every word an article brings for
+ * the first time is stemmed, and in a fresh process (`syndicate enrich`) that was a tenth of the topics' time.
+ */
+export function stem(word: string): string {
+  let w = word;
+  const last = w.charCodeAt(w.length - 1);
+  if (last === APOSTROPHE || last === RIGHT_QUOTE) w = w.slice(0, -1);
+  else if (last === S && w.length >= 2) {
+    const before = w.charCodeAt(w.length - 2);
+    if (before === APOSTROPHE || before === RIGHT_QUOTE) w = w.slice(0, -2);
+  }
+  if (endsWith(w, 'ies') && wordCharsBefore(w, w.length - 3, 3)) w = `${w.slice(0, -3)}y`;
+  else if (endsWith(w, 'es') && wordCharsBefore(w, w.length - 2, 3)) w = w.slice(0, -2);
+  else if (endsWith(w, 's') && wordCharsBefore(w, w.length - 1, 3)) w = w.slice(0, -1);
+  if (endsWith(w, 'ing') && wordCharsBefore(w, w.length - 3, 4)) w = w.slice(0, -3);
+  else if (endsWith(w, 'ed') && wordCharsBefore(w, w.length - 2, 4)) w = w.slice(0, -2);
+  return w;
+}
+
+const APOSTROPHE = 39;
+const RIGHT_QUOTE = 0x2019;
+const S = 115;
+const endsWith = (w: string, suffix: string) => w.length >= suffix.length && w.endsWith(suffix);
+
+/** Whether the `count` characters before `end` are word characters as a regular expression's \w means them. */
+function wordCharsBefore(w: string, end: number, count: number): boolean {
+  if (end < count) return false;
+  for (let i = end - count; i < end; i++) {
+    const c = w.charCodeAt(i);
+    if (!((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95)) return false;
+  }
+  return true;
+}
 
 // Stems of words seen before: stemming is three regular expressions, and news repeats its words.
 const stems = new Map<string, string | null>();
@@ -22,7 +52,8 @@ const STEM_CACHE_WORDS = 100_000;
 function contentStem(word: string): string | null {
   let term = stems.get(word);
   if (term === undefined) {
-    term = word.length < 3 || STOPWORDS.has(word) || /^\d/.test(word) ? null : stem(word);
+    const first = word.charCodeAt(0);
+    term = word.length < 3 || STOPWORDS.has(word) || (first >= 48 && first <= 57) ? null : stem(word);
     if (stems.size >= STEM_CACHE_WORDS) stems.clear();
     stems.set(word, term);
   }
