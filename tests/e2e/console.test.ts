@@ -397,6 +397,21 @@ describe("the operators' console", () => {
       STEP_MS,
       'the redriven invalid event back in the dead-letter topic',
     );
+    // Redrive all: only what was not redriven before goes (the second bad-1), and it comes back a third time.
+    await section.getByRole('button', { name: `Redrive all of ${dlqTopic}` }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `redriven 1 to ${topics.articleEvents}` })
+      .waitFor({ timeout: STEP_MS });
+    await eventually(
+      async () => {
+        await page.goto('/console/dlq');
+        await section.locator('tbody tr').first().waitFor({ timeout: STEP_MS });
+        return (await row.count()) >= 3 ? true : undefined;
+      },
+      STEP_MS,
+      'the invalid event back once more after redrive all',
+    );
   });
 
   it('shows the feeds with their items and subscribers, and the partner topics with their offsets', async () => {
