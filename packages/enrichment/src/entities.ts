@@ -10,6 +10,7 @@ import type { Entity, GeoPlace } from '@syndicate/contracts';
 import { wordClusters } from './ner/clusters.js';
 import { taggingForm } from './ner/features.js';
 import { type Gazetteer, type GazetteerType, gazetteer } from './ner/gazetteer.js';
+import { NameHistory } from './ner/history.js';
 import { type EntityClass, NerModel, spansOf } from './ner/model.js';
 import { NerTagger } from './ner/tagger.js';
 import { sentences, type Token, tokenize } from './ner/tokenize.js';
@@ -48,9 +49,10 @@ export const nerTagger = () => {
 /** Every mention the tagger finds, in text order. */
 export function findMentions(text: string, tagger = nerTagger(), names: Gazetteer = gazetteer()): Mention[] {
   const mentions: Mention[] = [];
+  const history = new NameHistory(); // what the tagger said about names in the sentences before
   for (const sentence of sentences(text, tokenize(text))) {
     const words = sentence.map((t) => t.text);
-    for (const span of spansOf(tagger.tag(taggingForm(words)))) {
+    for (const span of spansOf(tagger.tag(taggingForm(words), history))) {
       const first = sentence[span.from] as Token;
       const last = sentence[span.to - 1] as Token;
       const spanWords = words.slice(span.from, span.to);

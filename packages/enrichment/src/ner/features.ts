@@ -10,6 +10,7 @@
  */
 import type { WordClusters } from './clusters.js';
 import type { Gazetteer } from './gazetteer.js';
+import type { NameHistory } from './history.js';
 
 /** "Zelenskyy" -> "Xx", "U.S." -> "X.X.", "1996-08-22" -> "d-d-d", "McDonald" -> "XxXx". */
 export function shape(word: string): string {
@@ -75,7 +76,7 @@ export function isTitleCase(words: readonly string[]): boolean {
 }
 
 /** Whether a word starts with an upper-case letter, a lower-case one, or no letter; ASCII without a regex. */
-function letterCase(word: string): 'upper' | 'lower' | 'none' {
+export function letterCase(word: string): 'upper' | 'lower' | 'none' {
   const c = word.charCodeAt(0);
   if (c >= 65 && c <= 90) return 'upper';
   if (c >= 97 && c <= 122) return 'lower';
@@ -136,15 +137,19 @@ export interface SentenceView {
   lower: string[];
   shapes: string[];
   gazetteer: string[][];
+  /** For each token, the tag its word had in a name earlier in the text (`NameHistory`), if any. */
+  earlier: ReadonlyArray<string | undefined> | undefined;
 }
 
-export function sentenceView(words: readonly string[], gazetteer: Gazetteer): SentenceView {
+export function sentenceView(words: readonly string[], gazetteer: Gazetteer, history?: NameHistory): SentenceView {
+  const caps = isAllCaps(words);
   return {
     words,
-    caps: isAllCaps(words),
+    caps,
     lower: words.map((w) => w.toLowerCase()),
     shapes: words.map(shape),
     gazetteer: gazetteer.features(words),
+    earlier: history && words.map((w) => history.tagOf(casedFor(w, caps))),
   };
 }
 
@@ -154,7 +159,10 @@ export const PAIR_AFTER = 'l|l+1=';
 /** Prefix of the shape-triple feature: the shapes of the word before, this word and the word after. */
 export const SHAPES = 'sh-1|sh|sh+1=';
 
-/** Features of token `i` that need more than one word: word pairs, shape trigram, position, gazetteer hits. */
+/**
+ * Features of token `i` that need more than one word: word pairs, shape trigram, position, gazetteer hits, and
+ * the tag its word had earlier in the text.
+ */
 export function contextFeatures(view: SentenceView, i: number, withoutPairs = false): string[] {
   const n = view.words.length;
   const before = i > 0 ? (view.lower[i - 1] as string) : SENTENCE_START;
@@ -170,16 +178,37 @@ export function contextFeatures(view: SentenceView, i: number, withoutPairs = fa
   for (const g of view.gazetteer[i] as string[]) f.push(`g=${g}`);
   if (i > 0) for (const g of view.gazetteer[i - 1] as string[]) f.push(`g-1=${g}`);
   if (i + 1 < n) for (const g of view.gazetteer[i + 1] as string[]) f.push(`g+1=${g}`);
+  const earlier = view.earlier?.[i];
+  if (earlier) f.push(`h=${historyValue(earlier, view.words, i)}`);
   return f;
 }
+
+/**
+ * The history feature's value for token `i` whose word had `tag` earlier in the text: marked ("U-LOC|r") when a
+ * capitalised word stands beside it, as inside a longer name, where the word's own history counts for less
+ * ("Rotterdam" in "Port of Rotterdam Authority" after "in Rotterdam").
+ */
+export function historyValue(tag: string, words: readonly string[], i: number): string {
+  const beside =
+    (i > 0 && letterCase(words[i - 1] as string) === 'upper') || (i + 1 < words.length && letterCase(words[i + 1] as string) === 'upper');
+  return historyFeatureValue(tag, beside);
+}
+
+/** `historyValue` given whether a capitalised word stands beside the token. */
+export const historyFeatureValue = (tag: string, besideCapital: boolean) => (besideCapital ? `${tag}|r` : tag);
 
 /** The word at distance `d` from token `i`, or the sentence boundary marker. */
 export const neighbour = (words: readonly string[], i: number, d: number) =>
   i + d < 0 ? SENTENCE_START : i + d >= words.length ? SENTENCE_END : (words[i + d] as string);
 
-/** All feature names for every token of one sentence (what training sees). */
-export function sentenceFeatures(words: readonly string[], gazetteer: Gazetteer, clusters: WordClusters): string[][] {
-  const view = sentenceView(words, gazetteer);
+/** All feature names for every token of one sentence (what training sees), given what the text said before. */
+export function sentenceFeatures(
+  words: readonly string[],
+  gazetteer: Gazetteer,
+  clusters: WordClusters,
+  history?: NameHistory,
+): string[][] {
+  const view = sentenceView(words, gazetteer, history);
   return words.map((word, i) => [
     ...wordFeatures(word, view.caps, gazetteer, clusters),
     ...NEIGHBOURS.flatMap((d) => neighbourFeatures(neighbour(words, i, d), d, view.caps, gazetteer)),

@@ -2,11 +2,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { conllWords, readConll } from '../../eval/conll.js';
+import { conllWords, readConll, readConllDocuments } from '../../eval/conll.js';
 import { nerModelPath } from '../entities.js';
 import { wordClusters } from './clusters.js';
-import { isAllCaps, sentenceFeatures } from './features.js';
+import { historyValue, isAllCaps, sentenceFeatures } from './features.js';
 import { gazetteer } from './gazetteer.js';
+import { NameHistory } from './history.js';
 import { allowed, canEnd, NerModel, START, spansOf, TAG_COUNT, TAGS, viterbi } from './model.js';
 import { NerTagger } from './tagger.js';
 
@@ -24,6 +25,21 @@ describe('NerTagger', () => {
     for (const s of sentences) {
       const words = conllWords(s);
       expect(Array.from(tagger.tag(words))).toEqual(Array.from(plain(words)));
+    }
+  });
+
+  // 40 documents (about 800 sentences) through both paths, each path with a history of its own.
+  it('tags as the plain path does when it reads what it said earlier in the text', { timeout: 60_000 }, () => {
+    for (const document of readConllDocuments(DEV).slice(0, 40)) {
+      const fast = new NameHistory();
+      const slow = new NameHistory();
+      for (const s of document) {
+        const words = conllWords(s);
+        const caps = isAllCaps(words);
+        const expected = model.tag(sentenceFeatures(words, gazetteer(), wordClusters(), slow), model.outsideMask(words, caps));
+        slow.record(words, expected, caps);
+        expect(Array.from(tagger.tag(words, fast))).toEqual(Array.from(expected));
+      }
     }
   });
 
@@ -79,5 +95,27 @@ describe('viterbi', () => {
       { type: 'PER', from: 0, to: 1 },
       { type: 'ORG', from: 2, to: 5 },
     ]);
+  });
+});
+
+describe('NameHistory', () => {
+  const tags = (...names: string[]) => Int32Array.from(names, (name) => TAGS.indexOf(name));
+
+  it('gives the tag a word had most often, the latest on a tie, and reads capitals as written', () => {
+    const history = new NameHistory();
+    expect(history.tagOf('Kent')).toBeUndefined();
+    history.record(['Kent', 'beat', 'Essex'], tags('U-ORG', 'O', 'U-ORG'), false);
+    history.record(['in', 'Kent'], tags('O', 'U-LOC'), false);
+    expect(history.tagOf('Kent')).toBe('U-LOC');
+    history.record(['KENT', 'WIN'], tags('U-ORG', 'O'), true);
+    expect(history.tagOf('Kent')).toBe('U-ORG');
+    history.record(['Kent', 'County', 'Council'], tags('B-ORG', 'I-ORG', 'L-ORG'), false);
+    expect(history.tagOf('Council')).toBe('L-ORG');
+    expect(history.tagOf('beat')).toBeUndefined();
+  });
+
+  it('marks the history of a word beside a capitalised one, as inside a longer name', () => {
+    expect(historyValue('U-LOC', ['in', 'Rotterdam', 'today'], 1)).toBe('U-LOC');
+    expect(historyValue('U-LOC', ['Port', 'of', 'Rotterdam', 'Authority'], 2)).toBe('U-LOC|r');
   });
 });

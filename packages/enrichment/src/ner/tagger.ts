@@ -13,6 +13,8 @@ import {
   CLUSTER_KINDS,
   casedFor,
   contextFeatures,
+  historyFeatureValue,
+  letterCase,
   NEIGHBOURS,
   PAIR_AFTER,
   PAIR_BEFORE,
@@ -24,7 +26,8 @@ import {
   wordFeatures,
 } from './features.js';
 import type { Gazetteer } from './gazetteer.js';
-import { type NerModel, TAG_COUNT, viterbi } from './model.js';
+import type { NameHistory } from './history.js';
+import { type NerModel, TAG_COUNT, TAGS, viterbi } from './model.js';
 
 const PREFIX_KINDS = ['', 'p1', 'p2', 'p3', 'p4'];
 const LENGTHS = ['0', '1', '2', '3', '4', '5', '6', '7', '8'];
@@ -53,6 +56,8 @@ interface WordInfo {
   capsMiddleShapeId: number | undefined;
   hasLower: boolean;
   hasUpper: boolean;
+  /** Whether it starts with an upper-case letter (for `historyValue`). */
+  startsUpper: boolean;
   outsideNames: boolean;
   /**
    * Its summed weights per role: in which of the tagger's slabs and where they start, in ordinary and in
@@ -96,6 +101,8 @@ export class NerTagger {
   private readonly pairsBefore: PairIndex = new Map();
   private readonly pairsAfter: PairIndex = new Map();
   private readonly shapeIds = new Map<string, number>();
+  /** Rows of the history features by tag id: `h=<tag>` at 2 × id, `h=<tag>|r` at 2 × id + 1 (-1: none). */
+  private readonly historyRows = new Int32Array(TAG_COUNT * 2).fill(-1);
   private readonly shapeTriples = new Map<number, number>();
   private start: WordInfo;
   private emissions = new Float64Array(64 * TAG_COUNT);
@@ -152,11 +159,19 @@ export class NerTagger {
       gBefore: kind('g-1'),
       gAfter: kind('g+1'),
     };
+    TAGS.forEach((tag, id) => {
+      this.historyRows[id * 2] = model.index.get(`h=${historyFeatureValue(tag, false)}`) ?? -1;
+      this.historyRows[id * 2 + 1] = model.index.get(`h=${historyFeatureValue(tag, true)}`) ?? -1;
+    });
     this.start = this.info(SENTENCE_START);
     this.end = this.info(SENTENCE_END);
   }
 
-  tag(words: readonly string[]): Int32Array {
+  /**
+   * Best tags for a sentence. With a `history` (one per text), the tagger reads what it said about the words
+   * in the text's earlier sentences and records this sentence's names in it.
+   */
+  tag(words: readonly string[], history?: NameHistory): Int32Array {
     const n = words.length;
     if (this.words.size >= this.cacheWords) this.forget();
     // Scratch lists reused from sentence to sentence: the tagger is called for every sentence.
@@ -204,6 +219,7 @@ export class NerTagger {
           lower: infos.map((x) => x.lower),
           shapes: infos.map((x) => x.shape),
           gazetteer: hits,
+          earlier: history && words.map((w) => history.tagOf(casedFor(w, caps))),
         };
         for (const name of contextFeatures(view, i)) this.model.addTo(name, emissions, i);
         continue;
@@ -213,6 +229,13 @@ export class NerTagger {
       for (const g of hits[i] as string[]) this.addKind(this.k.g, g, emissions, i);
       if (i > 0) for (const g of hits[i - 1] as string[]) this.addKind(this.k.gBefore, g, emissions, i);
       if (i + 1 < n) for (const g of hits[i + 1] as string[]) this.addKind(this.k.gAfter, g, emissions, i);
+      const earlier = history ? history.tagIdOf(caps ? casedFor(words[i] as string, caps) : (words[i] as string)) : -1;
+      if (earlier !== -1) {
+        // historyValue(tag, words, i), its row found by tag id and whether a capitalised word stands beside.
+        const beside = before.startsUpper || after.startsUpper;
+        const row = this.historyRows[earlier * 2 + (beside ? 1 : 0)] as number;
+        if (row !== -1) this.model.addRow(row, emissions, i);
+      }
       const rowBefore = before.pairsAsBefore?.get(info.lower);
       if (rowBefore !== undefined) this.model.addRow(rowBefore, emissions, i);
       const rowAfter = info.pairsAsFirst?.get(after.lower);
@@ -223,7 +246,9 @@ export class NerTagger {
         if (rowShapes !== undefined) this.model.addRow(rowShapes, emissions, i);
       }
     }
-    return viterbi(emissions, n, this.model.transitions, outside);
+    const path = viterbi(emissions, n, this.model.transitions, outside);
+    history?.record(words, path, caps);
+    return path;
   }
 
   /** Starts the word cache over (between sentences, so no word of the one being tagged points into the old slab). */
@@ -253,6 +278,7 @@ export class NerTagger {
       shapeId: this.shapeIds.get(wordShape),
       capsMiddleShapeId: this.shapeIds.get(`C${wordShape}`),
       ...letterCases(word),
+      startsUpper: letterCase(word) === 'upper',
       outsideNames: word === lower && this.model.isOutsideNames(word),
       pairsAsBefore: this.pairsBefore.get(lower),
       pairsAsFirst: this.pairsAfter.get(lower),
