@@ -24,7 +24,7 @@ import { seededShuffler } from '../src/seeded-shuffle.js';
 const { values } = parseArgs({
   options: {
     epochs: { type: 'string', default: '15' },
-    shuffles: { type: 'string', default: '1' },
+    shuffles: { type: 'string', default: '3' },
     data: { type: 'string', default: join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'data', 'conll2003pp') },
     out: { type: 'string', default: join(import.meta.dirname, '..', 'data', 'ner-model.txt.gz') },
   },
