@@ -26,6 +26,18 @@ export function goldText(s: ConllSentence): GoldText {
   };
 }
 
+/** A document's sentences as one text, a line each, with the gold spans moved along. */
+export function documentText(sentences: ConllSentence[]): GoldText {
+  let text = '';
+  const gold: GoldText['gold'] = [];
+  for (const sentence of sentences.map(goldText)) {
+    if (text) text += '\n';
+    for (const g of sentence.gold) gold.push({ ...g, start: g.start + text.length, end: g.end + text.length });
+    text += sentence.text;
+  }
+  return { text, gold };
+}
+
 /** Sentences grouped by document (`-DOCSTART-` lines), in file order. */
 export function readConllDocuments(path: string): ConllSentence[][] {
   const documents: ConllSentence[][] = [];

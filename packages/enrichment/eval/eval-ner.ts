@@ -5,24 +5,14 @@
  * MISC has no scored counterpart and is left out.
  */
 import { join } from 'node:path';
-import { goldText, readConll, readConllDocuments } from './conll.js';
+import { documentText, goldText, readConll, readConllDocuments } from './conll.js';
 import { type Counts, type GoldText, prf, readInlineAnnotated, SCORED_TYPES, scoreTexts } from './spans.js';
 
 const conllFile = process.argv[2] ?? join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'data', 'conll2003pp', 'dev.txt');
 
 const conll = readConll(conllFile).map(goldText);
 
-/** A document's sentences as one text, a line each, with the gold spans moved along. */
-const documents = readConllDocuments(conllFile).map((sentences): GoldText => {
-  let text = '';
-  const gold: GoldText['gold'] = [];
-  for (const sentence of sentences.map(goldText)) {
-    if (text) text += '\n';
-    for (const g of sentence.gold) gold.push({ ...g, start: g.start + text.length, end: g.end + text.length });
-    text += sentence.text;
-  }
-  return { text, gold };
-});
+const documents = readConllDocuments(conllFile).map(documentText);
 
 function report(title: string, texts: GoldText[]): void {
   const started = performance.now();

@@ -1,13 +1,14 @@
 /**
  * The quality the enrichment issue asks for, measured on the dev sets in ../shared/data as `npm run eval:ner`
- * and `npm run eval:topics` measure it, with some margin below today's figures (0.913, 0.894, 0.976), so a
+ * and `npm run eval:topics` measure it, with some margin below today's figures (0.917 by sentence, ORG 0.877, 0.927 by
+ * document, 0.894, 0.976), so a
  * change that makes the engine clearly worse fails here.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BBC_DEV, BBC_TO_MEDTOP, readBbc } from '../eval/bbc.js';
-import { goldText, readConll } from '../eval/conll.js';
+import { documentText, goldText, readConll, readConllDocuments } from '../eval/conll.js';
 import { prf, readInlineAnnotated, scoreTexts } from '../eval/spans.js';
 import { iptcVocabulary } from './iptc.js';
 import { TopicClassifier } from './topics/classifier.js';
@@ -17,10 +18,17 @@ const CONLL_DEV = join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'd
 
 describe('enrichment quality on the dev sets', () => {
   // Tags all of CoNLL-2003 dev: 4 s on this 2-core machine, 14 s under a load of 20.
-  it('entities: exact-span micro F1 of PER, ORG and LOC on CoNLL-2003 dev is at least 0.88', { timeout: 90_000 }, () => {
+  it('entities: exact-span micro F1 of PER, ORG and LOC on CoNLL-2003 dev is at least 0.89, ORG alone 0.85', { timeout: 90_000 }, () => {
     expect(existsSync(CONLL_DEV), `${CONLL_DEV} (../shared/data) is needed`).toBe(true);
-    const { f1 } = prf(scoreTexts(readConll(CONLL_DEV).map(goldText)).micro);
-    expect(f1).toBeGreaterThanOrEqual(0.88);
+    const counts = scoreTexts(readConll(CONLL_DEV).map(goldText));
+    expect(prf(counts.micro).f1).toBeGreaterThanOrEqual(0.89);
+    expect(prf(counts.ORG).f1).toBeGreaterThanOrEqual(0.85);
+  });
+
+  // Whole documents, where the tagger reads what it said about a name earlier in the text: 0.4 s on this 2-core machine.
+  it('entities: micro F1 on CoNLL-2003 dev read as whole documents is at least 0.90', { timeout: 90_000 }, () => {
+    const { f1 } = prf(scoreTexts(readConllDocuments(CONLL_DEV).map(documentText)).micro);
+    expect(f1).toBeGreaterThanOrEqual(0.9);
   });
 
   it('entities: F1 on the short modern news sentences in eval/modern-news.txt is at least 0.85', () => {

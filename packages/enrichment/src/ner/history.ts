@@ -1,7 +1,7 @@
 /**
  * What the tagger said about words earlier in the same text, a non-local feature (the "prediction history" of
- * Ratinov and Roth 2009): a name's later mentions ("Pirelli shares rose") are read in the light of the earlier
- * ones ("tyre maker Pirelli"), and a team named after its town keeps being a team down a results story. The
+ * Ratinov and Roth 2009): a name's later mentions ("Maersk shares rose") are read in the light of the earlier
+ * ones ("shipping group Maersk"), and a team named after its town keeps being a team down a results story. The
  * tagger reads it for each token before a sentence is tagged and adds the sentence's names to it after.
  */
 import { casedFor } from './features.js';
