@@ -77,7 +77,11 @@ const call = async (method: string, path: string, body?: unknown) => {
 };
 
 /** Screenshot, then axe-core in the page: no serious or critical violation. */
+/** Uncaught errors of the console's own scripts, on any page of any context: none may happen. */
+const pageErrors: string[] = [];
+
 async function checkPage(page: Page, name: string): Promise<void> {
+  expect(pageErrors, name).toEqual([]);
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
   await page.evaluate(AXE); // evaluated by the browser's debugger, which the page's CSP does not restrict
   const violations = await page.evaluate(async () => {
@@ -124,6 +128,7 @@ describe("the operators' console", () => {
 
   it('sends a browser without a session to sign-in, and refuses the wrong token', async () => {
     const context = await browser.newContext({ baseURL: api.url });
+    context.on('weberror', (error) => pageErrors.push(error.error().message));
     page = await context.newPage();
     await page.goto('/console/webhooks');
     expect(new URL(page.url()).pathname).toBe('/console/sign-in');
@@ -434,7 +439,10 @@ describe("the operators' console", () => {
   });
 
   it('shows the overview: rates, dead letters and per-partition lag, updated by the samples', async () => {
+    // From no sample at all (as on a fresh installation) to the samples arriving live.
+    await redis.del(`${iso.redisKeyPrefix}console:samples`);
     await page.goto('/console');
+    await page.locator('#overview-tables p').waitFor({ timeout: STEP_MS });
     await page.locator('#lag tbody tr', { hasText: groups.fanout }).first().waitFor({ timeout: STEP_MS });
     const first = await page.locator('#overview-tables p').textContent();
     await page.waitForFunction(
@@ -450,9 +458,13 @@ describe("the operators' console", () => {
     const lagLines = page.locator('figure', { hasText: 'Consumer lag' }).locator('.u-legend .u-label');
     expect(await lagLines.filter({ hasText: groups.fanout }).count()).toBeGreaterThan(0);
     expect(await lagLines.filter({ hasText: groups.enricher }).count()).toBeGreaterThan(0);
-    // The deliveries made above carried their stage times: each stage's p50 and p99 are shown.
+    // A delivery carries its stage times: once a sample has taken one, each stage's p50 and p99 are shown.
+    await call('POST', '/v1/articles', { headline: 'Tide tables published', body: ['High water at noon.'], categories: ['World'] });
     for (const stage of ['publish → enriched', 'enriched → fanned out', 'fanned out → delivered', 'publish → delivered']) {
-      expect(await page.locator('#stages tr', { hasText: stage }).textContent()).toMatch(/\d+ ms\d+ ms[1-9]/);
+      await page
+        .locator('#stages tr', { hasText: stage })
+        .filter({ hasText: /\d+ ms\d+ ms[1-9]/ })
+        .waitFor({ timeout: STEP_MS });
     }
     await checkPage(page, 'overview');
   });
@@ -463,6 +475,7 @@ describe("the operators' console", () => {
     expect(issued.status).toBe(200);
     const link = String(issued.json.url);
     const context = await browser.newContext({ baseURL: api.url });
+    context.on('weberror', (error) => pageErrors.push(error.error().message));
     const partnerPage = await context.newPage();
     await partnerPage.goto(link);
     // The token left the address for a cookie of the partner's own, scoped to its pages.
@@ -531,6 +544,7 @@ describe("the operators' console", () => {
 
   it('shows the API docs (Swagger UI) under their own Content-Security-Policy: nothing blocked, "Try it out" reaches the API', async () => {
     const context = await browser.newContext({ baseURL: api.url });
+    context.on('weberror', (error) => pageErrors.push(error.error().message));
     const docs = await context.newPage();
     // Every violation the page meets, reported by the browser itself.
     await docs.addInitScript(() => {

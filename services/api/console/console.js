@@ -83,7 +83,7 @@
     const plots = series.map(({ title, lines }) => {
       const holder = el('div', { role: 'img', 'aria-label': `${title}, last hour` });
       charts.append(el('figure', {}, el('figcaption', {}, title), holder));
-      return { holder, lines, plot: null, labels: '' };
+      return { holder, lines, plot: null, labels: null }; // null: no chart made yet (a chart of no lines has labels '')
     });
     const draw = () => {
       for (const chart of plots) {
