@@ -8,6 +8,7 @@
  * - about one neighbour at a fixed distance (`neighbourFeatures`),
  * - about the word in its sentence: pairs of words, gazetteer hits, sentence position (`contextFeatures`).
  */
+import { casedFor } from './casing.js';
 import type { WordClusters } from './clusters.js';
 import type { Gazetteer } from './gazetteer.js';
 import type { NameHistory } from './history.js';
@@ -96,9 +97,6 @@ const LONGEST_SMALL_WORD = Math.max(...[...SMALL_WORDS].map((w) => w.length));
 export function taggingForm(words: readonly string[]): readonly string[] {
   return isTitleCase(words) ? words.map((w) => w.toUpperCase()) : words;
 }
-
-/** The word as the features of a sentence in capitals see it: "KYIV" as "Kyiv". */
-export const casedFor = (word: string, caps: boolean) => (caps && word.length > 1 ? word[0] + word.slice(1).toLowerCase() : word);
 
 /**
  * Kinds of the cluster features of the word itself, by level ("k1=5", "k2=5.3", …). Only the word's own: the

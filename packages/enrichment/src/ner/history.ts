@@ -4,7 +4,7 @@
  * ones ("shipping group Maersk"), and a team named after its town keeps being a team down a results story. The
  * tagger reads it for each token before a sentence is tagged and adds the sentence's names to it after.
  */
-import { casedFor } from './features.js';
+import { casedFor } from './casing.js';
 import { TAG_COUNT, TAGS } from './model.js';
 
 export class NameHistory {

@@ -8,10 +8,10 @@
  *   not by building and hashing a new feature name per token.
  * - Tokens known to be O (`NerModel.isOutsideNames`) get no scores at all, and Viterbi skips them.
  */
+import { casedFor } from './casing.js';
 import type { WordClusters } from './clusters.js';
 import {
   CLUSTER_KINDS,
-  casedFor,
   contextFeatures,
   historyFeatureValue,
   letterCase,
