@@ -77,6 +77,8 @@ function appPage(page: PageName, csrf: string): string {
  * token once and then a session cookie. Its actions go through the admin API's own routes (asked in-process with
  * the token), so pausing, resuming and redriving behave exactly as they do for API clients.
  */
+/** How long an ended event stream may take to close before its connection is cut. */
+const STREAM_END_GRACE_MS = 5_000;
 /** Event streams one session may hold open (a few pages and tabs), and all sessions together. */
 const MAX_STREAMS_PER_SESSION = 8;
 const MAX_STREAMS = 200;
@@ -118,11 +120,15 @@ export function consoleRoutes(app: FastifyInstance, deps: ApiDeps, auth: Console
     }
   });
   // Open event streams would hold the server's close for ever: they end first.
-  const streams = new Set<import('node:http').ServerResponse>();
+  /** Each open stream and what stops its timers and listener. */
+  const streams = new Map<import('node:http').ServerResponse, () => void>();
   /** Open streams per session id. */
   const streamsOf = new Map<string, number>();
   app.addHook('preClose', async () => {
-    for (const res of streams) res.end();
+    for (const [res, stop] of streams) {
+      stop();
+      res.end();
+    }
   });
   app.addHook('preClose', async () => sampler.stop()); // before the server closes: a sample asks the app itself
 
@@ -390,7 +396,13 @@ export function consoleRoutes(app: FastifyInstance, deps: ApiDeps, auth: Console
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
     });
-    const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    // A browser gone away shows as an error on the response; 'close' below tears the stream down. Nothing is written
+    // once it has ended: a write after the end is an error of its own, and a second one has no listener left.
+    res.on('error', () => {});
+    const write = (chunk: string) => {
+      if (!res.writableEnded && !res.destroyed) res.write(chunk);
+    };
+    const send = (event: string, data: unknown) => write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     res.write(': connected\n\n');
     const onSample = (sample: unknown) => send('sample', sample);
     sampler.on('sample', onSample);
@@ -405,7 +417,7 @@ export function consoleRoutes(app: FastifyInstance, deps: ApiDeps, auth: Console
               const journey = JSON.stringify(await journeys.read(articleId));
               if (journey !== lastJourney) {
                 lastJourney = journey;
-                res.write(`event: journey\ndata: ${journey}\n\n`);
+                write(`event: journey\ndata: ${journey}\n\n`);
               }
             } catch (error) {
               request.log.warn({ err: error, articleId }, 'console journey read failed');
@@ -415,27 +427,34 @@ export function consoleRoutes(app: FastifyInstance, deps: ApiDeps, auth: Console
           }, 1_000)
         : undefined;
     // A comment every 15 s keeps proxies from closing an idle stream.
-    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    const keepAlive = setInterval(() => write(': keep-alive\n\n'), 15_000);
     // A stream outlives no sign-out: once its session is gone (signed out, all signed out, expired), it ends.
     const sessionCheck = setInterval(() => {
       auth.sessions.get(sessionId).then(
-        (session) => session ?? res.end(),
+        (session) => {
+          if (session) return;
+          stop();
+          res.end();
+          // An end waits for a browser that may have stopped reading (a laptop asleep), and until the response has
+          // closed the stream still counts against the caps: such a one is cut off after a grace period.
+          setTimeout(() => res.destroy(), STREAM_END_GRACE_MS).unref();
+        },
         () => {}, // Redis away: checked again next time
       );
     }, SESSION_CHECK_MS);
-    const close = () => {
+    const stop = () => {
       sampler.off('sample', onSample);
       clearInterval(journeyTimer);
       clearInterval(keepAlive);
       clearInterval(sessionCheck);
     };
     request.raw.on('close', () => {
-      close();
+      stop();
       streams.delete(res);
       const left = (streamsOf.get(sessionId) ?? 1) - 1;
       if (left > 0) streamsOf.set(sessionId, left);
       else streamsOf.delete(sessionId);
     });
-    streams.add(res);
+    streams.set(res, stop);
   });
 }
