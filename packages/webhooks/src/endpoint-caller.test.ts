@@ -133,4 +133,18 @@ describe('EndpointCaller.attempt', () => {
     });
     expect((await refusing.attempt(endpoint(), delivery, Buffer.from(delivery.body), 1)).result.kind).toBe('dead');
   });
+
+  it('an attempt that times out is logged with the time it took, so the endpoint health p99 counts it', async () => {
+    vi.useFakeTimers({ toFake: ['performance'] });
+    try {
+      const { instance } = caller(async () => {
+        vi.advanceTimersByTime(10_000);
+        throw new Error('Headers Timeout Error');
+      });
+      const timedOut = await instance.attempt(endpoint(), delivery, Buffer.from(delivery.body), 1);
+      expect(timedOut.record.attempt).toMatchObject({ status: null, ok: false, latencyMs: 10_000 });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });

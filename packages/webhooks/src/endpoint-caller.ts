@@ -77,6 +77,7 @@ export class EndpointCaller {
       ...fields,
     });
     const context = () => ({ messageId: delivery.messageId, articleId: delivery.articleId, endpointId: endpoint.id, attempt });
+    const startedAt = performance.now();
     try {
       const outcome = await this.deps.sender.send(endpoint.url, body, headers);
       this.deps.metrics.latencySeconds.observe(outcome.latencyMs / 1_000);
@@ -106,7 +107,8 @@ export class EndpointCaller {
       const message = error instanceof Error ? error.message : String(error);
       const record: AttemptRecord = {
         endpointId: endpoint.id,
-        attempt: entry({ status: null, latencyMs: 0, ok: false, error: message }),
+        // How long it took to fail (a time-out is the endpoint's slowness too: its health's p99 counts it).
+        attempt: entry({ status: null, latencyMs: Math.round(performance.now() - startedAt), ok: false, error: message }),
       };
       this.deps.metrics.attempts.inc({ outcome: 'error' });
       this.deps.logger.warn({ ...context(), error: message }, 'webhook attempt errored');
