@@ -42,10 +42,14 @@ type Records = Array<Omit<KafkaRecord, 'value'> & { value: Buffer | string | nul
 /** Where the broker wrote one record of a send. */
 export interface ProducedRecord {
   topic: string;
+  /** -1 (and offset '-1') when the broker's answer did not say: written, but where is unknown. */
   partition: number;
   /** Int64, as a decimal string (kafkajs' convention). */
   offset: string;
 }
+
+/** A record written where the broker's answer does not say (see ProducedRecord). */
+export const UNKNOWN_POSITION = { partition: -1, offset: '-1' } as const;
 
 /**
  * Sends records keyed by article id, so every event of one article lands on one partition, in order.
@@ -166,8 +170,9 @@ export class KeyedProducer {
     return messages.map((message) => {
       const partition = this.partitionOf.get(message);
       const first = partition === undefined ? undefined : base.get(partition);
-      if (partition === undefined || first === undefined || first < 0n)
-        throw new Error(`the broker did not say where a record of ${topic} was written`);
+      // The send succeeded, so the records are written: not knowing where must not fail them (a thrown error
+      // here would read as the records' fault and dead-letter an article that went out).
+      if (partition === undefined || first === undefined || first < 0n) return { topic, ...UNKNOWN_POSITION };
       const offset = next.get(partition) ?? first;
       next.set(partition, offset + 1n);
       return { topic, partition, offset: offset.toString() };

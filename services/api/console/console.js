@@ -232,7 +232,16 @@
         table(
           'Partner messages (where each version was written)',
           ['version', 'event', 'partner', 'topic', 'partition', 'offset', 'written'],
-          j.partnerMessages.map((m) => [m.version, m.type, `${m.partnerId} (${m.format})`, m.topic, m.partition, m.offset, when(m.at)]),
+          // Partition -1: written, but the broker's answer did not say where.
+          j.partnerMessages.map((m) => [
+            m.version,
+            m.type,
+            `${m.partnerId} (${m.format})`,
+            m.topic,
+            m.partition < 0 ? 'unknown' : m.partition,
+            m.partition < 0 ? 'unknown' : m.offset,
+            when(m.at),
+          ]),
           'journey-partner-offsets',
         ),
       );
