@@ -9,7 +9,7 @@
  * is and reported. BullMQ's queues and every other key keep their names.
  */
 import { pathToFileURL } from 'node:url';
-import { connectRedis, type Redis } from '@syndicate/redis-runtime';
+import { connectRedis, type Redis, scanKeys } from '@syndicate/redis-runtime';
 
 /** Old name (after the prefix) → new name: each store's keys under its hash tag. */
 export const KEY_MOVES: ReadonlyArray<readonly [from: string, to: string]> = [
@@ -22,9 +22,6 @@ export const KEY_MOVES: ReadonlyArray<readonly [from: string, to: string]> = [
   ['webhooks:attempts:', '{webhooks}:attempts:'],
 ];
 
-/** Redis MATCH treats these as pattern characters. */
-const escapeGlob = (text: string) => text.replace(/[*?[\]\\]/g, '\\$&');
-
 export interface MigrationReport {
   moved: number;
   /** Old keys left in place because their new name was taken. */
@@ -36,11 +33,7 @@ export async function migrateRedisKeys(redis: Redis, keyPrefix: string, { dryRun
   for (const [from, to] of KEY_MOVES) {
     const old = `${keyPrefix}${from}`;
     // A name ending in ':' is a family of keys; any other is one key.
-    const pattern = from.endsWith(':') ? `${escapeGlob(old)}*` : escapeGlob(old);
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1_000);
-      cursor = next;
+    for await (const keys of scanKeys(redis, old, { family: from.endsWith(':'), count: 1_000 })) {
       for (const key of keys) {
         const target = `${keyPrefix}${to}${key.slice(old.length)}`;
         if (dryRun) {
@@ -49,7 +42,7 @@ export async function migrateRedisKeys(redis: Redis, keyPrefix: string, { dryRun
         } else if ((await redis.renamenx(key, target)) === 1) report.moved++;
         else report.conflicts.push(key);
       }
-    } while (cursor !== '0');
+    }
   }
   return report;
 }

@@ -6,3 +6,4 @@ export { Redis } from 'ioredis';
 export * from './connection.js';
 export * from './lua.js';
 export * from './queues.js';
+export * from './scan.js';

@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Redis } from '@syndicate/redis-runtime';
+import { type Redis, scanKeys } from '@syndicate/redis-runtime';
 
 /** One signed-in operator: the CSRF token its pages send back with every state-changing request. */
 export interface ConsoleSession {
@@ -63,26 +63,16 @@ export class ConsoleSessions {
     return this.deleteMatching(() => true);
   }
 
-  /** SCAN over the sessions' prefix, a bounded batch at a time, never KEYS (which blocks Redis on a large keyspace). */
+  /** Over the sessions' keys, a bounded SCAN batch at a time; returns how many were deleted. */
   private async deleteMatching(doomed: (key: string) => boolean): Promise<number> {
-    const pattern = `${globEscape(this.prefix)}*`;
     let deleted = 0;
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', SCAN_BATCH);
-      cursor = next;
+    for await (const keys of scanKeys(this.redis, this.prefix)) {
       const gone = keys.filter(doomed);
       if (gone.length > 0) deleted += await this.redis.unlink(...gone);
-    } while (cursor !== '0');
+    }
     return deleted;
   }
 }
-
-/** Keys SCAN looks at per call: each call, and the UNLINK of what it found, is short. */
-const SCAN_BATCH = 500;
-
-/** A key prefix as a literal in a SCAN MATCH pattern (a prefix may hold `*`, `?`, `[` or `\`). */
-const globEscape = (s: string) => s.replace(/[*?[\]\\]/g, '\\$&');
 
 /**
  * What a session's key holds of the cookie signing key: a short hash of it, which changes whenever the key does
